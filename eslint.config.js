@@ -1,0 +1,26 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/.turbo/**', '**/drizzle/**', '**/.data/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.name='process'][property.name='env']",
+          message: 'Read the environment only in a config module (config.ts).',
+        },
+      ],
+    },
+  },
+  {
+    // Config modules, scripts and test set-up are where the environment is read.
+    files: ['**/config.ts', 'scripts/**', '**/test/**', 'packages/test-harness/**', '**/*.config.ts', 'packages/ipfs/src/**/*.test.ts'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
+);

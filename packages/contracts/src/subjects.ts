@@ -1,0 +1,37 @@
+/**
+ * Every NATS subject of the platform. Commands are request/reply on `svc.<service>.<op>`, served
+ * through the NATS services framework; events are JetStream messages on `events.>`.
+ */
+export const Services = {
+  tasks: 'tasks',
+  assets: 'assets',
+} as const;
+
+export type ServiceName = (typeof Services)[keyof typeof Services];
+
+/** Subject prefix of a service's command group. */
+export const commandGroup = (service: ServiceName): string => `svc.${service}`;
+
+export const CommandSubjects = {
+  agentRegister: 'svc.tasks.agent.register',
+  agentList: 'svc.tasks.agent.list',
+} as const;
+
+export type CommandSubject = (typeof CommandSubjects)[keyof typeof CommandSubjects];
+
+/** Record ids become subject tokens, so they may hold only characters NATS allows there. */
+const token = (id: string | number): string => {
+  const text = String(id);
+  if (!/^[A-Za-z0-9_-]+$/.test(text)) throw new Error(`"${text}" cannot be a subject token`);
+  return text;
+};
+
+export const EventSubjects = {
+  agent: (id: string) => `events.tasks.agent.${token(id)}`,
+  uploadTask: (id: number) => `events.tasks.upload.${token(id)}`,
+  downloadTask: (id: number) => `events.tasks.download.${token(id)}`,
+  privateTask: (id: number) => `events.tasks.private.${token(id)}`,
+  grant: (id: number) => `events.tasks.grant.${token(id)}`,
+  audioAsset: (id: string) => `events.assets.audio.${token(id)}`,
+  all: 'events.>',
+} as const;

@@ -1,0 +1,59 @@
+import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+/** Raised once at start-up with every bad variable named, so one run shows all that is wrong. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/**
+ * Reads environment variables described by a TypeBox object whose keys are the variable names.
+ * Values are converted (numbers, booleans) and defaulted before checking.
+ */
+export function loadConfig<T extends TObject>(
+  schema: T,
+  env: Record<string, string | undefined> = process.env,
+): Static<T> {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(schema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const converted = Value.Convert(schema, Value.Default(schema, raw));
+  const problems = [...Value.Errors(schema, converted)].map((e) => {
+    const variable = e.path.replace(/^\//, '') || '(environment)';
+    const shown = env[variable] === undefined ? 'unset' : JSON.stringify(env[variable]);
+    return `${variable}: ${e.message} (got ${shown})`;
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+  return converted as Static<T>;
+}
+
+const Port = (fallback: number, description: string) =>
+  Type.Integer({ minimum: 0, maximum: 65535, default: fallback, description });
+
+/** Variables every service reads; services extend this with their own. */
+export const BaseConfig = {
+  NATS_URL: Type.String({
+    default: 'nats://127.0.0.1:4222',
+    pattern: '^(nats|tls|wss?)://',
+    description: 'NATS server URL(s), comma-separated',
+  }),
+  NATS_CREDS: Type.Optional(Type.String({ description: 'path of a NATS credentials file' })),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  HEALTH_PORT: Port(9100, 'port of /healthz, /readyz and /metrics; 0 picks a free port'),
+} satisfies TProperties;
+
+/** Variables of a service that owns a database. */
+export const DatabaseConfig = {
+  DATABASE_URL: Type.Optional(
+    Type.String({ pattern: '^postgres(ql)?://', description: 'Postgres URL; unset: PGlite on disk' }),
+  ),
+  DATA_DIR: Type.String({ default: '.data', description: 'where PGlite and other local state live' }),
+} satisfies TProperties;

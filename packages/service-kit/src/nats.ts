@@ -1,0 +1,33 @@
+import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
+import { readFile } from 'node:fs/promises';
+import type { Logger } from './logger.js';
+
+export type { NatsConnection };
+
+export interface NatsOptions {
+  readonly servers: string;
+  readonly name: string;
+  readonly credsFile?: string | undefined;
+}
+
+/** Connects with unlimited reconnects: a service outlives NATS restarts instead of exiting. */
+export async function connectNats(opts: NatsOptions, log: Logger): Promise<NatsConnection> {
+  const authenticator = opts.credsFile
+    ? credsAuthenticator(new Uint8Array(await readFile(opts.credsFile)))
+    : undefined;
+  const nc = await connect({
+    servers: opts.servers.split(',').map((s) => s.trim()),
+    name: opts.name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 1000,
+    ...(authenticator ? { authenticator } : {}),
+  });
+  log.info({ server: nc.getServer() }, 'connected to NATS');
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === 'ping') continue;
+      log.info({ status: status.type }, 'NATS connection status');
+    }
+  })();
+  return nc;
+}
