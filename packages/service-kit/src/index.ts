@@ -9,3 +9,4 @@ export * from './metrics.js';
 export * from './nats.js';
 export * from './outbox.js';
 export * from './streams.js';
+export * from './runtime.js';

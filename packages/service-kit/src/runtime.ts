@@ -1,0 +1,107 @@
+import { join } from 'node:path';
+import { openDatabase, type OpenDatabase } from './database.js';
+import { startHealthServer, type ReadinessCheck } from './health-server.js';
+import { Lifecycle } from './lifecycle.js';
+import { createLogger, type Logger } from './logger.js';
+import { Metrics } from './metrics.js';
+import { connectNats, type NatsConnection } from './nats.js';
+import { OutboxRelay } from './outbox.js';
+import { ensureStreams } from './streams.js';
+
+export interface RuntimeOptions<S extends Record<string, unknown>> {
+  readonly service: string;
+  readonly natsUrl: string;
+  readonly natsCreds?: string | undefined;
+  readonly logLevel: string;
+  readonly healthPort: number;
+  readonly streamReplicas?: number;
+  /** For services that own tables: their schema (with the outbox table) and migrations. */
+  readonly database?: {
+    readonly schema: S;
+    readonly url?: string | undefined;
+    readonly dataDir: string;
+    readonly migrationsFolder: string;
+  };
+}
+
+export interface ServiceRuntime<S extends Record<string, unknown>> {
+  readonly log: Logger;
+  readonly nc: NatsConnection;
+  readonly metrics: Metrics;
+  readonly lifecycle: Lifecycle;
+  readonly database: S extends Record<string, never> ? undefined : OpenDatabase<S>;
+  readonly relay: S extends Record<string, never> ? undefined : OutboxRelay;
+  /** Starts the health server once the service is wired; returns its port. */
+  serveHealth(extraChecks?: readonly ReadinessCheck[]): Promise<number>;
+}
+
+/**
+ * The start-up every service shares: logger, NATS (with the streams provisioned), optionally the
+ * database with migrations and the outbox relay, metrics and a lifecycle that closes it all.
+ */
+export async function createRuntime<S extends Record<string, unknown> = Record<string, never>>(
+  opts: RuntimeOptions<S>,
+): Promise<ServiceRuntime<S>> {
+  const log = createLogger(opts.service, opts.logLevel);
+  const lifecycle = new Lifecycle(log);
+  const metrics = new Metrics(opts.service);
+  try {
+    let database: OpenDatabase<S> | undefined;
+    if (opts.database) {
+      database = await openDatabase({
+        schema: opts.database.schema,
+        url: opts.database.url,
+        pgliteDir: join(opts.database.dataDir, opts.service, 'pglite'),
+        migrationsFolder: opts.database.migrationsFolder,
+        log,
+      });
+      const db = database;
+      lifecycle.onClose('database', () => db.close());
+    }
+    const nc = await connectNats(
+      { servers: opts.natsUrl, name: opts.service, credsFile: opts.natsCreds },
+      log,
+    );
+    // Draining lets replies and publishes in flight finish before the connection closes.
+    lifecycle.onClose('nats', () => nc.drain());
+    await ensureStreams(nc, { replicas: opts.streamReplicas ?? 1 });
+
+    let relay: OutboxRelay | undefined;
+    if (database) {
+      relay = new OutboxRelay(database.db as never, nc, log);
+      relay.start();
+      const r = relay;
+      lifecycle.onClose('outbox relay', () => r.stop());
+    }
+
+    const checks: ReadinessCheck[] = [
+      ['nats', () => {
+        if (nc.isClosed()) throw new Error('connection closed');
+      }],
+    ];
+    if (database) checks.push(['database', () => database.ping()]);
+
+    return {
+      log,
+      nc,
+      metrics,
+      lifecycle,
+      database: database as ServiceRuntime<S>['database'],
+      relay: relay as ServiceRuntime<S>['relay'],
+      async serveHealth(extraChecks = []) {
+        const server = await startHealthServer({
+          port: opts.healthPort,
+          checks: [...checks, ...extraChecks],
+          metrics,
+          log,
+        });
+        // Registered last so it closes first: probes fail while the rest shuts down.
+        lifecycle.onClose('health server', () => server.close());
+        return server.port;
+      },
+    };
+  } catch (err) {
+    await lifecycle.close();
+    throw err;
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Runs the whole platform on one machine: nats-server (unless NATS_URL is set), then every service
+ * as its own process. Without DATABASE_URL each service keeps PGlite under .data/; without
+ * IPFS_API_URL the ipfs-worker runs an embedded Helia node there.
+ */
+import { findBinary, installHints, startProcess, type StartedProcess } from '@media-vault/test-harness';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { DEV_JWT_SECRET, DEV_PORTS } from './dev-defaults.js';
+
+const root = resolve(import.meta.dirname, '..');
+const dataDir = resolve(root, process.env.DATA_DIR ?? '.data');
+
+async function startLocalNats(): Promise<{ url: string; proc: StartedProcess }> {
+  const bin = findBinary('nats-server');
+  if (!bin) {
+    console.error(
+      `NATS_URL is not set and no nats-server was found.\n${installHints['nats-server']}\n` +
+        'or run: bash scripts/install-tools.sh — or set NATS_URL to a running server.',
+    );
+    process.exit(1);
+  }
+  const store = resolve(dataDir, 'nats');
+  await mkdir(store, { recursive: true });
+  const port = DEV_PORTS.nats;
+  const proc = await startProcess({
+    command: bin,
+    args: ['-js', '-sd', store, '-a', '127.0.0.1', '-p', String(port), '-n', 'media-vault-dev'],
+    label: 'nats-server',
+    readyWhen: /Server is ready/,
+  }).catch((err: Error) => {
+    console.error(`${err.message}\nIs port ${port} in use? Stop that server or set NATS_URL.`);
+    process.exit(1);
+  });
+  console.log(`nats-server with JetStream on nats://127.0.0.1:${port} (store ${store})`);
+  return { url: `nats://127.0.0.1:${port}`, proc };
+}
+
+const services: { name: string; env: Record<string, string> }[] = [
+  { name: 'tasks', env: { HEALTH_PORT: String(DEV_PORTS.health.tasks) } },
+  { name: 'assets', env: { HEALTH_PORT: String(DEV_PORTS.health.assets) } },
+  { name: 'ipfs-worker', env: { HEALTH_PORT: String(DEV_PORTS.health['ipfs-worker']) } },
+  { name: 'media-worker', env: { HEALTH_PORT: String(DEV_PORTS.health['media-worker']) } },
+  {
+    name: 'gateway',
+    env: {
+      PORT: process.env.PORT ?? String(DEV_PORTS.gateway),
+      JWT_SECRET: process.env.JWT_SECRET ?? DEV_JWT_SECRET,
+    },
+  },
+];
+
+const nats = process.env.NATS_URL ? undefined : await startLocalNats();
+const natsUrl = process.env.NATS_URL ?? nats!.url;
+
+const children = new Map<string, ChildProcess>();
+let stopping = false;
+
+async function stopAll(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    const exits = [...children.values()].map(
+      (child) => new Promise<void>((done) => (child.exitCode !== null ? done() : child.once('exit', () => done()))),
+    );
+    for (const child of children.values()) child.kill('SIGTERM');
+    await Promise.all(exits);
+    await nats?.proc.stop();
+  }
+  process.exit(code);
+}
+
+for (const service of services) {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--conditions=source', resolve(root, 'services', service.name, 'src/main.ts')],
+    {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, NATS_URL: natsUrl, DATA_DIR: dataDir, ...service.env },
+    },
+  );
+  children.set(service.name, child);
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`${service.name} exited (${signal ?? code}); stopping the platform`);
+    void stopAll(1);
+  });
+}
+
+console.log(
+  `platform starting: gateway on http://localhost:${process.env.PORT ?? DEV_PORTS.gateway}, ` +
+    `docs at /docs; watch events with: nats sub 'events.>' --server ${natsUrl}`,
+);
+process.once('SIGINT', () => void stopAll(0));
+process.once('SIGTERM', () => void stopAll(0));

@@ -1,0 +1,45 @@
+/**
+ * Prints a development token: `npm run token -- --user <id> [--roles 1,100] [--name <name>]
+ * [--ttl 12h]`. It is signed with JWT_SECRET, or the development secret `npm run dev` uses.
+ */
+import { SignJWT } from 'jose';
+import { parseArgs } from 'node:util';
+import { DEV_JWT_SECRET } from './dev-defaults.js';
+
+const usage = 'usage: npm run token -- --user <id> [--roles <r,...>] [--name <name>] [--ttl 12h]';
+
+function fail(message: string): never {
+  console.error(`${message}\n${usage}`);
+  process.exit(2);
+}
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      user: { type: 'string' },
+      roles: { type: 'string', default: '' },
+      name: { type: 'string' },
+      ttl: { type: 'string', default: '12h' },
+    },
+  }));
+} catch (err) {
+  fail((err as Error).message);
+}
+const user = values.user;
+if (!user || !/^[A-Za-z0-9_.@-]{1,64}$/.test(user)) {
+  fail('--user is required: 1-64 letters, digits or _ . @ -');
+}
+const roleText = values.roles.split(',').filter(Boolean);
+const roles = roleText.map(Number);
+if (roles.some((r) => !Number.isInteger(r))) fail(`--roles must be numbers, got "${values.roles}"`);
+if (!/^\d+[smhd]$/.test(values.ttl)) fail(`--ttl must look like 30m, 12h or 7d, got "${values.ttl}"`);
+
+const secret = process.env.JWT_SECRET || DEV_JWT_SECRET;
+const token = await new SignJWT({ name: values.name ?? `user ${user}`, roles })
+  .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+  .setSubject(user)
+  .setIssuedAt()
+  .setExpirationTime(values.ttl)
+  .sign(new TextEncoder().encode(secret));
+console.log(token);

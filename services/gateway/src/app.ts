@@ -1,0 +1,37 @@
+import type { NatsConnection } from '@media-vault/service-kit';
+import { Metrics, type ReadinessCheck } from '@media-vault/service-kit';
+import type { FastifyInstance } from 'fastify';
+import { authPlugin } from './plugins/auth.js';
+import { bodyParsersPlugin } from './plugins/body-parsers.js';
+import { busPlugin } from './plugins/bus.js';
+import { docsPlugin } from './plugins/docs.js';
+import { errorsPlugin } from './plugins/errors.js';
+import { agentRoutes } from './routes/agents.js';
+import { healthRoutes } from './routes/health.js';
+import { userRoutes } from './routes/users.js';
+import type { TokenVerifier } from './token-verifier.js';
+
+export interface AppOptions {
+  readonly nc: NatsConnection;
+  readonly verify: TokenVerifier;
+  readonly metrics: Metrics;
+  readonly bodyLimit: number;
+  readonly commandTimeoutMs: number;
+}
+
+/** The gateway as a fastify plugin: server.ts runs it, tests `inject` into it. */
+export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
+  const checks: ReadinessCheck[] = [
+    ['nats', () => {
+      if (opts.nc.isClosed()) throw new Error('connection closed');
+    }],
+  ];
+  await fastify.register(errorsPlugin);
+  await fastify.register(bodyParsersPlugin, { bodyLimit: opts.bodyLimit });
+  await fastify.register(authPlugin, { verify: opts.verify });
+  await fastify.register(busPlugin, { nc: opts.nc, timeoutMs: opts.commandTimeoutMs });
+  await fastify.register(docsPlugin);
+  await fastify.register(healthRoutes, { checks, metrics: opts.metrics });
+  await fastify.register(userRoutes);
+  await fastify.register(agentRoutes);
+}

@@ -1,0 +1,31 @@
+import { ErrorKinds, VaultError } from '@media-vault/contracts';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { apiStyleOf, errorBody, kindOfHttpStatus } from '../api-style.js';
+
+/** The one place where errors become HTTP responses, in the style of the route's seed. */
+export const errorsPlugin = fp(
+  async (app: FastifyInstance) => {
+    app.setErrorHandler((error: FastifyError | VaultError, request, reply) => {
+      const style = apiStyleOf(request.url);
+      if (error instanceof VaultError) {
+        const status = ErrorKinds[error.kind].http;
+        if (status >= 500) request.log.error({ err: error }, 'request failed');
+        return reply.status(status).send(errorBody(style, error.kind, error.message));
+      }
+      const status = 'statusCode' in error && error.statusCode ? error.statusCode : 500;
+      if (status >= 500) {
+        request.log.error({ err: error }, 'request failed');
+        return reply.status(500).send(errorBody(style, 'internal', 'internal error'));
+      }
+      return reply.status(status).send(errorBody(style, kindOfHttpStatus(status), error.message));
+    });
+    app.setNotFoundHandler((request, reply) => {
+      const style = apiStyleOf(request.url);
+      return reply
+        .status(404)
+        .send(errorBody(style, 'notFound', `no route ${request.method} ${request.url.split('?')[0]}`));
+    });
+  },
+  { name: 'errors' },
+);

@@ -1,0 +1,64 @@
+
+import { createRuntime } from '@media-vault/service-kit';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { app } from './app.js';
+import type { GatewayConfig } from './config.js';
+import { createTokenVerifier } from './token-verifier.js';
+
+export interface GatewayServer {
+  readonly fastify: FastifyInstance;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** Builds the fastify instance with server-level settings: ids, timeouts, limits, trailing slashes. */
+export async function buildGateway(config: GatewayConfig): Promise<GatewayServer> {
+  const runtime = await createRuntime({
+    service: 'gateway',
+    natsUrl: config.NATS_URL,
+    natsCreds: config.NATS_CREDS,
+    logLevel: config.LOG_LEVEL,
+    healthPort: 0,
+  });
+  const verify = await createTokenVerifier({
+    secret: config.JWT_SECRET,
+    publicKeyPem: config.JWT_PUBLIC_KEY,
+    publicKeyAlgorithm: config.JWT_PUBLIC_KEY_ALGORITHM,
+    jwksUrl: config.JWKS_URL,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  });
+  const fastify = Fastify({
+    loggerInstance: runtime.log as FastifyBaseLogger,
+    bodyLimit: config.BODY_LIMIT,
+    // Seed 000 routes are written with a trailing slash, some clients drop it; both must work.
+    routerOptions: { ignoreTrailingSlash: true },
+    requestIdHeader: 'x-request-id',
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    connectionTimeout: 60_000,
+    requestTimeout: 0,
+    keepAliveTimeout: 72_000,
+    return503OnClosing: true,
+  });
+  fastify.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  await fastify.register(app, {
+    nc: runtime.nc,
+    verify,
+    metrics: runtime.metrics,
+    bodyLimit: config.BODY_LIMIT,
+    commandTimeoutMs: config.COMMAND_TIMEOUT_MS,
+  });
+  // Registered after NATS, so it closes first: stop taking requests, then drain the bus.
+  runtime.lifecycle.onClose('http server', () => fastify.close());
+  const url = await fastify.listen({ port: config.PORT, host: config.HOST });
+  return { fastify, url, close: () => runtime.lifecycle.close() };
+}
+

@@ -1,0 +1,17 @@
+import { CommandSubjects } from '@media-vault/contracts';
+import type { CommandHandler, OutboxRelay } from '@media-vault/service-kit';
+import type { AgentRepository } from './agent.repository.js';
+
+type AgentSubjects = typeof CommandSubjects.agentRegister | typeof CommandSubjects.agentList;
+
+export const agentHandlers = (
+  agents: AgentRepository,
+  relay: Pick<OutboxRelay, 'notify'>,
+): { [S in AgentSubjects]: CommandHandler<S> } => ({
+  [CommandSubjects.agentRegister]: async (body, { principal }) => {
+    const { agent, changed } = await agents.register(principal, body);
+    if (changed) relay.notify();
+    return agent;
+  },
+  [CommandSubjects.agentList]: async (_request, { principal }) => agents.listForUser(principal.id),
+});

@@ -1,0 +1,49 @@
+import { Services } from '@media-vault/contracts';
+import { createRuntime, serveCommands, type ServiceRuntime } from '@media-vault/service-kit';
+import { fileURLToPath } from 'node:url';
+import { agentHandlers } from './agents/agent.handlers.js';
+import { AgentRepository } from './agents/agent.repository.js';
+import type { TasksConfig } from './config.js';
+import { schema } from './db/index.js';
+
+const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
+
+export interface TasksService {
+  readonly runtime: ServiceRuntime<typeof schema>;
+  readonly healthPort: number;
+  close(): Promise<void>;
+}
+
+/** Owns master sources, tasks, grants and agents; answers `svc.tasks.*`. */
+export async function startTasksService(config: TasksConfig): Promise<TasksService> {
+  const runtime = await createRuntime({
+    service: Services.tasks,
+    natsUrl: config.NATS_URL,
+    natsCreds: config.NATS_CREDS,
+    logLevel: config.LOG_LEVEL,
+    healthPort: config.HEALTH_PORT,
+    database: {
+      schema,
+      url: config.DATABASE_URL,
+      dataDir: config.DATA_DIR,
+      migrationsFolder,
+    },
+  });
+  try {
+    const agents = new AgentRepository(runtime.database.db);
+    const commands = await serveCommands(runtime.nc, {
+      service: Services.tasks,
+      version: '0.1.0',
+      description: 'Film master sources, upload/download/private tasks, grants and agents',
+      handlers: { ...agentHandlers(agents, runtime.relay) },
+      log: runtime.log,
+      metrics: runtime.metrics,
+    });
+    runtime.lifecycle.onClose('commands', () => commands.stop());
+    const healthPort = await runtime.serveHealth();
+    return { runtime, healthPort, close: () => runtime.lifecycle.close() };
+  } catch (err) {
+    await runtime.lifecycle.close();
+    throw err;
+  }
+}
