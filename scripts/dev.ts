@@ -73,7 +73,7 @@ async function stopAll(code: number): Promise<never> {
 for (const service of services) {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--conditions=source', resolve(root, 'services', service.name, 'src/main.ts')],
+    ['--import', 'tsx', resolve(root, 'services', service.name, 'src/main.ts')],
     {
       cwd: root,
       stdio: 'inherit',

@@ -5,3 +5,5 @@ export * from './temp-dir.js';
 export * from './postgres.js';
 export * from './nats.js';
 export * from './kubo.js';
+export * from './servers.js';
+export * from './vitest.js';

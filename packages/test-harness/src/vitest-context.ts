@@ -1,0 +1,9 @@
+import type { ServerUrls } from './servers.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    servers: ServerUrls;
+  }
+}
+
+export {};
