@@ -1,3 +1,4 @@
+import type {} from 'vitest';
 import type { ServerUrls } from './servers.js';
 
 declare module 'vitest' {
@@ -5,5 +6,3 @@ declare module 'vitest' {
     servers: ServerUrls;
   }
 }
-
-export {};
