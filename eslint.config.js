@@ -7,7 +7,10 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-syntax': [
         'error',
@@ -20,7 +23,14 @@ export default tseslint.config(
   },
   {
     // Config modules, scripts and test set-up are where the environment is read.
-    files: ['**/config.ts', 'scripts/**', '**/test/**', 'packages/test-harness/**', '**/*.config.ts', 'packages/ipfs/src/**/*.test.ts'],
+    files: [
+      '**/config.ts',
+      'scripts/**',
+      '**/test/**',
+      'packages/test-harness/**',
+      '**/*.config.ts',
+      'packages/ipfs/src/**/*.test.ts',
+    ],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );

@@ -3,6 +3,7 @@
 // `npm ci --omit=dev` in the image.
 import { build } from 'esbuild';
 import { resolve } from 'node:path';
+import process from 'node:process';
 
 const serviceDir = process.cwd();
 await build({

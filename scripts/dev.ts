@@ -3,7 +3,12 @@
  * as its own process. Without DATABASE_URL each service keeps PGlite under .data/; without
  * IPFS_API_URL the ipfs-worker runs an embedded Helia node there.
  */
-import { findBinary, installHints, startProcess, type StartedProcess } from '@media-vault/test-harness';
+import {
+  findBinary,
+  installHints,
+  startProcess,
+  type StartedProcess,
+} from '@media-vault/test-harness';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -61,7 +66,10 @@ async function stopAll(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     const exits = [...children.values()].map(
-      (child) => new Promise<void>((done) => (child.exitCode !== null ? done() : child.once('exit', () => done()))),
+      (child) =>
+        new Promise<void>((done) =>
+          child.exitCode !== null ? done() : child.once('exit', () => done()),
+        ),
     );
     for (const child of children.values()) child.kill('SIGTERM');
     await Promise.all(exits);

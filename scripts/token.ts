@@ -33,7 +33,8 @@ if (!user || !/^[A-Za-z0-9_.@-]{1,64}$/.test(user)) {
 const roleText = values.roles.split(',').filter(Boolean);
 const roles = roleText.map(Number);
 if (roles.some((r) => !Number.isInteger(r))) fail(`--roles must be numbers, got "${values.roles}"`);
-if (!/^\d+[smhd]$/.test(values.ttl)) fail(`--ttl must look like 30m, 12h or 7d, got "${values.ttl}"`);
+if (!/^\d+[smhd]$/.test(values.ttl))
+  fail(`--ttl must look like 30m, 12h or 7d, got "${values.ttl}"`);
 
 const secret = process.env.JWT_SECRET || DEV_JWT_SECRET;
 const token = await new SignJWT({ name: values.name ?? `user ${user}`, roles })

@@ -21,7 +21,11 @@ export const AgentId = Type.String({
 export const RegisterAgentBody = Type.Object(
   {
     id: AgentId,
-    peer_id: Type.String({ minLength: 1, maxLength: 128, description: 'IPFS peer id of the agent' }),
+    peer_id: Type.String({
+      minLength: 1,
+      maxLength: 128,
+      description: 'IPFS peer id of the agent',
+    }),
     public_key: base64Key('X25519 public key that private blocks are sealed to'),
     signing_key: base64Key('Ed25519 public key that verifies released private blocks'),
     name: Type.Optional(Type.String({ maxLength: 200, description: 'Human name of the agent' })),

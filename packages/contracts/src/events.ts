@@ -14,4 +14,3 @@ export const StatusEvent = <T extends TSchema, S extends TSchema>(record: T, sta
     status,
     record,
   });
-

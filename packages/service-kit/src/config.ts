@@ -53,7 +53,13 @@ export const BaseConfig = {
 /** Variables of a service that owns a database. */
 export const DatabaseConfig = {
   DATABASE_URL: Type.Optional(
-    Type.String({ pattern: '^postgres(ql)?://', description: 'Postgres URL; unset: PGlite on disk' }),
+    Type.String({
+      pattern: '^postgres(ql)?://',
+      description: 'Postgres URL; unset: PGlite on disk',
+    }),
   ),
-  DATA_DIR: Type.String({ default: '.data', description: 'where PGlite and other local state live' }),
+  DATA_DIR: Type.String({
+    default: '.data',
+    description: 'where PGlite and other local state live',
+  }),
 } satisfies TProperties;

@@ -43,7 +43,9 @@ export async function openDatabase<S extends Record<string, unknown>>(
     const client = await pool.connect();
     try {
       await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-      await migratePg(drizzlePg({ client, ...config }), { migrationsFolder: opts.migrationsFolder });
+      await migratePg(drizzlePg({ client, ...config }), {
+        migrationsFolder: opts.migrationsFolder,
+      });
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
       client.release();

@@ -75,9 +75,12 @@ export async function createRuntime<S extends Record<string, unknown> = Record<s
     }
 
     const checks: ReadinessCheck[] = [
-      ['nats', () => {
-        if (nc.isClosed()) throw new Error('connection closed');
-      }],
+      [
+        'nats',
+        () => {
+          if (nc.isClosed()) throw new Error('connection closed');
+        },
+      ],
     ];
     if (database) checks.push(['database', () => database.ping()]);
 

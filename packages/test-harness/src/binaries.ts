@@ -43,7 +43,8 @@ export function requireBinary(name: string, installHint: string): string {
 }
 
 export const installHints = {
-  'nats-server': 'Install it with: GOBIN=~/.cache/media-vault/bin go install github.com/nats-io/nats-server/v2@v2.15.2',
+  'nats-server':
+    'Install it with: GOBIN=~/.cache/media-vault/bin go install github.com/nats-io/nats-server/v2@v2.15.2',
   ipfs: 'Install Kubo with: bash scripts/install-tools.sh (builds github.com/ipfs/kubo v0.43.0 with go)',
   postgres: 'Install it with: apt-get install -y postgresql',
   ffmpeg: 'Install it with: apt-get install -y ffmpeg',

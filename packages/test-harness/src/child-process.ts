@@ -35,7 +35,11 @@ export async function startProcess(opts: StartOptions): Promise<StartedProcess> 
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${opts.label} did not become ready in ${opts.timeoutMs ?? 30_000} ms:\n${output()}`));
+      reject(
+        new Error(
+          `${opts.label} did not become ready in ${opts.timeoutMs ?? 30_000} ms:\n${output()}`,
+        ),
+      );
     }, opts.timeoutMs ?? 30_000);
     const onData = (buf: Buffer) => {
       for (const line of buf.toString('utf8').split('\n')) {

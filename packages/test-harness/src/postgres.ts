@@ -42,7 +42,7 @@ export async function startPostgres(): Promise<StartedPostgres> {
   // fsync off: test clusters are thrown away, and it makes DDL-heavy suites several times faster.
   await writeFile(
     join(dataDir, 'postgresql.auto.conf'),
-    "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 300\n",
+    'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 300\n',
     { flag: 'a' },
   );
   if (process.getuid?.() === 0) await run('chown', ['-R', 'postgres:postgres', dataDir]);

@@ -9,5 +9,6 @@ export const AssetsConfigSchema = Type.Object({
 
 export type AssetsConfig = Static<typeof AssetsConfigSchema>;
 
-export const loadAssetsConfig = (env: Record<string, string | undefined> = process.env): AssetsConfig =>
-  loadConfig(AssetsConfigSchema, env);
+export const loadAssetsConfig = (
+  env: Record<string, string | undefined> = process.env,
+): AssetsConfig => loadConfig(AssetsConfigSchema, env);

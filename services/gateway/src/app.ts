@@ -1,5 +1,4 @@
-import type { NatsConnection } from '@media-vault/service-kit';
-import { Metrics, type ReadinessCheck } from '@media-vault/service-kit';
+import type { Metrics, NatsConnection, ReadinessCheck } from '@media-vault/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { authPlugin } from './plugins/auth.js';
 import { bodyParsersPlugin } from './plugins/body-parsers.js';
@@ -22,9 +21,12 @@ export interface AppOptions {
 /** The gateway as a fastify plugin: server.ts runs it, tests `inject` into it. */
 export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   const checks: ReadinessCheck[] = [
-    ['nats', () => {
-      if (opts.nc.isClosed()) throw new Error('connection closed');
-    }],
+    [
+      'nats',
+      () => {
+        if (opts.nc.isClosed()) throw new Error('connection closed');
+      },
+    ],
   ];
   await fastify.register(errorsPlugin);
   await fastify.register(bodyParsersPlugin, { bodyLimit: opts.bodyLimit });

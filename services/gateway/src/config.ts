@@ -8,10 +8,16 @@ export const GatewayConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
   HOST: Type.String({ default: '0.0.0.0' }),
   JWT_SECRET: Type.Optional(
-    Type.String({ minLength: 16, description: 'HS256 secret (development); at least 16 characters' }),
+    Type.String({
+      minLength: 16,
+      description: 'HS256 secret (development); at least 16 characters',
+    }),
   ),
   JWT_PUBLIC_KEY: Type.Optional(
-    Type.String({ pattern: 'BEGIN PUBLIC KEY', description: 'PEM SPKI public key (EdDSA or RS256)' }),
+    Type.String({
+      pattern: 'BEGIN PUBLIC KEY',
+      description: 'PEM SPKI public key (EdDSA or RS256)',
+    }),
   ),
   JWT_PUBLIC_KEY_ALGORITHM: Type.Union([Type.Literal('EdDSA'), Type.Literal('RS256')], {
     default: 'EdDSA',
@@ -19,13 +25,19 @@ export const GatewayConfigSchema = Type.Object({
   JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'JWKS endpoint' })),
   JWT_ISSUER: Type.Optional(Type.String()),
   JWT_AUDIENCE: Type.Optional(Type.String()),
-  BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'bytes per request body' }),
+  BODY_LIMIT: Type.Integer({
+    minimum: 1024,
+    default: 1_048_576,
+    description: 'bytes per request body',
+  }),
   COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
 });
 
 export type GatewayConfig = Static<typeof GatewayConfigSchema>;
 
-export const loadGatewayConfig = (env: Record<string, string | undefined> = process.env): GatewayConfig => {
+export const loadGatewayConfig = (
+  env: Record<string, string | undefined> = process.env,
+): GatewayConfig => {
   const config = loadConfig(GatewayConfigSchema, env);
   if (!config.JWT_SECRET && !config.JWT_PUBLIC_KEY && !config.JWKS_URL) {
     // Refusing to start beats accepting unsigned or default-signed tokens.

@@ -1,4 +1,3 @@
-
 import { createRuntime } from '@media-vault/service-kit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -61,4 +60,3 @@ export async function buildGateway(config: GatewayConfig): Promise<GatewayServer
   const url = await fastify.listen({ port: config.PORT, host: config.HOST });
   return { fastify, url, close: () => runtime.lifecycle.close() };
 }
-

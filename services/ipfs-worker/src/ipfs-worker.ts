@@ -30,7 +30,9 @@ export async function startIpfsWorker(config: IpfsWorkerConfig): Promise<IpfsWor
     runtime.lifecycle.onClose('ipfs', () => ipfs.close());
     const peerId = await ipfs.peerId();
     runtime.log.info({ peerId, kubo: config.IPFS_API_URL ?? null }, 'IPFS node ready');
-    const healthPort = await runtime.serveHealth([['ipfs', async () => void (await ipfs.peerId())]]);
+    const healthPort = await runtime.serveHealth([
+      ['ipfs', async () => void (await ipfs.peerId())],
+    ]);
     return { runtime, ipfs, healthPort, close: () => runtime.lifecycle.close() };
   } catch (err) {
     await runtime.lifecycle.close();

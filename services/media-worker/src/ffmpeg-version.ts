@@ -9,8 +9,11 @@ export async function toolVersion(binary: string): Promise<string> {
     const { stdout } = await run(binary, ['-version'], { timeout: 10_000 });
     return stdout.split('\n')[0]?.trim() ?? '';
   } catch (err) {
-    throw new Error(`${binary} is not runnable (apt-get install -y ffmpeg): ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new Error(
+      `${binary} is not runnable (apt-get install -y ffmpeg): ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
 }

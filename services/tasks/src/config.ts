@@ -9,5 +9,6 @@ export const TasksConfigSchema = Type.Object({
 
 export type TasksConfig = Static<typeof TasksConfigSchema>;
 
-export const loadTasksConfig = (env: Record<string, string | undefined> = process.env): TasksConfig =>
-  loadConfig(TasksConfigSchema, env);
+export const loadTasksConfig = (
+  env: Record<string, string | undefined> = process.env,
+): TasksConfig => loadConfig(TasksConfigSchema, env);

@@ -16,7 +16,8 @@ declare module 'fastify' {
 /** Accepts the seed's `Token` header (`HTTP_TOKEN`) and `Authorization: Bearer` (or `Token`). */
 export const tokenOf = (request: FastifyRequest): string | undefined => {
   const direct = request.headers.token;
-  if (typeof direct === 'string' && direct.trim()) return direct.replace(/^(Token|Bearer)\s+/i, '').trim();
+  if (typeof direct === 'string' && direct.trim())
+    return direct.replace(/^(Token|Bearer)\s+/i, '').trim();
   const authorization = request.headers.authorization;
   const match = authorization?.match(/^(Bearer|Token)\s+(\S+)$/i);
   return match?.[2];
@@ -34,7 +35,10 @@ export const authPlugin = fp(
       const hook: onRequestAsyncHookHandler = async (request) => {
         const token = tokenOf(request);
         if (!token) {
-          throw new VaultError('unauthenticated', 'missing token: send the Token header or Authorization: Bearer');
+          throw new VaultError(
+            'unauthenticated',
+            'missing token: send the Token header or Authorization: Bearer',
+          );
         }
         request.principal = await opts.verify(token);
         request.log = request.log.child({ user: request.principal.id });

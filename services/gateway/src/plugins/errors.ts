@@ -24,7 +24,9 @@ export const errorsPlugin = fp(
       const style = apiStyleOf(request.url);
       return reply
         .status(404)
-        .send(errorBody(style, 'notFound', `no route ${request.method} ${request.url.split('?')[0]}`));
+        .send(
+          errorBody(style, 'notFound', `no route ${request.method} ${request.url.split('?')[0]}`),
+        );
     });
   },
   { name: 'errors' },

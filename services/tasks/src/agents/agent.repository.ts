@@ -10,6 +10,7 @@ import { enqueueEvents, newEventId } from '@media-vault/service-kit';
 import { asc, eq } from 'drizzle-orm';
 import type { TasksDatabase } from '../db/index.js';
 import { agents, type AgentRow } from '../db/schema.js';
+import { assertUsableKeys } from './agent-keys.js';
 import { toAgent } from './agent.mapper.js';
 
 export interface AgentRegistration {
@@ -42,6 +43,7 @@ export class AgentRepository {
    * conflict: agent ids address job subjects, so they cannot be shared.
    */
   async register(principal: Principal, body: RegisterAgentBody): Promise<AgentRegistration> {
+    assertUsableKeys(body);
     return this.db.transaction(async (tx) => {
       const [inserted] = await tx
         .insert(agents)
@@ -63,11 +65,7 @@ export class AgentRepository {
         return { agent, changed: true };
       }
 
-      const [existing] = await tx
-        .select()
-        .from(agents)
-        .where(eq(agents.id, body.id))
-        .for('update');
+      const [existing] = await tx.select().from(agents).where(eq(agents.id, body.id)).for('update');
       if (!existing) throw new VaultError('conflict', `agent ${body.id} is being registered`);
       if (existing.userId !== principal.id) {
         throw new VaultError('alreadyExists', `agent id ${body.id} is registered to another user`);

@@ -1,0 +1,17 @@
+import { VaultError, type RegisterAgentBody } from '@media-vault/contracts';
+
+/**
+ * The schema only checks the shape of a key; this decodes it. An all-zero X25519 or Ed25519 key is
+ * a degenerate point that would make sealing to the agent meaningless, so it is refused too.
+ */
+export function assertUsableKeys(body: RegisterAgentBody): void {
+  for (const field of ['public_key', 'signing_key'] as const) {
+    const bytes = Buffer.from(body[field].replaceAll('-', '+').replaceAll('_', '/'), 'base64');
+    if (bytes.length !== 32) {
+      throw new VaultError('badRequest', `${field}: must be a 32-byte key in base64`);
+    }
+    if (bytes.every((b) => b === 0)) {
+      throw new VaultError('badRequest', `${field}: an all-zero key cannot be used`);
+    }
+  }
+}
