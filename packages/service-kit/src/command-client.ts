@@ -12,6 +12,7 @@ import { ServiceError } from '@nats-io/services';
 import {
   headers,
   NoRespondersError,
+  RequestError,
   TimeoutError,
   type NatsConnection,
 } from '@nats-io/transport-node';
@@ -39,7 +40,7 @@ export async function sendCommand<S extends CommandSubject>(
       timeout: opts.timeoutMs ?? 10_000,
     });
   } catch (err) {
-    if (err instanceof NoRespondersError) {
+    if (err instanceof NoRespondersError || (err instanceof RequestError && err.isNoResponders())) {
       throw new VaultError('unavailable', `no service is answering ${subject}`, { cause: err });
     }
     if (err instanceof TimeoutError) {

@@ -10,7 +10,8 @@ export const errorsPlugin = fp(
       const style = apiStyleOf(request.url);
       if (error instanceof VaultError) {
         const status = ErrorKinds[error.kind].http;
-        if (status >= 500) request.log.error({ err: error }, 'request failed');
+        if (status === 500) request.log.error({ err: error }, 'request failed');
+        else if (status > 500) request.log.warn({ err: error }, 'request failed');
         return reply.status(status).send(errorBody(style, error.kind, error.message));
       }
       const status = 'statusCode' in error && error.statusCode ? error.statusCode : 500;
