@@ -12,6 +12,9 @@ export interface StartOptions {
   readonly args: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
+  /** Run as this user and group (when started as root). */
+  readonly uid?: number;
+  readonly gid?: number;
   /** Resolves once the process printed a line matching this pattern. */
   readonly readyWhen: RegExp;
   readonly timeoutMs?: number;
@@ -21,6 +24,8 @@ export interface StartOptions {
 export async function startProcess(opts: StartOptions): Promise<StartedProcess> {
   const child = spawn(opts.command, [...opts.args], {
     cwd: opts.cwd,
+    ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+    ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

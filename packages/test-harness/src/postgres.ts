@@ -16,51 +16,45 @@ export interface StartedPostgres {
   stop(): Promise<void>;
 }
 
-/** Postgres refuses to run as root, so under root the cluster runs as the unprivileged `postgres` user. */
-const asServiceUser = async (command: string, args: string[]): Promise<[string, string[]]> => {
-  if (process.getuid?.() !== 0) return [command, args];
-  return ['runuser', ['-u', 'postgres', '--', command, ...args]];
-};
+/**
+ * Postgres refuses to run as root, so under root the cluster runs as the unprivileged `postgres`
+ * user. The server is spawned directly with that uid (not through su/runuser) so that stop
+ * signals reach it.
+ */
+async function serviceUser(): Promise<{ uid: number; gid: number } | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  const { stdout: uid } = await run('id', ['-u', 'postgres']);
+  const { stdout: gid } = await run('id', ['-g', 'postgres']);
+  return { uid: Number(uid.trim()), gid: Number(gid.trim()) };
+}
 
 export async function startPostgres(): Promise<StartedPostgres> {
   const initdb = requireBinary('initdb', installHints.postgres);
   const postgres = requireBinary('postgres', installHints.postgres);
   const dir = await makeTempDir('pg');
   const dataDir = join(dir.path, 'data');
-  if (process.getuid?.() === 0) await run('chown', ['-R', 'postgres:postgres', dir.path]);
+  const user = await serviceUser();
+  if (user) await run('chown', ['-R', `${user.uid}:${user.gid}`, dir.path]);
 
-  const [initCmd, initArgs] = await asServiceUser(initdb, [
-    '-D',
-    dataDir,
-    '-U',
-    'postgres',
-    '--auth=trust',
-    '--encoding=UTF8',
-    '--no-sync',
-  ]);
-  await run(initCmd, initArgs);
+  await run(
+    initdb,
+    ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-sync'],
+    { ...user, cwd: dir.path },
+  );
   // fsync off: test clusters are thrown away, and it makes DDL-heavy suites several times faster.
   await writeFile(
     join(dataDir, 'postgresql.auto.conf'),
     'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 300\n',
     { flag: 'a' },
   );
-  if (process.getuid?.() === 0) await run('chown', ['-R', 'postgres:postgres', dataDir]);
+  if (user) await run('chown', ['-R', `${user.uid}:${user.gid}`, dataDir]);
 
   const port = await freePort();
-  const [cmd, args] = await asServiceUser(postgres, [
-    '-D',
-    dataDir,
-    '-p',
-    String(port),
-    '-h',
-    '127.0.0.1',
-    '-k',
-    dir.path,
-  ]);
   const proc = await startProcess({
-    command: cmd,
-    args,
+    command: postgres,
+    args: ['-D', dataDir, '-p', String(port), '-h', '127.0.0.1', '-k', dir.path],
+    cwd: dir.path,
+    ...user,
     label: 'postgres',
     readyWhen: /database system is ready to accept connections/,
   });

@@ -1,0 +1,104 @@
+import { CID } from 'multiformats/cid';
+
+export interface AddedFile {
+  /** CIDv1, base32. */
+  readonly cid: string;
+  /** Bytes of file content (not the size of the DAG that holds it). */
+  readonly size: number;
+}
+
+export interface FileStat {
+  readonly cid: string;
+  /** File size in bytes. */
+  readonly size: number;
+}
+
+export interface AddOptions {
+  readonly signal?: AbortSignal;
+}
+
+export interface CatOptions {
+  readonly offset?: number;
+  readonly length?: number;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The one place the rest of the system talks to IPFS. Implementations must give the same CID for
+ * the same bytes (see UNIXFS_IMPORT), stream in both directions, and answer only from content held
+ * locally: a CID whose blocks are not present fails fast with IpfsNotFoundError instead of
+ * searching the network, so a missing master surfaces as an error rather than a hung request.
+ *
+ * `add` stores without pinning; call `pin` to protect content from garbage collection.
+ * `isPinned` is true only for CIDs passed to `pin` (recursive pin roots), not for blocks that are
+ * merely reachable from another pin.
+ */
+export interface IpfsPort {
+  add(source: AsyncIterable<Uint8Array>, opts?: AddOptions): Promise<AddedFile>;
+  cat(cid: string, opts?: CatOptions): AsyncIterable<Uint8Array>;
+  pin(cid: string): Promise<void>;
+  /** Removing a pin that does not exist is a no-op. */
+  unpin(cid: string): Promise<void>;
+  isPinned(cid: string): Promise<boolean>;
+  stat(cid: string): Promise<FileStat>;
+  peerId(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * How files become DAGs. These are Kubo's defaults for `--cid-version=1` (raw leaves, fixed
+ * 256 KiB chunks, balanced layout with at most 174 links per node), spelled out so that a change
+ * in either implementation's defaults or a Kubo `Import.*` config cannot make the two disagree.
+ */
+export const UNIXFS_IMPORT = {
+  cidVersion: 1,
+  rawLeaves: true,
+  chunkSize: 262_144,
+  maxChildrenPerNode: 174,
+} as const;
+
+export class IpfsNotFoundError extends Error {
+  override readonly name = 'IpfsNotFoundError';
+  readonly cid: string;
+
+  constructor(cid: string, options?: { cause?: unknown }) {
+    super(`${cid} is not available in the local IPFS store`, options);
+    this.cid = cid;
+  }
+}
+
+export class IpfsInvalidCidError extends Error {
+  override readonly name = 'IpfsInvalidCidError';
+  readonly cid: string;
+
+  constructor(cid: string, options?: { cause?: unknown }) {
+    super(`${JSON.stringify(cid)} is not a valid CID`, options);
+    this.cid = cid;
+  }
+}
+
+/** Parses before any I/O so both adapters reject malformed CIDs the same way. */
+export function parseCid(cid: string): CID {
+  try {
+    return CID.parse(cid);
+  } catch (err) {
+    throw new IpfsInvalidCidError(cid, { cause: err });
+  }
+}
+
+/**
+ * Passes the bytes through unchanged while counting them, so `size` never needs a buffer. Checks
+ * the signal between chunks, because neither importer stops pulling the source on abort by itself.
+ */
+export async function* countBytes(
+  source: AsyncIterable<Uint8Array>,
+  counter: { bytes: number },
+  signal?: AbortSignal,
+): AsyncGenerator<Uint8Array> {
+  signal?.throwIfAborted();
+  for await (const chunk of source) {
+    signal?.throwIfAborted();
+    counter.bytes += chunk.byteLength;
+    yield chunk;
+  }
+}

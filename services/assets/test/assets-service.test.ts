@@ -1,0 +1,41 @@
+import { createDatabase, makeTempDir, uniqueName } from '@media-vault/test-harness';
+import { Svcm } from '@nats-io/services';
+import { connect } from '@nats-io/transport-node';
+import { describe, expect, inject, it } from 'vitest';
+import { loadAssetsConfig } from '../src/config.js';
+import { startAssetsService } from '../src/assets-service.js';
+
+const { natsUrl, postgresUrl } = inject('servers');
+
+const databases = {
+  postgres: async () => ({
+    DATABASE_URL: await createDatabase(postgresUrl!, uniqueName('assets')),
+    DATA_DIR: (await makeTempDir('assets')).path,
+  }),
+  pglite: async () => ({ DATA_DIR: (await makeTempDir('assets')).path }),
+};
+
+describe.each(Object.entries(databases))('assets service on %s', (_name, database) => {
+  it('migrates, serves health and is discoverable, twice on the same database', async () => {
+    const env = { NATS_URL: natsUrl, HEALTH_PORT: '0', LOG_LEVEL: 'silent', ...(await database()) };
+    // The second start proves migrations are idempotent on an existing database.
+    for (let run = 0; run < 2; run++) {
+      const service = await startAssetsService(loadAssetsConfig(env));
+      try {
+        const ready = await fetch(`http://127.0.0.1:${service.healthPort}/readyz`);
+        expect(ready.status).toBe(200);
+        const nc = await connect({ servers: natsUrl });
+        try {
+          const client = new Svcm(nc as never).client();
+          const names: string[] = [];
+          for await (const identity of await client.ping('assets')) names.push(identity.name);
+          expect(names).toContain('assets');
+        } finally {
+          await nc.close();
+        }
+      } finally {
+        await service.close();
+      }
+    }
+  });
+});
