@@ -24,6 +24,7 @@ export default tseslint.config(
   {
     // Config modules, scripts and test set-up are where the environment is read.
     files: [
+      '**/bench/**',
       '**/config.ts',
       'scripts/**',
       '**/test/**',

@@ -17,7 +17,9 @@ describe('subjects', () => {
   it('builds event subjects from record ids', () => {
     expect(EventSubjects.agent('studio-1')).toBe('events.tasks.agent.studio-1');
     expect(EventSubjects.uploadTask(233)).toBe('events.tasks.upload.233');
-    expect(EventSubjects.audioAsset('9007199254740993')).toBe('events.assets.audio.9007199254740993');
+    expect(EventSubjects.audioAsset('9007199254740993')).toBe(
+      'events.assets.audio.9007199254740993',
+    );
   });
 
   it('refuses ids that would change the subject', () => {
