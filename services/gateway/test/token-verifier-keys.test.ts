@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTokenVerifier } from '../src/token-verifier.js';
 
-const sign = (key: CryptoKey, alg: string, kid?: string) =>
+type SigningKey = Parameters<SignJWT['sign']>[0];
+
+const sign = (key: SigningKey, alg: string, kid?: string) =>
   new SignJWT({ name: 'Ada', roles: [100] })
     .setProtectedHeader({ alg, ...(kid ? { kid } : {}) })
     .setSubject('ada')
