@@ -1,3 +1,4 @@
+import { ConfigError } from './config.js';
 import type { Logger } from './logger.js';
 
 type Closer = readonly [name: string, close: () => Promise<unknown> | unknown];
@@ -41,5 +42,19 @@ export class Lifecycle {
     };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
+  }
+}
+
+/**
+ * The body of every service's main.ts: start it, close it cleanly on SIGTERM/SIGINT, and exit
+ * with a readable message (every bad setting listed) when it cannot start.
+ */
+export async function runMain(start: () => Promise<{ lifecycle: Lifecycle }>): Promise<void> {
+  try {
+    const started = await start();
+    started.lifecycle.handleSignals();
+  } catch (err) {
+    console.error(err instanceof ConfigError ? err.message : err);
+    process.exit(1);
   }
 }

@@ -1,11 +1,5 @@
-import { ConfigError } from '@media-vault/service-kit';
+import { runMain } from '@media-vault/service-kit';
 import { loadAssetsConfig } from './config.js';
 import { startAssetsService } from './assets-service.js';
 
-try {
-  const service = await startAssetsService(loadAssetsConfig());
-  service.runtime.lifecycle.handleSignals();
-} catch (err) {
-  console.error(err instanceof ConfigError ? err.message : err);
-  process.exit(1);
-}
+await runMain(async () => (await startAssetsService(loadAssetsConfig())).runtime);

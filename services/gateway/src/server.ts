@@ -1,4 +1,4 @@
-import { createRuntime } from '@media-vault/service-kit';
+import { createRuntime, type Lifecycle } from '@media-vault/service-kit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { app } from './app.js';
@@ -8,6 +8,7 @@ import { createTokenVerifier } from './token-verifier.js';
 export interface GatewayServer {
   readonly fastify: FastifyInstance;
   readonly url: string;
+  readonly lifecycle: Lifecycle;
   close(): Promise<void>;
 }
 
@@ -33,9 +34,10 @@ export async function buildGateway(config: GatewayConfig): Promise<GatewayServer
   const fastify = Fastify({
     loggerInstance: runtime.log as FastifyBaseLogger,
     bodyLimit: config.BODY_LIMIT,
+    ajv: { customOptions: { removeAdditional: false } }, // refuse unknown fields, as the bus does
     // Seed 000 routes are written with a trailing slash, some clients drop it; both must work.
     routerOptions: { ignoreTrailingSlash: true },
-    requestIdHeader: 'x-request-id',
+    requestIdHeader: false, // genReqId reads x-request-id itself, so unsafe ids are replaced
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -58,5 +60,5 @@ export async function buildGateway(config: GatewayConfig): Promise<GatewayServer
   // Registered after NATS, so it closes first: stop taking requests, then drain the bus.
   runtime.lifecycle.onClose('http server', () => fastify.close());
   const url = await fastify.listen({ port: config.PORT, host: config.HOST });
-  return { fastify, url, close: () => runtime.lifecycle.close() };
+  return { fastify, url, lifecycle: runtime.lifecycle, close: () => runtime.lifecycle.close() };
 }

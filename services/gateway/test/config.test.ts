@@ -1,0 +1,77 @@
+import { ConfigError } from '@media-vault/service-kit';
+import { describe, expect, it } from 'vitest';
+import { loadGatewayConfig } from '../src/config.js';
+
+const secret = 'a-secret-of-at-least-16-chars';
+
+const problemsOf = (env: Record<string, string>): string => {
+  try {
+    loadGatewayConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).message;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('loadGatewayConfig', () => {
+  it('applies the defaults', () => {
+    const config = loadGatewayConfig({ JWT_SECRET: secret });
+    expect(config).toMatchObject({
+      PORT: 8080,
+      HOST: '0.0.0.0',
+      BODY_LIMIT: 1_048_576,
+      COMMAND_TIMEOUT_MS: 10_000,
+      JWT_PUBLIC_KEY_ALGORITHM: 'EdDSA',
+      NATS_URL: 'nats://127.0.0.1:4222',
+    });
+    // The gateway serves HTTP itself and has no separate health port.
+    expect(config).not.toHaveProperty('HEALTH_PORT');
+  });
+
+  it('converts numbers and accepts port 0', () => {
+    const config = loadGatewayConfig({ JWT_SECRET: secret, PORT: '0', BODY_LIMIT: '2048' });
+    expect(config.PORT).toBe(0);
+    expect(config.BODY_LIMIT).toBe(2048);
+  });
+
+  it('refuses to start without a way to verify tokens, naming JWT_SECRET', () => {
+    const message = problemsOf({});
+    expect(message).toContain('JWT_SECRET');
+    expect(message).toContain('JWT_PUBLIC_KEY');
+    expect(message).toContain('JWKS_URL');
+    // An empty value counts as unset.
+    expect(problemsOf({ JWT_SECRET: '' })).toContain('JWT_SECRET');
+  });
+
+  it('accepts a public key or a JWKS URL instead of the secret', () => {
+    const pem = '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----';
+    expect(loadGatewayConfig({ JWT_PUBLIC_KEY: pem }).JWT_PUBLIC_KEY).toBe(pem);
+    expect(loadGatewayConfig({ JWKS_URL: 'https://id.example/jwks' }).JWKS_URL).toBe(
+      'https://id.example/jwks',
+    );
+  });
+
+  it('names a secret that is too short', () => {
+    expect(problemsOf({ JWT_SECRET: 'short' })).toMatch(/JWT_SECRET: .*"short"/);
+  });
+
+  it.each(['eighty', '-1', '65536', '80.5'])('names a bad PORT (%s)', (port) => {
+    const message = problemsOf({ JWT_SECRET: secret, PORT: port });
+    expect(message).toContain('PORT');
+    expect(message).toContain(JSON.stringify(port));
+  });
+
+  it('names every bad variable at once', () => {
+    const message = problemsOf({
+      JWT_SECRET: secret,
+      PORT: 'x',
+      BODY_LIMIT: '10',
+      JWKS_URL: 'ftp://nope',
+      JWT_PUBLIC_KEY_ALGORITHM: 'HS256',
+    });
+    for (const name of ['PORT', 'BODY_LIMIT', 'JWKS_URL', 'JWT_PUBLIC_KEY_ALGORITHM']) {
+      expect(message).toContain(name);
+    }
+  });
+});
