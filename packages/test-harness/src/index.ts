@@ -7,3 +7,5 @@ export * from './nats.js';
 export * from './kubo.js';
 export * from './servers.js';
 export * from './vitest.js';
+export * from './events.js';
+export * from './wait-for.js';

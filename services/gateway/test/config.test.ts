@@ -56,7 +56,7 @@ describe('loadGatewayConfig', () => {
     expect(problemsOf({ JWT_SECRET: 'short' })).toMatch(/JWT_SECRET: .*"short"/);
   });
 
-  it.each(['eighty', '-1', '65536', '80.5'])('names a bad PORT (%s)', (port) => {
+  it.each(['eighty', '-1', '65536', '80abc'])('names a bad PORT (%s)', (port) => {
     const message = problemsOf({ JWT_SECRET: secret, PORT: port });
     expect(message).toContain('PORT');
     expect(message).toContain(JSON.stringify(port));

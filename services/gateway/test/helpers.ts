@@ -1,67 +1,17 @@
-import { CommandSubjects, Streams, type Principal } from '@media-vault/contracts';
+export {
+  readSubject,
+  subjectCount as totalCount,
+  subjectCounts,
+  waitFor,
+} from '@media-vault/test-harness';
+import { CommandSubjects, type Principal } from '@media-vault/contracts';
 import { sendCommand } from '@media-vault/service-kit';
-import { jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { SignJWT } from 'jose';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-
-/**
- * Polls `probe` until it returns something other than undefined/false, or fails after the
- * deadline with the last value seen.
- */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  { timeoutMs = 10_000, intervalMs = 20 } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-      last = value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
-
-/** Messages per subject that EVENTS holds under `filter` (which may be a wildcard). */
-export async function subjectCounts(
-  nc: NatsConnection,
-  filter: string,
-): Promise<Record<string, number>> {
-  const jsm = await jetstreamManager(nc);
-  const info = await jsm.streams.info(Streams.events.name, { subjects_filter: filter });
-  return info.state.subjects ?? {};
-}
-
-export const totalCount = async (nc: NatsConnection, filter: string): Promise<number> =>
-  Object.values(await subjectCounts(nc, filter)).reduce((a, b) => a + b, 0);
-
-/** Every message EVENTS holds on `subject`, read with an ordered consumer filtered to it. */
-export async function readSubject(nc: NatsConnection, subject: string): Promise<JsMsg[]> {
-  const count = await totalCount(nc, subject);
-  if (count === 0) return [];
-  const consumer = await jetstream(nc).consumers.get(Streams.events.name, {
-    filter_subjects: subject,
-  });
-  const messages: JsMsg[] = [];
-  const batch = await consumer.fetch({ max_messages: count, expires: 5_000 });
-  for await (const m of batch) messages.push(m);
-  await consumer.delete().catch(() => false);
-  return messages;
-}
 
 export interface TokenOptions {
   readonly sub?: string | undefined;

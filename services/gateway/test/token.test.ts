@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { tokenOf } from '../src/plugins/auth.js';
 import { createTokenVerifier } from '../src/token-verifier.js';
@@ -91,21 +91,6 @@ describe('createTokenVerifier', () => {
       .setExpirationTime('5m')
       .sign(new TextEncoder().encode(secret));
     expect((await verify(good)).id).toBe('u1');
-    await expect(verify(await hs256({}))).rejects.toMatchObject({ kind: 'unauthenticated' });
-  });
-
-  it('verifies EdDSA tokens with a public key and refuses HS256 ones then', async () => {
-    const { publicKey, privateKey } = await generateKeyPair('EdDSA', { extractable: true });
-    const verify = await createTokenVerifier({
-      publicKeyPem: await exportSPKI(publicKey),
-      publicKeyAlgorithm: 'EdDSA',
-    });
-    const token = await new SignJWT({ roles: [120] })
-      .setProtectedHeader({ alg: 'EdDSA' })
-      .setSubject('reviewer')
-      .setExpirationTime('5m')
-      .sign(privateKey);
-    expect(await verify(token)).toEqual({ id: 'reviewer', name: '', roles: [120] });
     await expect(verify(await hs256({}))).rejects.toMatchObject({ kind: 'unauthenticated' });
   });
 

@@ -1,0 +1,313 @@
+import {
+  CommandSubjects,
+  PrincipalHeader,
+  RequestIdHeader,
+  VaultError,
+  type Agent,
+  type Principal,
+  type RegisterAgentBody,
+} from '@media-vault/contracts';
+import { Svcm } from '@nats-io/services';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { sendCommand } from '../src/command-client.js';
+import { serveCommands, type CommandContext, type CommandHandlers } from '../src/commands.js';
+import { Metrics } from '../src/metrics.js';
+import { silentLog } from './helpers.js';
+
+const servers = inject('servers');
+
+const alice: Principal = { id: 'alice', name: 'Alice', roles: [] };
+const bob: Principal = { id: 'bob@example.org', name: 'Bob', roles: [1] };
+const key = 'A'.repeat(43);
+
+const body = (over: Partial<RegisterAgentBody> = {}): RegisterAgentBody => ({
+  id: 'agent-1',
+  peer_id: '12D3KooWtest',
+  public_key: key,
+  signing_key: `${'B'.repeat(43)}=`,
+  ...over,
+});
+
+const agentOf = (request: RegisterAgentBody, principal: Principal): Agent => ({
+  id: request.id,
+  user_id: principal.id,
+  name: request.name ?? '',
+  peer_id: request.peer_id,
+  public_key: request.public_key,
+  signing_key: request.signing_key,
+  created_at: '2026-01-02 03:04:05',
+  updated_at: '2026-01-02 03:04:05',
+});
+
+const errorHeaders = (msg: { headers?: { get(k: string): string } | undefined }) => ({
+  code: msg.headers?.get('Nats-Service-Error-Code'),
+  message: msg.headers?.get('Nats-Service-Error'),
+});
+
+/** Test handlers for the real tasks subjects: they record what reached them and fail on demand. */
+const testHandlers = () => {
+  const seen: { subject: string; request: unknown; ctx: CommandContext }[] = [];
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const handlers: CommandHandlers<'tasks'> = {
+    [CommandSubjects.agentRegister]: async (request, ctx) => {
+      seen.push({ subject: CommandSubjects.agentRegister, request, ctx });
+      if (request.name === 'not-found') throw new VaultError('notFound', 'no such agent here');
+      if (request.name === 'conflict') throw new VaultError('alreadyExists', 'taken');
+      if (request.name === 'explode') throw new Error('database password is hunter2');
+      if (request.name === 'slow') await held;
+      return agentOf(request, ctx.principal);
+    },
+    [CommandSubjects.agentList]: async (request, ctx) => {
+      seen.push({ subject: CommandSubjects.agentList, request, ctx });
+      return [
+        agentOf(body({ id: `of-${ctx.principal.id.replace(/[^\w-]/g, '_')}` }), ctx.principal),
+      ];
+    },
+  };
+  return { seen, handlers, release };
+};
+
+describe('serveCommands and sendCommand', () => {
+  let nc: NatsConnection;
+  let service: { stop(): Promise<void> } | undefined;
+  let metrics: Metrics;
+  let state: ReturnType<typeof testHandlers>;
+
+  beforeAll(async () => {
+    nc = await connect({ servers: servers.natsUrl! });
+  });
+
+  afterAll(async () => {
+    state?.release();
+    await service?.stop();
+    await nc?.drain();
+  });
+
+  it('with no service running, a command fails as unavailable', async () => {
+    const err = await sendCommand(nc, CommandSubjects.agentList, {}, { principal: alice }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(VaultError);
+    expect((err as VaultError).kind).toBe('unavailable');
+    expect((err as VaultError).message).toContain(CommandSubjects.agentList);
+  });
+
+  describe('with the service running', () => {
+    beforeAll(async () => {
+      metrics = new Metrics('tasks-test');
+      state = testHandlers();
+      service = await serveCommands(nc, {
+        service: 'tasks',
+        version: '9.9.9',
+        description: 'commands under test',
+        handlers: state.handlers,
+        log: silentLog,
+        metrics,
+      });
+    });
+
+    afterEach(() => {
+      state.seen.length = 0;
+    });
+
+    it('round-trips a valid command with its principal and request id', async () => {
+      const agent = await sendCommand(nc, CommandSubjects.agentRegister, body({ name: 'n' }), {
+        principal: bob,
+        requestId: 'req-42',
+      });
+      expect(agent).toEqual(agentOf(body({ name: 'n' }), bob));
+      expect(state.seen).toHaveLength(1);
+      expect(state.seen[0]?.ctx.principal).toEqual(bob);
+      expect(state.seen[0]?.ctx.requestId).toBe('req-42');
+      expect(state.seen[0]?.request).toEqual(body({ name: 'n' }));
+
+      const list = await sendCommand(nc, CommandSubjects.agentList, {}, { principal: alice });
+      expect(list.map((a) => a.user_id)).toEqual(['alice']);
+      expect(state.seen[1]?.ctx.requestId).toBeUndefined();
+    });
+
+    it('refuses an invalid request as badRequest naming the field, before the handler', async () => {
+      const cases: [unknown, string][] = [
+        [body({ id: 'has space' }), 'id'],
+        [body({ id: 'a.b' }), 'id'],
+        [{ ...body(), peer_id: undefined }, 'peer_id'],
+        [body({ public_key: 'not base64!'.padEnd(43, '?') }), 'public_key'],
+        [body({ signing_key: 'A'.repeat(42) }), 'signing_key'],
+        [{ ...body(), colour: 'blue' }, 'colour'],
+      ];
+      for (const [request, field] of cases) {
+        const err = await sendCommand(
+          nc,
+          CommandSubjects.agentRegister,
+          request as RegisterAgentBody,
+          { principal: alice },
+        ).catch((e: unknown) => e);
+        expect(err, field).toBeInstanceOf(VaultError);
+        expect((err as VaultError).kind, field).toBe('badRequest');
+        expect((err as VaultError).message, field).toMatch(new RegExp(`^${field}: `));
+      }
+      expect(state.seen).toHaveLength(0);
+    });
+
+    it('refuses a body that is not JSON as badRequest', async () => {
+      const h = headers();
+      h.set(PrincipalHeader, JSON.stringify(alice));
+      const reply = await nc.request(CommandSubjects.agentRegister, '{"id": ', {
+        headers: h,
+        timeout: 5_000,
+      });
+      expect(errorHeaders(reply)).toEqual({
+        code: '400',
+        message: 'request body is not valid JSON',
+      });
+      expect(state.seen).toHaveLength(0);
+    });
+
+    it('refuses a request without a principal header with code 401', async () => {
+      const reply = await nc.request(CommandSubjects.agentList, '{}');
+      expect(errorHeaders(reply)).toEqual({ code: '401', message: 'no principal on the request' });
+      expect(reply.data).toHaveLength(0);
+      expect(state.seen).toHaveLength(0);
+    });
+
+    it('refuses malformed principals with code 401', async () => {
+      const bad = [
+        'not json',
+        JSON.stringify({ name: 'no id', roles: [] }),
+        JSON.stringify({ ...alice, id: '' }),
+        JSON.stringify({ ...alice, id: 'a b' }),
+        JSON.stringify({ ...alice, admin: true }),
+      ];
+      for (const raw of bad) {
+        const h = headers();
+        h.set(PrincipalHeader, raw);
+        h.set(RequestIdHeader, 'r1');
+        const reply = await nc.request(CommandSubjects.agentList, '{}', {
+          headers: h,
+          timeout: 5_000,
+        });
+        expect(errorHeaders(reply).code, raw).toBe('401');
+      }
+      expect(state.seen).toHaveLength(0);
+    });
+
+    it('an empty body counts as {}', async () => {
+      const h = headers();
+      h.set(PrincipalHeader, JSON.stringify(alice));
+      const reply = await nc.request(CommandSubjects.agentList, undefined, {
+        headers: h,
+        timeout: 5_000,
+      });
+      expect(reply.headers?.get('Nats-Service-Error-Code') ?? '').toBe('');
+      expect(reply.json<Agent[]>()).toHaveLength(1);
+    });
+
+    it('a VaultError thrown by the handler arrives at the client with its kind and message', async () => {
+      const notFound = await sendCommand(
+        nc,
+        CommandSubjects.agentRegister,
+        body({ name: 'not-found' }),
+        { principal: alice },
+      ).catch((e: unknown) => e);
+      expect(notFound).toBeInstanceOf(VaultError);
+      expect(notFound).toMatchObject({ kind: 'notFound', message: 'no such agent here' });
+
+      // alreadyExists has its own bus code (410) distinct from conflict, and must survive the trip.
+      const exists = await sendCommand(
+        nc,
+        CommandSubjects.agentRegister,
+        body({ name: 'conflict' }),
+        { principal: alice },
+      ).catch((e: unknown) => e);
+      expect(exists).toMatchObject({ kind: 'alreadyExists', message: 'taken' });
+    });
+
+    it('a plain Error from the handler becomes internal, without leaking its message', async () => {
+      const err = await sendCommand(nc, CommandSubjects.agentRegister, body({ name: 'explode' }), {
+        principal: alice,
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(VaultError);
+      expect(err).toMatchObject({ kind: 'internal', message: 'internal error' });
+      expect((err as Error).message).not.toContain('hunter2');
+    });
+
+    it('a handler that does not answer in time fails as timeout', async () => {
+      const err = await sendCommand(nc, CommandSubjects.agentRegister, body({ name: 'slow' }), {
+        principal: alice,
+        timeoutMs: 300,
+      }).catch((e: unknown) => e);
+      state.release();
+      expect(err).toBeInstanceOf(VaultError);
+      expect((err as VaultError).kind).toBe('timeout');
+    });
+
+    it('counts every command by subject and outcome', async () => {
+      const text = await metrics.registry.getSingleMetricAsString('vault_commands_total');
+      const count = (subject: string, outcome: string) => {
+        const line = text
+          .split('\n')
+          .find((l) => l.includes(`subject="${subject}"`) && l.includes(`outcome="${outcome}"`));
+        return line ? Number(line.split(' ').pop()) : 0;
+      };
+      expect(count(CommandSubjects.agentRegister, 'ok')).toBeGreaterThanOrEqual(1);
+      expect(count(CommandSubjects.agentRegister, 'badRequest')).toBe(7);
+      expect(count(CommandSubjects.agentList, 'unauthenticated')).toBe(6);
+      expect(count(CommandSubjects.agentRegister, 'notFound')).toBe(1);
+      expect(count(CommandSubjects.agentRegister, 'alreadyExists')).toBe(1);
+      expect(count(CommandSubjects.agentRegister, 'internal')).toBe(1);
+    });
+
+    it('is discoverable with $SRV.PING and $SRV.INFO', async () => {
+      const svcm = new Svcm(nc as unknown as ConstructorParameters<typeof Svcm>[0]);
+      const client = svcm.client({ strategy: 'stall', maxWait: 5_000, stall: 500 });
+
+      const pings = [];
+      for await (const p of await client.ping('tasks')) pings.push(p);
+      expect(pings).toHaveLength(1);
+      expect(pings[0]).toMatchObject({ name: 'tasks', version: '9.9.9' });
+
+      const infos = [];
+      for await (const i of await client.info('tasks')) infos.push(i);
+      expect(infos[0]?.description).toBe('commands under test');
+      const endpoints = (infos[0]?.endpoints ?? []).map((e) => [e.subject, e.queue_group]).sort();
+      expect(endpoints).toEqual([
+        [CommandSubjects.agentList, 'tasks'],
+        [CommandSubjects.agentRegister, 'tasks'],
+      ]);
+    });
+
+    it('replicas share requests through the queue group: each is handled once', async () => {
+      const second = testHandlers();
+      const replica = await serveCommands(nc, {
+        service: 'tasks',
+        version: '9.9.9',
+        description: 'second replica',
+        handlers: second.handlers,
+        log: silentLog,
+        metrics: new Metrics('tasks-replica'),
+      });
+      try {
+        const n = 40;
+        await Promise.all(
+          Array.from({ length: n }, () =>
+            sendCommand(nc, CommandSubjects.agentList, {}, { principal: alice }),
+          ),
+        );
+        expect(state.seen.length + second.seen.length).toBe(n);
+      } finally {
+        await replica.stop();
+      }
+    });
+
+    it('after stop, commands fail as unavailable again', async () => {
+      await service?.stop();
+      service = undefined;
+      const err = await sendCommand(nc, CommandSubjects.agentList, {}, { principal: alice }).catch(
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ kind: 'unavailable' });
+    });
+  });
+});
