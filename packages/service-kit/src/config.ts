@@ -22,13 +22,19 @@ export function loadConfig<T extends TObject>(
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
+  // Conversion would quietly turn "80.5" into 80; a whole number must be written as one.
+  const notWhole = Object.entries(schema.properties)
+    .filter(([key, prop]) => prop.type === 'integer' && typeof raw[key] === 'string')
+    .filter(([key]) => !/^-?\d+$/.test((raw[key] as string).trim()))
+    .map(([key]) => `${key}: Expected integer (got ${JSON.stringify(env[key])})`);
   const converted = Value.Convert(schema, Value.Default(schema, raw));
   const problems = [...Value.Errors(schema, converted)].map((e) => {
     const variable = e.path.replace(/^\//, '') || '(environment)';
     const shown = env[variable] === undefined ? 'unset' : JSON.stringify(env[variable]);
     return `${variable}: ${e.message} (got ${shown})`;
   });
-  if (problems.length > 0) throw new ConfigError(problems);
+  const all = [...new Set([...notWhole, ...problems])];
+  if (all.length > 0) throw new ConfigError(all);
   return converted as Static<T>;
 }
 

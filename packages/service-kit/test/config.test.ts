@@ -29,4 +29,10 @@ describe('loadConfig', () => {
     expect(text).toContain('LOG_LEVEL');
     expect(text).toContain('"eighty"');
   });
+
+  it('refuses a fractional number instead of truncating it', () => {
+    expect(() => loadConfig(Schema, { PORT: '80.5' })).toThrow(
+      /PORT: Expected integer \(got "80.5"\)/,
+    );
+  });
 });
