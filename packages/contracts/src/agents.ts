@@ -55,3 +55,13 @@ export type ListAgentsRequest = Static<typeof ListAgentsRequest>;
 /** Agents have no status machine; registration (first or repeated with changes) is the event. */
 export const AgentEvent = StatusEvent(Agent, Type.Literal('registered'));
 export type AgentEvent = Static<typeof AgentEvent>;
+
+export const AgentCommandSubjects = {
+  agentRegister: 'svc.tasks.agent.register',
+  agentList: 'svc.tasks.agent.list',
+} as const;
+
+export const AgentCommands = {
+  [AgentCommandSubjects.agentRegister]: { request: RegisterAgentBody, response: Agent },
+  [AgentCommandSubjects.agentList]: { request: ListAgentsRequest, response: AgentList },
+} as const;

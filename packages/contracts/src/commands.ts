@@ -1,11 +1,22 @@
 import type { Static, TSchema } from '@sinclair/typebox';
-import { Agent, AgentList, ListAgentsRequest, RegisterAgentBody } from './agents.js';
-import { CommandSubjects, type CommandSubject } from './subjects.js';
+import { AgentCommands, AgentCommandSubjects } from './agents.js';
+import { AudioAssetCommands, AudioAssetCommandSubjects } from './audio-assets.js';
+import { MasterTaskCommands, MasterTaskCommandSubjects } from './master-tasks.js';
+
+/** Every command subject, `svc.<service>.<op>`, by name. */
+export const CommandSubjects = {
+  ...AgentCommandSubjects,
+  ...MasterTaskCommandSubjects,
+  ...AudioAssetCommandSubjects,
+} as const;
+
+export type CommandSubject = (typeof CommandSubjects)[keyof typeof CommandSubjects];
 
 /** Request and reply schema of every command, keyed by subject: the bus's whole vocabulary. */
 export const Commands = {
-  [CommandSubjects.agentRegister]: { request: RegisterAgentBody, response: Agent },
-  [CommandSubjects.agentList]: { request: ListAgentsRequest, response: AgentList },
+  ...AgentCommands,
+  ...MasterTaskCommands,
+  ...AudioAssetCommands,
 } as const satisfies Record<CommandSubject, { request: TSchema; response: TSchema }>;
 
 export type CommandRequest<S extends CommandSubject> = Static<(typeof Commands)[S]['request']>;

@@ -12,13 +12,6 @@ export type ServiceName = (typeof Services)[keyof typeof Services];
 /** Subject prefix of a service's command group. */
 export const commandGroup = (service: ServiceName): string => `svc.${service}`;
 
-export const CommandSubjects = {
-  agentRegister: 'svc.tasks.agent.register',
-  agentList: 'svc.tasks.agent.list',
-} as const;
-
-export type CommandSubject = (typeof CommandSubjects)[keyof typeof CommandSubjects];
-
 /** Record ids become subject tokens, so they may hold only characters NATS allows there. */
 const token = (id: string | number): string => {
   const text = String(id);

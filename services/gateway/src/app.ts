@@ -6,7 +6,9 @@ import { busPlugin } from './plugins/bus.js';
 import { docsPlugin } from './plugins/docs.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { agentRoutes } from './routes/agents.js';
+import { audioAssetRoutes } from './routes/audio-assets.js';
 import { healthRoutes } from './routes/health.js';
+import { masterTaskRoutes } from './routes/master-tasks.js';
 import { userRoutes } from './routes/users.js';
 import type { TokenVerifier } from './token-verifier.js';
 
@@ -36,4 +38,6 @@ export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<v
   await fastify.register(healthRoutes, { checks, metrics: opts.metrics });
   await fastify.register(userRoutes);
   await fastify.register(agentRoutes);
+  await fastify.register(masterTaskRoutes);
+  await fastify.register(audioAssetRoutes);
 }

@@ -1,0 +1,16 @@
+/**
+ * Job subjects on the JOBS work-queue stream. Agent-addressed jobs carry the agent id in the
+ * subject so an agent's credentials can be limited to `jobs.ipfs.<its id>.>`.
+ */
+const token = (id: string): string => {
+  if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new Error(`"${id}" cannot be a subject token`);
+  return id;
+};
+
+export const JobSubjects = {
+  seal: (agent: string) => `jobs.ipfs.${token(agent)}.seal`,
+  release: (agent: string) => `jobs.ipfs.${token(agent)}.release`,
+  fetch: (agent: string) => `jobs.ipfs.${token(agent)}.fetch`,
+  /** Every job addressed to one agent. */
+  agent: (agent: string) => `jobs.ipfs.${token(agent)}.>`,
+} as const;
