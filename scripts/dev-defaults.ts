@@ -6,5 +6,6 @@ export const DEV_JWT_SECRET = 'media-vault-development-secret-do-not-use-in-prod
 export const DEV_PORTS = {
   gateway: 8080,
   nats: 4222,
+  kubo: 5001,
   health: { tasks: 9101, assets: 9102, 'ipfs-worker': 9103, 'media-worker': 9104 },
 } as const;

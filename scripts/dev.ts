@@ -1,11 +1,13 @@
 /**
  * Runs the whole platform on one machine: nats-server (unless NATS_URL is set), then every service
- * as its own process. Without DATABASE_URL each service keeps PGlite under .data/; without
- * IPFS_API_URL the ipfs-worker runs an embedded Helia node there.
+ * as its own process. Without DATABASE_URL each service keeps PGlite under .data/. Without
+ * IPFS_API_URL it starts Kubo when installed (offline, repository under .data/kubo), else the
+ * ipfs-worker runs an embedded Helia node.
  */
 import {
   findBinary,
   installHints,
+  startKubo,
   startProcess,
   type StartedProcess,
 } from '@media-vault/test-harness';
@@ -42,6 +44,17 @@ async function startLocalNats(): Promise<{ url: string; proc: StartedProcess }> 
   return { url: `nats://127.0.0.1:${port}`, proc };
 }
 
+/** Kubo when it is installed, so that asset downloads (read by the gateway) work; else Helia. */
+async function startLocalKubo(): Promise<{ url: string; stop(): Promise<void> } | undefined> {
+  if (!findBinary('ipfs')) {
+    console.log('no Kubo (ipfs) found: ipfs-worker uses embedded Helia; asset downloads are off');
+    return undefined;
+  }
+  const kubo = await startKubo({ repoDir: resolve(dataDir, 'kubo'), apiPort: DEV_PORTS.kubo });
+  console.log(`kubo ${kubo.version} (offline, single machine) on ${kubo.apiUrl}`);
+  return { url: kubo.apiUrl, stop: () => kubo.stop() };
+}
+
 const services: { name: string; env: Record<string, string> }[] = [
   { name: 'tasks', env: { HEALTH_PORT: String(DEV_PORTS.health.tasks) } },
   { name: 'assets', env: { HEALTH_PORT: String(DEV_PORTS.health.assets) } },
@@ -58,6 +71,8 @@ const services: { name: string; env: Record<string, string> }[] = [
 
 const nats = process.env.NATS_URL ? undefined : await startLocalNats();
 const natsUrl = process.env.NATS_URL ?? nats!.url;
+const kubo = process.env.IPFS_API_URL ? undefined : await startLocalKubo();
+const ipfsApiUrl = process.env.IPFS_API_URL ?? kubo?.url;
 
 const children = new Map<string, ChildProcess>();
 let stopping = false;
@@ -73,6 +88,7 @@ async function stopAll(code: number): Promise<never> {
     );
     for (const child of children.values()) child.kill('SIGTERM');
     await Promise.all(exits);
+    await kubo?.stop();
     await nats?.proc.stop();
   }
   process.exit(code);
@@ -85,7 +101,13 @@ for (const service of services) {
     {
       cwd: root,
       stdio: 'inherit',
-      env: { ...process.env, NATS_URL: natsUrl, DATA_DIR: dataDir, ...service.env },
+      env: {
+        ...process.env,
+        NATS_URL: natsUrl,
+        DATA_DIR: dataDir,
+        ...(ipfsApiUrl ? { IPFS_API_URL: ipfsApiUrl } : {}),
+        ...service.env,
+      },
     },
   );
   children.set(service.name, child);

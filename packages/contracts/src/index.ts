@@ -1,5 +1,6 @@
 export * from './agents.js';
 export * from './asset-status.js';
+export * from './audio-asset-jobs.js';
 export * from './audio-assets.js';
 export * from './commands.js';
 export * from './envelope.js';

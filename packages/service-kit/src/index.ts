@@ -10,3 +10,4 @@ export * from './nats.js';
 export * from './outbox.js';
 export * from './streams.js';
 export * from './runtime.js';
+export * from './jobs.js';

@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { installHints, requireBinary } from './binaries.js';
 import { startProcess } from './child-process.js';
@@ -19,17 +22,28 @@ export interface StartedKubo {
  * profile empties Bootstrap and turns off MDNS/AutoConf/AutoTLS/NAT, routing is set to `none`, and
  * the daemon runs with `--offline` (no swarm at all), which still serves add/cat/pin/stat.
  */
-export async function startKubo(): Promise<StartedKubo> {
+export interface KuboOptions {
+  /** Keep the repository here across runs (the dev platform); default: a temp dir removed on stop. */
+  readonly repoDir?: string;
+  readonly apiPort?: number;
+}
+
+export async function startKubo(opts: KuboOptions = {}): Promise<StartedKubo> {
   const ipfs = requireBinary('ipfs', installHints.ipfs);
-  const dir = await makeTempDir('kubo');
+  const dir = opts.repoDir
+    ? { path: opts.repoDir, remove: async () => undefined }
+    : await makeTempDir('kubo');
   const env = { ...process.env, IPFS_PATH: dir.path, IPFS_TELEMETRY: 'off' };
   const ipfsCmd = (...args: string[]) => run(ipfs, args, { env });
 
   try {
-    const apiPort = await freePort();
+    const apiPort = opts.apiPort ?? (await freePort());
     const gatewayPort = await freePort();
     const swarmPort = await freePort();
-    await ipfsCmd('init', '--profile=test', '--empty-repo');
+    if (!existsSync(join(dir.path, 'config'))) {
+      await mkdir(dir.path, { recursive: true });
+      await ipfsCmd('init', '--profile=test', '--empty-repo');
+    }
     await ipfsCmd('config', 'Addresses.API', `/ip4/127.0.0.1/tcp/${apiPort}`);
     await ipfsCmd('config', 'Addresses.Gateway', `/ip4/127.0.0.1/tcp/${gatewayPort}`);
     await ipfsCmd(

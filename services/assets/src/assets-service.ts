@@ -1,13 +1,19 @@
 import { Services } from '@media-vault/contracts';
 import { createRuntime, serveCommands, type ServiceRuntime } from '@media-vault/service-kit';
 import { fileURLToPath } from 'node:url';
+import { assetHandlers } from './audio/asset.handlers.js';
+import { AssetRepository } from './audio/asset.repository.js';
+import { startDraftExpiry } from './audio/draft-expiry.js';
+import { consumePipelineJobs } from './audio/pipeline.consumers.js';
 import type { AssetsConfig } from './config.js';
 import { schema } from './db/index.js';
+import { openAssetBuckets } from './storage/buckets.js';
 
 const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
 
 export interface AssetsService {
   readonly runtime: ServiceRuntime<typeof schema>;
+  readonly assets: AssetRepository;
   readonly healthPort: number;
   close(): Promise<void>;
 }
@@ -23,17 +29,32 @@ export async function startAssetsService(config: AssetsConfig): Promise<AssetsSe
     database: { schema, url: config.DATABASE_URL, dataDir: config.DATA_DIR, migrationsFolder },
   });
   try {
+    await openAssetBuckets(runtime.nc);
+    const assets = new AssetRepository(runtime.database.db, {
+      chunkSize: config.ASSET_CHUNK_SIZE,
+      maxSize: config.ASSET_MAX_SIZE,
+    });
+    const pipeline = await consumePipelineJobs(runtime.nc, assets, runtime.relay, runtime.log);
+    runtime.lifecycle.onClose('pipeline consumers', () => pipeline.stop());
+    const expiry = startDraftExpiry({
+      assets,
+      relay: runtime.relay,
+      ttlMs: config.DRAFT_TTL_HOURS * 3_600_000,
+      everyMs: config.DRAFT_SWEEP_SECONDS * 1000,
+      log: runtime.log,
+    });
+    runtime.lifecycle.onClose('draft expiry', () => expiry.stop());
     const commands = await serveCommands(runtime.nc, {
       service: Services.assets,
       version: '0.1.0',
       description: 'Audio assets: chunked upload, merge, review, download',
-      handlers: {},
+      handlers: assetHandlers(assets, runtime.relay),
       log: runtime.log,
       metrics: runtime.metrics,
     });
     runtime.lifecycle.onClose('commands', () => commands.stop());
     const healthPort = await runtime.serveHealth();
-    return { runtime, healthPort, close: () => runtime.lifecycle.close() };
+    return { runtime, assets, healthPort, close: () => runtime.lifecycle.close() };
   } catch (err) {
     await runtime.lifecycle.close();
     throw err;

@@ -1,10 +1,29 @@
 import { BaseConfig, DatabaseConfig, loadConfig } from '@media-vault/service-kit';
 import { Type, type Static } from '@sinclair/typebox';
 
+const MiB = 1024 * 1024;
+
 export const AssetsConfigSchema = Type.Object({
   ...BaseConfig,
   ...DatabaseConfig,
   HEALTH_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9102 }),
+  ASSET_CHUNK_SIZE: Type.Integer({
+    minimum: 64 * 1024,
+    maximum: 64 * MiB,
+    default: 5 * MiB,
+    description: 'bytes per upload chunk, advertised in the chunk plan',
+  }),
+  ASSET_MAX_SIZE: Type.Integer({
+    minimum: 1,
+    default: 4 * 1024 * MiB,
+    description: 'largest audio file accepted, bytes',
+  }),
+  DRAFT_TTL_HOURS: Type.Number({
+    exclusiveMinimum: 0,
+    default: 24,
+    description: 'abandoned drafts older than this are deleted and their chunks freed',
+  }),
+  DRAFT_SWEEP_SECONDS: Type.Integer({ minimum: 1, default: 300 }),
 });
 
 export type AssetsConfig = Static<typeof AssetsConfigSchema>;

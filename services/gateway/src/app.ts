@@ -1,4 +1,5 @@
 import type { Metrics, NatsConnection, ReadinessCheck } from '@media-vault/service-kit';
+import type { IpfsPort } from '@media-vault/ipfs';
 import type { FastifyInstance } from 'fastify';
 import { authPlugin } from './plugins/auth.js';
 import { bodyParsersPlugin } from './plugins/body-parsers.js';
@@ -18,6 +19,9 @@ export interface AppOptions {
   readonly metrics: Metrics;
   readonly bodyLimit: number;
   readonly commandTimeoutMs: number;
+  /** Where downloads are read from; without it asset downloads answer 503. */
+  readonly ipfs: IpfsPort | undefined;
+  readonly chunkBodyLimit: number;
 }
 
 /** The gateway as a fastify plugin: server.ts runs it, tests `inject` into it. */
@@ -39,5 +43,9 @@ export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<v
   await fastify.register(userRoutes);
   await fastify.register(agentRoutes);
   await fastify.register(masterTaskRoutes);
-  await fastify.register(audioAssetRoutes);
+  await fastify.register(audioAssetRoutes, {
+    nc: opts.nc,
+    ipfs: opts.ipfs,
+    chunkBodyLimit: opts.chunkBodyLimit,
+  });
 }

@@ -30,6 +30,18 @@ export const GatewayConfigSchema = Type.Object({
     default: 1_048_576,
     description: 'bytes per request body',
   }),
+  ASSET_CHUNK_BODY_LIMIT: Type.Integer({
+    minimum: 1024,
+    default: 8 * 1_048_576,
+    description:
+      'bytes of a base64 JSON chunk request (raw chunk uploads are bounded by the chunk plan)',
+  }),
+  IPFS_API_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://',
+      description: 'Kubo RPC URL that asset downloads read from',
+    }),
+  ),
   COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
 });
 

@@ -1,3 +1,4 @@
+import { createKuboIpfs } from '@media-vault/ipfs';
 import { createRuntime, type Lifecycle } from '@media-vault/service-kit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -31,6 +32,8 @@ export async function buildGateway(config: GatewayConfig): Promise<GatewayServer
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
   });
+  const ipfs = config.IPFS_API_URL ? createKuboIpfs({ url: config.IPFS_API_URL }) : undefined;
+  if (ipfs) runtime.lifecycle.onClose('ipfs', () => ipfs.close());
   const fastify = Fastify({
     loggerInstance: runtime.log as FastifyBaseLogger,
     bodyLimit: config.BODY_LIMIT,
@@ -56,6 +59,8 @@ export async function buildGateway(config: GatewayConfig): Promise<GatewayServer
     metrics: runtime.metrics,
     bodyLimit: config.BODY_LIMIT,
     commandTimeoutMs: config.COMMAND_TIMEOUT_MS,
+    ipfs,
+    chunkBodyLimit: config.ASSET_CHUNK_BODY_LIMIT,
   });
   // Registered after NATS, so it closes first: stop taking requests, then drain the bus.
   runtime.lifecycle.onClose('http server', () => fastify.close());

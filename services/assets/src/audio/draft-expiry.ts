@@ -1,0 +1,31 @@
+import type { Logger, OutboxRelay } from '@media-vault/service-kit';
+import type { AssetRepository } from './asset.repository.js';
+
+/** Periodically deletes abandoned drafts; every replica may run it, row locks keep it single. */
+export function startDraftExpiry(opts: {
+  assets: AssetRepository;
+  relay: Pick<OutboxRelay, 'notify'>;
+  ttlMs: number;
+  everyMs: number;
+  log: Logger;
+}): { stop(): void } {
+  let running = false;
+  const sweep = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const expired = await opts.assets.expireDrafts(opts.ttlMs);
+      if (expired > 0) {
+        opts.relay.notify();
+        opts.log.info({ expired }, 'abandoned drafts deleted');
+      }
+    } catch (err) {
+      opts.log.warn({ err }, 'draft expiry failed; will try again');
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(() => void sweep(), opts.everyMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}

@@ -1,0 +1,49 @@
+import { AssetJobSubjects, CleanupJob, MergedJob } from '@media-vault/contracts';
+import { consumeJobs, type Logger, type OutboxRelay } from '@media-vault/service-kit';
+import { Objm } from '@nats-io/obj';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { AssetRepository } from './asset.repository.js';
+
+/**
+ * The assets service's side of the merge pipeline: it applies merge results and deletes staging
+ * objects that nothing needs any more. Both are jobs so that a crash only delays them.
+ */
+export async function consumePipelineJobs(
+  nc: NatsConnection,
+  assets: AssetRepository,
+  relay: Pick<OutboxRelay, 'notify'>,
+  log: Logger,
+): Promise<{ stop(): Promise<void> }> {
+  const merged = await consumeJobs(nc, {
+    durable: 'assets-merged',
+    subject: AssetJobSubjects.merged,
+    schema: MergedJob,
+    log,
+    handle: async (result, ctx) => {
+      const applied = await assets.applyMergeResult(result);
+      relay.notify();
+      ctx.log.info({ assetId: result.assetId, ok: result.ok, applied }, 'merge result');
+    },
+  });
+  const objm = new Objm(nc);
+  const cleanup = await consumeJobs(nc, {
+    durable: 'assets-cleanup',
+    subject: AssetJobSubjects.cleanup,
+    schema: CleanupJob,
+    log,
+    handle: async (job) => {
+      const store = await objm.open(job.bucket);
+      for (const name of job.objects) {
+        // Deleting a missing object is fine: a redelivered job finds some already gone.
+        await store.delete(name).catch((err: Error) => {
+          if (!/not found/i.test(err.message)) throw err;
+        });
+      }
+    },
+  });
+  return {
+    async stop() {
+      await Promise.all([merged.stop(), cleanup.stop()]);
+    },
+  };
+}
