@@ -11,3 +11,4 @@ export * from './outbox.js';
 export * from './streams.js';
 export * from './runtime.js';
 export * from './jobs.js';
+export * from './object-reader.js';

@@ -57,7 +57,10 @@ export async function consumeJobs<S extends TSchema>(
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     ack_wait: ackWaitMs * NS_PER_MS,
-    max_deliver: maxDeliver,
+    // Unlimited on the server, counted here: past the server's limit a job whose failure could
+    // not be reported, or whose worker died on every delivery, would never come back to be given
+    // up, and its owner would wait for an answer forever.
+    max_deliver: -1,
   };
   const existing = await jsm.consumers.info(Streams.jobs.name, opts.durable).catch(() => undefined);
   if (existing) await jsm.consumers.update(Streams.jobs.name, opts.durable, config);
@@ -88,6 +91,21 @@ export async function consumeJobs<S extends TSchema>(
       return;
     }
     const jobLog = log.child({ subject: msg.subject, attempt });
+    const giveUp = async (reason: string): Promise<void> => {
+      try {
+        await opts.onGiveUp?.(job, reason);
+        msg.term(reason.slice(0, 200));
+      } catch (giveUpErr) {
+        // Could not report the failure: let it come back rather than lose it silently.
+        jobLog.error({ err: giveUpErr }, 'could not report the failed job; will retry');
+        msg.nak(5_000);
+      }
+    };
+    if (attempt > maxDeliver) {
+      jobLog.error('job had no outcome after its last delivery; giving up');
+      await giveUp(`no outcome after ${maxDeliver} deliveries`);
+      return;
+    }
     const heartbeat = setInterval(() => msg.working(), Math.max(1000, ackWaitMs / 3));
     try {
       await opts.handle(job, { log: jobLog, attempt, working: () => msg.working() });
@@ -100,14 +118,7 @@ export async function consumeJobs<S extends TSchema>(
           { err },
           permanent ? 'job failed permanently' : 'job failed on its last delivery',
         );
-        try {
-          await opts.onGiveUp?.(job, reason);
-          msg.term(reason.slice(0, 200));
-        } catch (giveUpErr) {
-          // Could not report the failure: let it come back rather than lose it silently.
-          jobLog.error({ err: giveUpErr }, 'could not report the failed job; will retry');
-          msg.nak(5_000);
-        }
+        await giveUp(reason);
       } else {
         const delay = Math.min(60_000, 1_000 * 2 ** (attempt - 1));
         jobLog.warn({ err, delay }, 'job failed; will retry');

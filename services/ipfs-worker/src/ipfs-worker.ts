@@ -1,7 +1,12 @@
+import { AssetJobSubjects, IpfsAddJob, UnpinJob } from '@media-vault/contracts';
 import { createIpfs, type IpfsPort } from '@media-vault/ipfs';
-import { createRuntime, type ServiceRuntime } from '@media-vault/service-kit';
+import { consumeJobs, createRuntime, type ServiceRuntime } from '@media-vault/service-kit';
+import { jetstream } from '@nats-io/jetstream';
+import { Objm } from '@nats-io/obj';
 import { join } from 'node:path';
 import type { IpfsWorkerConfig } from './config.js';
+import { ipfsAddHandler } from './ipfs-add/ipfs-add.handler.js';
+import { unpinHandler } from './unpin/unpin.handler.js';
 
 export interface IpfsWorker {
   readonly runtime: ServiceRuntime<Record<string, never>>;
@@ -10,9 +15,13 @@ export interface IpfsWorker {
   close(): Promise<void>;
 }
 
+/** Durable consumer name on JOBS; every replica shares it. */
+export const IPFS_ADD_CONSUMER = 'ipfs-add';
+export const IPFS_UNPIN_CONSUMER = 'ipfs-unpin';
+
 /**
- * The only writer to IPFS. At this stage it connects NATS and its IPFS node (Kubo over RPC, or an
- * embedded Helia node) and reports readiness; the seal, release and fetch job handlers build on it.
+ * The only writer to IPFS, through Kubo over RPC or an embedded Helia node. Adds and pins merged
+ * audio files (jobs.ipfs.add); the seal, release and fetch job handlers build on it too.
  */
 export async function startIpfsWorker(config: IpfsWorkerConfig): Promise<IpfsWorker> {
   const runtime = await createRuntime({
@@ -30,6 +39,27 @@ export async function startIpfsWorker(config: IpfsWorkerConfig): Promise<IpfsWor
     runtime.lifecycle.onClose('ipfs', () => ipfs.close());
     const peerId = await ipfs.peerId();
     runtime.log.info({ peerId, kubo: config.IPFS_API_URL ?? null }, 'IPFS node ready');
+
+    const js = jetstream(runtime.nc);
+    const add = ipfsAddHandler({ nc: runtime.nc, js, objm: new Objm(js), ipfs });
+    const consumer = await consumeJobs(runtime.nc, {
+      durable: IPFS_ADD_CONSUMER,
+      subject: AssetJobSubjects.ipfsAdd,
+      schema: IpfsAddJob,
+      handle: add.handle,
+      onGiveUp: add.onGiveUp,
+      log: runtime.log,
+    });
+    // Registered after the IPFS node, so it closes first: the job in hand finishes with its node.
+    runtime.lifecycle.onClose('ipfs-add consumer', () => consumer.stop());
+    const unpin = await consumeJobs(runtime.nc, {
+      durable: IPFS_UNPIN_CONSUMER,
+      subject: AssetJobSubjects.unpin,
+      schema: UnpinJob,
+      handle: unpinHandler(ipfs),
+      log: runtime.log,
+    });
+    runtime.lifecycle.onClose('ipfs-unpin consumer', () => unpin.stop());
     const healthPort = await runtime.serveHealth([
       ['ipfs', async () => void (await ipfs.peerId())],
     ]);

@@ -1,6 +1,13 @@
-import { createRuntime, type ServiceRuntime } from '@media-vault/service-kit';
+import { AssetJobSubjects, MergeJob } from '@media-vault/contracts';
+import { consumeJobs, createRuntime, type ServiceRuntime } from '@media-vault/service-kit';
+import { jetstream } from '@nats-io/jetstream';
+import { Objm } from '@nats-io/obj';
+import { mkdir } from 'node:fs/promises';
 import type { MediaWorkerConfig } from './config.js';
+import { FfmpegRunner } from './ffmpeg/ffmpeg-runner.js';
 import { toolVersion } from './ffmpeg-version.js';
+import { mergeHandler } from './merge/merge.handler.js';
+import { openFilesBucket } from './merge/transit-files.js';
 
 export interface MediaWorker {
   readonly runtime: ServiceRuntime<Record<string, never>>;
@@ -8,9 +15,12 @@ export interface MediaWorker {
   close(): Promise<void>;
 }
 
+/** Durable consumer name on JOBS; every replica shares it. */
+export const MERGE_CONSUMER = 'media-merge';
+
 /**
- * Merges, probes and transcodes with ffmpeg. At this stage it connects NATS and checks that
- * ffmpeg and ffprobe run; the merge and compose job handlers build on it.
+ * Merges, probes and transcodes with ffmpeg: consumes jobs.media.merge once ffmpeg and ffprobe
+ * are known to run, and reports ffprobe in its readiness.
  */
 export async function startMediaWorker(config: MediaWorkerConfig): Promise<MediaWorker> {
   const runtime = await createRuntime({
@@ -21,11 +31,39 @@ export async function startMediaWorker(config: MediaWorkerConfig): Promise<Media
     healthPort: config.HEALTH_PORT,
   });
   try {
-    const [ffmpeg, ffprobe] = await Promise.all([
+    const [ffmpegVersion, ffprobeVersion] = await Promise.all([
       toolVersion(config.FFMPEG_PATH),
       toolVersion(config.FFPROBE_PATH),
     ]);
-    runtime.log.info({ ffmpeg, ffprobe }, 'media tools found');
+    runtime.log.info({ ffmpeg: ffmpegVersion, ffprobe: ffprobeVersion }, 'media tools found');
+    await mkdir(config.TMP_DIR, { recursive: true });
+
+    const js = jetstream(runtime.nc);
+    const objm = new Objm(js);
+    const filesStore = await openFilesBucket(objm, config.FILES_BUCKET);
+    const merge = mergeHandler({
+      nc: runtime.nc,
+      js,
+      objm,
+      ffmpeg: new FfmpegRunner({
+        ffmpegPath: config.FFMPEG_PATH,
+        ffprobePath: config.FFPROBE_PATH,
+        timeoutSeconds: config.FFMPEG_TIMEOUT_S,
+      }),
+      files: { bucket: config.FILES_BUCKET, store: filesStore },
+      tmpDir: config.TMP_DIR,
+    });
+    const consumer = await consumeJobs(runtime.nc, {
+      durable: MERGE_CONSUMER,
+      subject: AssetJobSubjects.merge,
+      schema: MergeJob,
+      handle: merge.handle,
+      onGiveUp: merge.onGiveUp,
+      log: runtime.log,
+    });
+    // Registered after NATS, so it closes first: the job in hand finishes before the drain.
+    runtime.lifecycle.onClose('merge consumer', () => consumer.stop());
+
     const healthPort = await runtime.serveHealth([
       ['ffprobe', async () => void (await toolVersion(config.FFPROBE_PATH))],
     ]);
