@@ -54,6 +54,12 @@ export const BaseConfig = {
     { default: 'info' },
   ),
   HEALTH_PORT: Port(9100, 'port of /healthz, /readyz and /metrics; 0 picks a free port'),
+  STREAM_REPLICAS: Type.Integer({
+    minimum: 1,
+    maximum: 5,
+    default: 1,
+    description: 'replicas of the JetStream streams and buckets a service creates (3 in a cluster)',
+  }),
 } satisfies TProperties;
 
 /** Variables of a service that owns a database. */

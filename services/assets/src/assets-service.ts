@@ -25,11 +25,12 @@ export async function startAssetsService(config: AssetsConfig): Promise<AssetsSe
     natsUrl: config.NATS_URL,
     natsCreds: config.NATS_CREDS,
     logLevel: config.LOG_LEVEL,
+    streamReplicas: config.STREAM_REPLICAS,
     healthPort: config.HEALTH_PORT,
     database: { schema, url: config.DATABASE_URL, dataDir: config.DATA_DIR, migrationsFolder },
   });
   try {
-    await openAssetBuckets(runtime.nc);
+    await openAssetBuckets(runtime.nc, config.STREAM_REPLICAS);
     const assets = new AssetRepository(runtime.database.db, {
       chunkSize: config.ASSET_CHUNK_SIZE,
       maxSize: config.ASSET_MAX_SIZE,

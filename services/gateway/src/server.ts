@@ -22,6 +22,7 @@ export async function buildGateway(config: GatewayConfig): Promise<GatewayServer
     natsUrl: config.NATS_URL,
     natsCreds: config.NATS_CREDS,
     logLevel: config.LOG_LEVEL,
+    streamReplicas: config.STREAM_REPLICAS,
     healthPort: 0,
   });
   const verify = await createTokenVerifier({

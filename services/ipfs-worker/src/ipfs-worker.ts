@@ -29,6 +29,7 @@ export async function startIpfsWorker(config: IpfsWorkerConfig): Promise<IpfsWor
     natsUrl: config.NATS_URL,
     natsCreds: config.NATS_CREDS,
     logLevel: config.LOG_LEVEL,
+    streamReplicas: config.STREAM_REPLICAS,
     healthPort: config.HEALTH_PORT,
   });
   try {

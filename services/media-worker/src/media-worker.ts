@@ -28,6 +28,7 @@ export async function startMediaWorker(config: MediaWorkerConfig): Promise<Media
     natsUrl: config.NATS_URL,
     natsCreds: config.NATS_CREDS,
     logLevel: config.LOG_LEVEL,
+    streamReplicas: config.STREAM_REPLICAS,
     healthPort: config.HEALTH_PORT,
   });
   try {
@@ -40,7 +41,7 @@ export async function startMediaWorker(config: MediaWorkerConfig): Promise<Media
 
     const js = jetstream(runtime.nc);
     const objm = new Objm(js);
-    const filesStore = await openFilesBucket(objm, config.FILES_BUCKET);
+    const filesStore = await openFilesBucket(objm, config.FILES_BUCKET, config.STREAM_REPLICAS);
     const merge = mergeHandler({
       nc: runtime.nc,
       js,

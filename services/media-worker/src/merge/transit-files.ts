@@ -3,9 +3,10 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 
 /** Where the merged files wait for the ipfs worker; created here so it exists before any job. */
-export const openFilesBucket = (objm: Objm, bucket: string): Promise<ObjectStore> =>
+export const openFilesBucket = (objm: Objm, bucket: string, replicas = 1): Promise<ObjectStore> =>
   objm.create(bucket, {
     description: 'Merged audio files on their way from the media worker to IPFS.',
+    replicas,
   });
 
 /** Object name of one merged file: the same on every attempt, so a rerun overwrites, not adds. */
