@@ -1,4 +1,4 @@
-import { BaseConfig, DatabaseConfig, loadConfig } from '@media-vault/service-kit';
+import { BaseConfig, ConfigError, DatabaseConfig, loadConfig } from '@media-vault/service-kit';
 import { Type, type Static } from '@sinclair/typebox';
 
 const MiB = 1024 * 1024;
@@ -28,6 +28,20 @@ export const AssetsConfigSchema = Type.Object({
 
 export type AssetsConfig = Static<typeof AssetsConfigSchema>;
 
+/**
+ * A merge job lists every chunk and must fit in one NATS message (1 MiB by default), so the
+ * largest file may have at most this many chunks.
+ */
+export const MAX_CHUNKS = 10_000;
+
 export const loadAssetsConfig = (
   env: Record<string, string | undefined> = process.env,
-): AssetsConfig => loadConfig(AssetsConfigSchema, env);
+): AssetsConfig => {
+  const config = loadConfig(AssetsConfigSchema, env);
+  if (Math.ceil(config.ASSET_MAX_SIZE / config.ASSET_CHUNK_SIZE) > MAX_CHUNKS) {
+    throw new ConfigError([
+      `ASSET_MAX_SIZE / ASSET_CHUNK_SIZE: at most ${MAX_CHUNKS} chunks per file; raise ASSET_CHUNK_SIZE or lower ASSET_MAX_SIZE`,
+    ]);
+  }
+  return config;
+};

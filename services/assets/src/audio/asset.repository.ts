@@ -169,9 +169,10 @@ export class AssetRepository {
 
   private assertUploadable(asset: AudioAssetRow): void {
     if (asset.status !== 'DRAFT' || asset.merged) {
+      const state = asset.status === 'DRAFT' ? 'a merged DRAFT' : asset.status;
       throw new VaultError(
         'conflict',
-        `asset ${asset.id} is ${asset.merged ? 'already merged' : asset.status}; chunks go only to an unmerged DRAFT`,
+        `asset ${asset.id} is ${state}; chunks go only to an unmerged DRAFT`,
       );
     }
   }

@@ -116,7 +116,16 @@ export class ChunkUploader {
         size,
         hash: digest,
       });
-      if (committed.duplicate) await discard();
+      if (committed.duplicate) {
+        await discard();
+        // Another upload of this index won the race; same bytes is a no-op, others a conflict.
+        if (committed.hash !== digest) {
+          throw new VaultError(
+            'conflict',
+            `chunk ${target.index} is already stored with hash ${committed.hash}; delete the draft to start over`,
+          );
+        }
+      }
       return committed;
     } catch (err) {
       await discard();

@@ -8,6 +8,17 @@ import { parseRange } from './byte-range.js';
 type Target = CommandResponse<typeof S.assetDownload>;
 
 /**
+ * If-None-Match holds a list of tags or `*`; its comparison is weak (RFC 9110 §13.1.2), so
+ * `W/"x"` matches `"x"`.
+ */
+export const matchesEtag = (header: string | undefined, etag: string): boolean =>
+  header !== undefined &&
+  header.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t.replace(/^W\//, '') === etag;
+  });
+
+/**
  * Streams an asset file from IPFS with the headers a player or download manager needs. The CID
  * names the exact bytes, so it is a strong ETag; Range requests read only the asked-for bytes.
  */
@@ -24,7 +35,7 @@ export function sendAssetFile(
     .header('etag', etag)
     .header('cache-control', 'private, max-age=0, must-revalidate')
     .header('content-disposition', contentDisposition(target.fileName));
-  if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+  if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send();
 
   // An If-Range that names another version means the client's partial copy is stale: send all.
   const ifRange = request.headers['if-range'];

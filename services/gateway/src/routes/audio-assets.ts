@@ -239,30 +239,37 @@ export const audioAssetRoutes: FastifyPluginAsyncTypebox<AudioAssetRouteOptions>
     (request) => app.command(request, S.assetGet, { id: request.query.id }),
   );
 
-  app.get(
-    '/api/v1/assets/audio/download/:id',
-    {
+  const downloadSchema = {
+    tags,
+    summary: 'Download: file=0 original, 1 archive rendition, 2 live rendition; Range supported',
+    params: IdParam,
+    querystring: Type.Object({ file: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 })) }),
+  };
+  // HEAD is its own route: fastify's automatic one would replace Content-Length with the (empty)
+  // body's length, and a client asking HEAD wants the real size.
+  for (const method of ['GET', 'HEAD'] as const) {
+    app.route({
+      method,
+      url: '/api/v1/assets/audio/download/:id',
+      exposeHeadRoute: false,
       onRequest: app.requireUser(),
-      schema: {
-        tags,
-        summary:
-          'Download: file=0 original, 1 archive rendition, 2 live rendition; Range supported',
-        params: IdParam,
-        querystring: Type.Object({ file: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 })) }),
+      schema: { ...downloadSchema, ...(method === 'HEAD' ? { hide: true } : {}) },
+      handler: async (request, reply) => {
+        if (!opts.ipfs) {
+          throw new VaultError(
+            'unavailable',
+            'downloads need the gateway to reach IPFS: set IPFS_API_URL',
+          );
+        }
+        const file = (request.query.file ?? 0) as AssetFileKind;
+        const target = await app.command(request, S.assetDownload, {
+          id: request.params.id,
+          file,
+        });
+        return sendAssetFile(request, reply, opts.ipfs, target);
       },
-    },
-    async (request, reply) => {
-      if (!opts.ipfs) {
-        throw new VaultError(
-          'unavailable',
-          'downloads need the gateway to reach IPFS: set IPFS_API_URL',
-        );
-      }
-      const file = (request.query.file ?? 0) as AssetFileKind;
-      const target = await app.command(request, S.assetDownload, { id: request.params.id, file });
-      return sendAssetFile(request, reply, opts.ipfs, target);
-    },
-  );
+    });
+  }
 
   const review = (
     action: 'resolve' | 'disable' | 'recover',
@@ -293,7 +300,10 @@ export const audioAssetRoutes: FastifyPluginAsyncTypebox<AudioAssetRouteOptions>
         tags,
         summary: 'Reject, with the reason the contributor will see',
         params: IdParam,
-        body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 1000 }) }),
+        body: Type.Object(
+          { reason: Type.String({ minLength: 1, maxLength: 1000 }) },
+          { additionalProperties: false },
+        ),
         response: { 200: AssetReply, ...errors },
       },
     },

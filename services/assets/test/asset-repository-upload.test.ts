@@ -1,0 +1,568 @@
+import {
+  AssetBuckets,
+  AssetJobSubjects,
+  type CleanupJob,
+  type MergeJob,
+} from '@media-vault/contracts';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { AssetRepository } from '../src/audio/asset.repository.js';
+import {
+  ageAsset,
+  assetRow,
+  ASSETS,
+  chunkRows,
+  drivers,
+  jobsOn,
+  mergeFailed,
+  mergeSucceeded,
+  openTestDatabase,
+  REVIEWER,
+  ROOT,
+  sha256,
+  statusEvents,
+  takeOutbox,
+  Uploads,
+  user,
+  type TestDatabase,
+} from './helpers.js';
+
+const { postgresUrl } = inject('servers');
+const CHUNK = 64 * 1024;
+const limits = { chunkSize: CHUNK, maxSize: 10 * CHUNK };
+
+describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
+  let t: TestDatabase;
+  let assets: AssetRepository;
+  let up: Uploads;
+
+  beforeAll(async () => {
+    t = await openTestDatabase(driver, postgresUrl);
+    assets = new AssetRepository(t.db, limits);
+    up = new Uploads(t.db, assets, limits);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+  beforeEach(async () => {
+    await takeOutbox(t.db);
+  });
+
+  describe('create', () => {
+    it.each([
+      [1, 1],
+      [CHUNK, 1],
+      [CHUNK + 1, 2],
+      [2 * CHUNK, 2],
+      [2 * CHUNK + 1, 3],
+      [limits.maxSize, 10],
+    ])('a %i-byte file is planned as %i chunks, in DRAFT, with one event', async (size, count) => {
+      const p = user();
+      const hash = sha256(randomBytes(32));
+      const { asset, exists } = await assets.create(p, {
+        name: 'song.mp3',
+        size,
+        hash: hash.toUpperCase(),
+      });
+      expect(exists).toBe(false);
+      expect(asset).toMatchObject({
+        userId: p.id,
+        name: 'song.mp3',
+        size: String(size),
+        hash, // stored lower case, so dedupe matches either spelling
+        status: 'DRAFT',
+        reason: '',
+        chunkSize: CHUNK,
+        chunkCount: count,
+        merged: false,
+        probe: null,
+        files: [],
+      });
+      const events = statusEvents(await takeOutbox(t.db));
+      expect(events).toEqual([
+        {
+          subject: `events.assets.audio.${asset.id}`,
+          previous: null,
+          status: 'DRAFT',
+          record: asset,
+        },
+      ]);
+    });
+
+    it.each([
+      [0, /at least 1 byte/],
+      [limits.maxSize + 1, /larger than the 655360-byte limit/],
+    ])('refuses a size of %i and stores nothing', async (size, message) => {
+      const p = user();
+      await expect(
+        assets.create(p, { name: 'x.mp3', size, hash: sha256(randomBytes(8)) }),
+      ).rejects.toMatchObject({ kind: 'badRequest', message: expect.stringMatching(message) });
+      expect((await assets.find(p, { owner: p.id }, 0, 10)).total).toBe('0');
+      expect(await takeOutbox(t.db)).toEqual([]);
+    });
+
+    it('copies a SUBMIT, POST or DISABLE asset of the same hash straight into SUBMIT', async () => {
+      const reviewer = user([REVIEWER]);
+      for (const status of ['SUBMIT', 'POST', 'DISABLE'] as const) {
+        const owner = user();
+        const source = await up.merged(owner);
+        if (status !== 'SUBMIT') await assets.review(reviewer, source.id, 'resolve');
+        if (status === 'DISABLE') await assets.review(reviewer, source.id, 'disable');
+        const sourceRow = (await assetRow(t.db, source.id))!;
+        await takeOutbox(t.db);
+
+        const other = user();
+        const { asset, exists } = await assets.create(other, {
+          name: 'mine.mp3',
+          size: String(sourceRow.size),
+          hash: source.hash,
+        });
+        expect(exists, status).toBe(true);
+        expect(asset).toMatchObject({
+          userId: other.id,
+          name: 'mine.mp3',
+          status: 'SUBMIT',
+          merged: true,
+          chunkCount: sourceRow.chunkCount,
+          probe: sourceRow.probe,
+          files: source.files,
+        });
+        expect(asset.id).not.toBe(source.id.toString());
+        expect(statusEvents(await takeOutbox(t.db))).toMatchObject([
+          { previous: null, status: 'SUBMIT' },
+        ]);
+        // Nothing to upload for the copy.
+        expect((await assets.chunks(other, BigInt(asset.id))).chunks).toEqual([]);
+        // The source itself is untouched.
+        expect((await assetRow(t.db, source.id))!.status).toBe(status);
+      }
+    });
+
+    it('does not copy a DRAFT, REJECT or deleted asset: the new one is a DRAFT to upload', async () => {
+      const reviewer = user([REVIEWER]);
+      const draft = await up.draft(user(), CHUNK + 5);
+      const rejected = await up.merged(user());
+      await assets.review(reviewer, rejected.id, 'reject', 'noise');
+      const deleted = await up.merged(user());
+      await assets.review(reviewer, deleted.id, 'resolve');
+      await assets.review(reviewer, deleted.id, 'delete');
+      for (const [label, hash, size] of [
+        ['draft', draft.hash, CHUNK + 5],
+        ['reject', rejected.hash, CHUNK + 10],
+        ['delete', deleted.hash, CHUNK + 10],
+      ] as const) {
+        const { asset, exists } = await assets.create(user(), { name: 'n.mp3', size, hash });
+        expect(exists, label).toBe(false);
+        expect(asset.status, label).toBe('DRAFT');
+        expect(asset.merged, label).toBe(false);
+      }
+    });
+
+    it('refuses a copy whose size differs from the asset with that hash', async () => {
+      const source = await up.merged(user());
+      await takeOutbox(t.db);
+      const p = user();
+      await expect(
+        assets.create(p, { name: 'n.mp3', size: CHUNK + 11, hash: source.hash }),
+      ).rejects.toMatchObject({
+        kind: 'badRequest',
+        message: `size: an asset with this hash has ${CHUNK + 10} bytes`,
+      });
+      expect((await assets.find(p, { owner: p.id }, 0, 10)).total).toBe('0');
+      expect(await takeOutbox(t.db)).toEqual([]);
+    });
+  });
+
+  describe('chunks', () => {
+    it('begin gives each chunk its size and a fresh object name per attempt', async () => {
+      const p = user();
+      const { id } = await up.draft(p, 2 * CHUNK + 100, []);
+      const first = await assets.chunkBegin(p, id, 0);
+      const again = await assets.chunkBegin(p, id, 0);
+      expect(first).toMatchObject({ expectedSize: CHUNK, existing: undefined });
+      expect(first.object.startsWith(`${id}/0/`)).toBe(true);
+      expect(again.object).not.toBe(first.object);
+      expect((await assets.chunkBegin(p, id, 2)).expectedSize).toBe(100);
+      await expect(assets.chunkBegin(p, id, 3)).rejects.toMatchObject({
+        kind: 'badRequest',
+        message: `index: 3 is out of range; asset ${id} has chunks 0 to 2`,
+      });
+    });
+
+    it('commit records a verified chunk once; a second commit of the index is a duplicate', async () => {
+      const p = user();
+      const { id, bytes } = await up.draft(p, CHUNK + 100, []);
+      const before = (await assetRow(t.db, id))!.updatedAt;
+      const first = await up.commit(p, id, 1, bytes);
+      expect(first.duplicate).toBe(false);
+      expect(first.chunk).toMatchObject({
+        index: 1,
+        size: 100,
+        hash: sha256(bytes.subarray(CHUNK)),
+      });
+      expect((await assetRow(t.db, id))!.updatedAt.getTime()).toBeGreaterThanOrEqual(
+        before.getTime(),
+      );
+      expect((await assets.chunkBegin(p, id, 1)).existing?.object).toBe(first.chunk.object);
+
+      const begin = await assets.chunkBegin(p, id, 1);
+      const second = await assets.chunkCommit(p, {
+        id,
+        index: 1,
+        object: begin.object,
+        size: 100,
+        hash: sha256(randomBytes(100)),
+      });
+      // The stored chunk wins; the caller deletes its surplus object.
+      expect(second).toEqual({ chunk: first.chunk, duplicate: true });
+      expect(await chunkRows(t.db, id)).toHaveLength(1);
+      // Chunk writes are not status changes: no events.
+      expect(statusEvents(await takeOutbox(t.db)).filter((e) => e.previous !== null)).toEqual([]);
+    });
+
+    it.each([
+      ['a short chunk', { index: 0, size: CHUNK - 1 }, /chunk 0 has 65535 bytes; expected 65536/],
+      ['a long last chunk', { index: 1, size: 101 }, /chunk 1 has 101 bytes; expected 100/],
+      ['an index past the plan', { index: 2, size: 100 }, /index: 2 is out of range/],
+    ])('commit refuses %s and stores nothing', async (_label, c, message) => {
+      const p = user();
+      const { id } = await up.draft(p, CHUNK + 100, []);
+      await expect(
+        assets.chunkCommit(p, {
+          id,
+          ...c,
+          object: `${id}/${c.index}/x`,
+          hash: sha256(randomBytes(4)),
+        }),
+      ).rejects.toMatchObject({ kind: 'badRequest', message: expect.stringMatching(message) });
+      expect(await chunkRows(t.db, id)).toEqual([]);
+    });
+
+    it('commit refuses an object name that belongs to another chunk or asset', async () => {
+      const p = user();
+      const { id } = await up.draft(p, CHUNK + 100, []);
+      for (const object of [`${id}/1/x`, `${id + 1n}/0/x`, 'elsewhere']) {
+        await expect(
+          assets.chunkCommit(p, {
+            id,
+            index: 0,
+            object,
+            size: CHUNK,
+            hash: sha256(randomBytes(4)),
+          }),
+        ).rejects.toMatchObject({
+          kind: 'badRequest',
+          message: 'object: does not belong to this chunk',
+        });
+      }
+      expect(await chunkRows(t.db, id)).toEqual([]);
+    });
+
+    it("another user's draft is not found; root may upload to it", async () => {
+      const owner = user();
+      const { id, bytes } = await up.draft(owner, CHUNK + 100, [0]);
+      for (const intruder of [user([ASSETS]), user([REVIEWER])]) {
+        await expect(assets.chunks(intruder, id)).rejects.toMatchObject({ kind: 'notFound' });
+        await expect(assets.chunkBegin(intruder, id, 1)).rejects.toMatchObject({
+          kind: 'notFound',
+          message: `audio asset ${id} not found`,
+        });
+        await expect(
+          assets.chunkCommit(intruder, {
+            id,
+            index: 1,
+            object: `${id}/1/x`,
+            size: 100,
+            hash: sha256(bytes.subarray(CHUNK)),
+          }),
+        ).rejects.toMatchObject({ kind: 'notFound' });
+      }
+      await expect(assets.chunks(owner, 999_999_999n)).rejects.toMatchObject({ kind: 'notFound' });
+      const root = user([ROOT]);
+      expect((await up.commit(root, id, 1, bytes)).duplicate).toBe(false);
+      expect((await assets.chunks(owner, id)).chunks.map((c) => c.index)).toEqual([0, 1]);
+    });
+
+    it('chunks go only to an unmerged DRAFT', async () => {
+      const p = user();
+      const { id, bytes } = await up.draft(p, CHUNK + 100);
+      await assets.merge(p, id, true);
+      await expect(assets.chunkBegin(p, id, 0)).rejects.toMatchObject({
+        kind: 'conflict',
+        message: `asset ${id} is MERGING; chunks go only to an unmerged DRAFT`,
+      });
+      await expect(up.commit(p, id, 0, bytes)).rejects.toMatchObject({ kind: 'conflict' });
+      const merged = await up.merged(p, { submit: false });
+      await expect(assets.chunkBegin(p, merged.id, 0)).rejects.toMatchObject({
+        kind: 'conflict',
+        message: `asset ${merged.id} is a merged DRAFT; chunks go only to an unmerged DRAFT`,
+      });
+    });
+  });
+
+  describe('merge', () => {
+    it('refuses while chunks are missing, naming them, and changes nothing', async () => {
+      const p = user();
+      const { id } = await up.draft(p, 4 * CHUNK, [0, 2]);
+      await takeOutbox(t.db);
+      await expect(assets.merge(p, id, true)).rejects.toMatchObject({
+        kind: 'badRequest',
+        message: `asset ${id} is missing chunks 1, 3`,
+      });
+      expect((await assetRow(t.db, id))!.status).toBe('DRAFT');
+      expect(await takeOutbox(t.db)).toEqual([]);
+    });
+
+    it('goes to MERGING with one event and one merge job naming every chunk in order', async () => {
+      const p = user();
+      const { id, hash } = await up.draft(p, 2 * CHUNK + 7);
+      const chunks = await chunkRows(t.db, id);
+      await takeOutbox(t.db);
+      const asset = await assets.merge(p, id, true);
+      expect(asset.status).toBe('MERGING');
+      const rows = await takeOutbox(t.db);
+      expect(statusEvents(rows)).toMatchObject([{ previous: 'DRAFT', status: 'MERGING' }]);
+      const jobs = jobsOn<MergeJob & { id: string }>(rows, AssetJobSubjects.merge);
+      expect(jobs).toHaveLength(1);
+      expect(jobs[0]).toEqual({
+        id: jobs[0]!.jobId,
+        jobId: (await assetRow(t.db, id))!.mergeJobId,
+        assetId: id.toString(),
+        hash,
+        size: 2 * CHUNK + 7,
+        bucket: AssetBuckets.chunks,
+        chunks: chunks.map((c) => ({ index: c.index, object: c.object, size: c.size })),
+      });
+      // A second call while merging is answered with the asset and enqueues nothing.
+      expect((await assets.merge(p, id, true)).status).toBe('MERGING');
+      expect(await takeOutbox(t.db)).toEqual([]);
+    });
+
+    it('five merges at once enqueue one job and one event', async () => {
+      const p = user();
+      const { id } = await up.draft(p, 3 * CHUNK);
+      await takeOutbox(t.db);
+      const results = await Promise.all(Array.from({ length: 5 }, () => assets.merge(p, id, true)));
+      expect(results.map((a) => a.status)).toEqual(Array(5).fill('MERGING'));
+      const rows = await takeOutbox(t.db);
+      expect(jobsOn(rows, AssetJobSubjects.merge)).toHaveLength(1);
+      expect(statusEvents(rows)).toMatchObject([{ previous: 'DRAFT', status: 'MERGING' }]);
+    });
+
+    it("another user's draft is not found; root may merge it", async () => {
+      const owner = user();
+      const { id } = await up.draft(owner, CHUNK);
+      await expect(assets.merge(user([ASSETS]), id, true)).rejects.toMatchObject({
+        kind: 'notFound',
+      });
+      expect((await assets.merge(user([ROOT]), id, true)).status).toBe('MERGING');
+    });
+
+    it('a successful result makes it SUBMIT with probe and files, and frees the chunks', async () => {
+      const p = user();
+      const { id } = await up.draft(p, 2 * CHUNK + 1);
+      const objects = (await chunkRows(t.db, id)).map((c) => c.object);
+      await assets.merge(p, id, true);
+      const jobId = (await assetRow(t.db, id))!.mergeJobId!;
+      await takeOutbox(t.db);
+      const result = mergeSucceeded(id.toString(), jobId);
+      expect(await assets.applyMergeResult(result)).toBe(true);
+
+      const row = (await assetRow(t.db, id))!;
+      expect(row).toMatchObject({
+        status: 'SUBMIT',
+        merged: true,
+        reason: '',
+        mergeJobId: null,
+        probe: result.ok ? result.probe : null,
+        files: result.ok ? result.files : [],
+      });
+      expect(await chunkRows(t.db, id)).toEqual([]);
+      const rows = await takeOutbox(t.db);
+      expect(statusEvents(rows)).toMatchObject([
+        { previous: 'MERGING', status: 'SUBMIT', record: { id: id.toString(), status: 'SUBMIT' } },
+      ]);
+      const cleanup = jobsOn<CleanupJob>(rows, AssetJobSubjects.cleanup);
+      expect(cleanup).toHaveLength(1);
+      expect(cleanup[0]!.bucket).toBe(AssetBuckets.chunks);
+      expect([...cleanup[0]!.objects].sort()).toEqual([...objects].sort());
+
+      // The same result redelivered, or a result for another merge, changes nothing.
+      expect(await assets.applyMergeResult(result)).toBe(false);
+      expect(await assets.applyMergeResult(mergeSucceeded(id.toString(), 'stale'))).toBe(false);
+      expect(await assets.applyMergeResult(mergeSucceeded('999999999', jobId))).toBe(false);
+      expect(await takeOutbox(t.db)).toEqual([]);
+    });
+
+    it('a stale result for an earlier merge is ignored once a new merge runs', async () => {
+      const p = user();
+      const { id, bytes } = await up.draft(p, CHUNK);
+      await assets.merge(p, id, true);
+      const firstJob = (await assetRow(t.db, id))!.mergeJobId!;
+      await assets.applyMergeResult(mergeFailed(id.toString(), firstJob, 'not an mp3 file'));
+      await up.commit(p, id, 0, bytes);
+      await assets.merge(p, id, true);
+      const secondJob = (await assetRow(t.db, id))!.mergeJobId!;
+      expect(secondJob).not.toBe(firstJob);
+      expect(await assets.applyMergeResult(mergeSucceeded(id.toString(), firstJob))).toBe(false);
+      expect((await assetRow(t.db, id))!.status).toBe('MERGING');
+      expect(await assets.applyMergeResult(mergeSucceeded(id.toString(), secondJob))).toBe(true);
+      expect((await assetRow(t.db, id))!.status).toBe('SUBMIT');
+    });
+
+    it('a failed merge goes back to DRAFT with the reason and frees the chunks', async () => {
+      const p = user();
+      const { id, bytes } = await up.draft(p, CHUNK + 3);
+      const objects = (await chunkRows(t.db, id)).map((c) => c.object);
+      await assets.merge(p, id, true);
+      const jobId = (await assetRow(t.db, id))!.mergeJobId!;
+      await takeOutbox(t.db);
+      expect(
+        await assets.applyMergeResult(mergeFailed(id.toString(), jobId, 'not an mp3 file (wav)')),
+      ).toBe(true);
+      const row = (await assetRow(t.db, id))!;
+      expect(row).toMatchObject({
+        status: 'DRAFT',
+        merged: false,
+        mergeJobId: null,
+        reason: 'merge failed: not an mp3 file (wav); upload the chunks again',
+      });
+      expect((await assets.chunks(p, id)).chunks).toEqual([]);
+      const rows = await takeOutbox(t.db);
+      expect(statusEvents(rows)).toMatchObject([
+        { previous: 'MERGING', status: 'DRAFT', record: { reason: row.reason } },
+      ]);
+      expect(jobsOn<CleanupJob>(rows, AssetJobSubjects.cleanup)[0]?.objects.sort()).toEqual(
+        [...objects].sort(),
+      );
+      // Upload again and the next merge clears the reason.
+      await up.commit(p, id, 0, bytes);
+      await up.commit(p, id, 1, bytes);
+      const merging = await assets.merge(p, id, true);
+      expect(merging).toMatchObject({ status: 'MERGING', reason: '' });
+    });
+
+    it('merge with submit=false keeps a merged DRAFT until Submit', async () => {
+      const p = user();
+      const { id } = await up.merged(p, { submit: false });
+      expect((await assetRow(t.db, id))!).toMatchObject({ status: 'DRAFT', merged: true });
+      await expect(assets.merge(p, id, true)).rejects.toMatchObject({
+        kind: 'conflict',
+        message: `asset ${id} is already merged; submit it instead`,
+      });
+      await takeOutbox(t.db);
+      await expect(assets.submit(user([ASSETS]), id)).rejects.toMatchObject({ kind: 'notFound' });
+      expect((await assets.submit(p, id)).status).toBe('SUBMIT');
+      expect(statusEvents(await takeOutbox(t.db))).toMatchObject([
+        { previous: 'DRAFT', status: 'SUBMIT' },
+      ]);
+      await expect(assets.submit(p, id)).rejects.toMatchObject({
+        kind: 'conflict',
+        message: `asset ${id} is SUBMIT; only a merged DRAFT can be submitted`,
+      });
+      await expect(assets.merge(p, id, true)).rejects.toMatchObject({
+        kind: 'conflict',
+        message: `asset ${id} is SUBMIT; only a DRAFT can be merged`,
+      });
+    });
+
+    it('submit refuses an unmerged draft', async () => {
+      const p = user();
+      const { id } = await up.draft(p, CHUNK);
+      await expect(assets.submit(p, id)).rejects.toMatchObject({
+        kind: 'conflict',
+        message: `asset ${id} is DRAFT and not merged; only a merged DRAFT can be submitted`,
+      });
+    });
+  });
+
+  describe('delete own draft', () => {
+    it('removes the draft, frees its chunks and emits DRAFT → DELETE', async () => {
+      const p = user();
+      const { id } = await up.draft(p, 2 * CHUNK, [1]);
+      const objects = (await chunkRows(t.db, id)).map((c) => c.object);
+      await takeOutbox(t.db);
+      await assets.deleteOwn(p, id, 'DRAFT');
+      expect((await assetRow(t.db, id))!.status).toBe('DELETE');
+      expect(await chunkRows(t.db, id)).toEqual([]);
+      const rows = await takeOutbox(t.db);
+      expect(statusEvents(rows)).toMatchObject([{ previous: 'DRAFT', status: 'DELETE' }]);
+      expect(jobsOn<CleanupJob>(rows, AssetJobSubjects.cleanup)).toMatchObject([
+        { bucket: AssetBuckets.chunks, objects },
+      ]);
+      expect(jobsOn(rows, AssetJobSubjects.unpin)).toEqual([]);
+      // Gone: every later call is "not found".
+      await expect(assets.deleteOwn(p, id, 'DRAFT')).rejects.toMatchObject({ kind: 'notFound' });
+      await expect(assets.chunks(p, id)).rejects.toMatchObject({ kind: 'notFound' });
+      await expect(assets.get(p, id)).rejects.toMatchObject({ kind: 'notFound' });
+    });
+
+    it('only the owner may, not even root; and only a DRAFT', async () => {
+      const p = user();
+      const { id } = await up.draft(p, CHUNK);
+      for (const other of [user([ASSETS]), user([ROOT]), user([REVIEWER])]) {
+        await expect(assets.deleteOwn(other, id, 'DRAFT')).rejects.toMatchObject({
+          kind: 'notFound',
+        });
+      }
+      await assets.merge(p, id, true);
+      await expect(assets.deleteOwn(p, id, 'DRAFT')).rejects.toMatchObject({
+        kind: 'conflict',
+        message: `asset ${id} is MERGING, not DRAFT`,
+      });
+      const submitted = await up.merged(p);
+      await expect(assets.deleteOwn(p, submitted.id, 'DRAFT')).rejects.toMatchObject({
+        kind: 'conflict',
+        message: `asset ${submitted.id} is SUBMIT, not DRAFT`,
+      });
+      await expect(assets.deleteOwn(p, submitted.id, 'REJECT')).rejects.toMatchObject({
+        kind: 'conflict',
+      });
+    });
+  });
+
+  describe('abandoned draft expiry', () => {
+    const HOUR = 3_600_000;
+
+    it('deletes unmerged drafts untouched for the TTL and frees their chunks; nothing else', async () => {
+      const p = user();
+      const stale = await up.draft(p, 2 * CHUNK, [0]);
+      const staleObjects = (await chunkRows(t.db, stale.id)).map((c) => c.object);
+      const fresh = await up.draft(p, CHUNK, []);
+      const mergedDraft = await up.merged(p, { submit: false });
+      const submitted = await up.merged(p);
+      const merging = await up.draft(p, CHUNK);
+      await assets.merge(p, merging.id, true);
+      for (const id of [stale.id, mergedDraft.id, submitted.id, merging.id]) {
+        await ageAsset(t.db, id, 2 * HOUR);
+      }
+      await takeOutbox(t.db);
+
+      expect(await assets.expireDrafts(HOUR)).toBe(1);
+      expect((await assetRow(t.db, stale.id))!.status).toBe('DELETE');
+      expect(await chunkRows(t.db, stale.id)).toEqual([]);
+      expect((await assetRow(t.db, fresh.id))!.status).toBe('DRAFT');
+      expect((await assetRow(t.db, mergedDraft.id))!.status).toBe('DRAFT');
+      expect((await assetRow(t.db, submitted.id))!.status).toBe('SUBMIT');
+      expect((await assetRow(t.db, merging.id))!.status).toBe('MERGING');
+      const rows = await takeOutbox(t.db);
+      expect(statusEvents(rows)).toMatchObject([
+        { subject: `events.assets.audio.${stale.id}`, previous: 'DRAFT', status: 'DELETE' },
+      ]);
+      expect(jobsOn<CleanupJob>(rows, AssetJobSubjects.cleanup)).toMatchObject([
+        { objects: staleObjects },
+      ]);
+      // A second sweep finds nothing more.
+      expect(await assets.expireDrafts(HOUR)).toBe(0);
+    });
+
+    it('a chunk upload keeps a draft alive', async () => {
+      const p = user();
+      const { id, bytes } = await up.draft(p, 2 * CHUNK, [0]);
+      await ageAsset(t.db, id, 2 * HOUR);
+      await up.commit(p, id, 1, bytes);
+      await assets.expireDrafts(HOUR);
+      expect((await assetRow(t.db, id))!.status).toBe('DRAFT');
+    });
+  });
+});

@@ -1,0 +1,681 @@
+import {
+  AssetBuckets,
+  AudioAssetCommandSubjects as S,
+  EventSubjects,
+  Roles,
+  Streams,
+  type AssetStatus,
+  type AudioAsset,
+} from '@media-vault/contracts';
+import { sendCommand } from '@media-vault/service-kit';
+import {
+  createDatabase,
+  makeTempDir,
+  readSubject,
+  startNats,
+  uniqueName,
+  waitFor,
+  type StartedNats,
+  type TempDir,
+} from '@media-vault/test-harness';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { Objm, type ObjectStore } from '@nats-io/obj';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { execFile, spawn } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { expect, inject } from 'vitest';
+import { loadGatewayConfig } from '../src/config.js';
+import { buildGateway, type GatewayServer } from '../src/server.js';
+import { repoRoot, signToken, type ServiceProcess } from './helpers.js';
+
+const run = promisify(execFile);
+
+export { waitFor };
+
+export const ROOT = Roles.root;
+export const ASSETS = Roles.assets;
+export const REVIEWER = Roles.reviewerAssets;
+
+export const sha256 = (bytes: Uint8Array): string =>
+  createHash('sha256').update(bytes).digest('hex');
+
+/** How long the merge pipeline (ffmpeg on a busy two-core machine included) may take. */
+export const PIPELINE_TIMEOUT_MS = 180_000;
+
+// ---------------------------------------------------------------------------------------------
+// Replies of the audio asset API (grpc-gateway JSON)
+
+export interface Reply<T = unknown> {
+  readonly status: number;
+  readonly headers: Headers;
+  /** Parsed JSON when the reply is JSON, else the text. */
+  readonly body: T;
+  readonly bytes: Buffer;
+}
+
+export interface GrpcErrorBody {
+  readonly code: number;
+  readonly message: string;
+  readonly details: unknown[];
+}
+
+export interface CreateReply {
+  readonly id: string;
+  readonly exists: boolean;
+  readonly chunkSize: number;
+  readonly chunkCount: number;
+  readonly asset: AudioAsset;
+}
+
+export interface ChunkReply {
+  readonly index: number;
+  readonly size: string;
+  readonly hash: string;
+  readonly duplicate: boolean;
+}
+
+export interface ChunksReply {
+  readonly id: string;
+  readonly chunkSize: number;
+  readonly chunkCount: number;
+  readonly chunks: { index: number; size: string; hash: string }[];
+}
+
+export interface AssetPage {
+  readonly items: AudioAsset[];
+  readonly total: string;
+}
+
+export interface AssetEvent {
+  readonly id: string;
+  readonly at: string;
+  readonly previous_status: AssetStatus | null;
+  readonly status: AssetStatus;
+  readonly record: AudioAsset;
+}
+
+/** grpc codes of the error kinds the audio routes answer with. */
+export const Grpc = {
+  invalidArgument: 3,
+  notFound: 5,
+  permissionDenied: 7,
+  aborted: 10,
+  outOfRange: 11,
+  unauthenticated: 16,
+} as const;
+
+/** Asserts a grpc-gateway error reply: status, code, a message matching `message`, no details. */
+export const expectGrpcError = (
+  reply: Reply,
+  status: number,
+  code: number,
+  message?: RegExp | string,
+): void => {
+  const context = `${reply.status} ${JSON.stringify(reply.body)}`;
+  expect(reply.status, context).toBe(status);
+  expect(reply.headers.get('content-type'), context).toContain('application/json');
+  const body = reply.body as GrpcErrorBody;
+  expect(body, context).toEqual({ code, message: expect.any(String), details: [] });
+  if (message) expect(body.message, context).toMatch(message);
+};
+
+// ---------------------------------------------------------------------------------------------
+// Audio files made by ffmpeg
+
+export interface MediaFile {
+  readonly path: string;
+  readonly bytes: Buffer;
+  readonly hash: string;
+}
+
+let tones = 0;
+
+/**
+ * An mp3 made by ffmpeg. Every call gets a different tone and title, so no two files in a run
+ * share a hash: an upload is never silently a copy of another test's asset, and CIDs (hence
+ * pins) are never shared between tests.
+ */
+export async function makeMp3(
+  dir: string,
+  opts: { seconds?: number; bitrate?: string; sampleRate?: number } = {},
+): Promise<MediaFile> {
+  const n = ++tones;
+  const frequency = 220 + ((process.pid * 7 + n * 37) % 700);
+  const path = join(dir, `tone-${n}-${frequency}.mp3`);
+  await run('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=${frequency}:sample_rate=${opts.sampleRate ?? 48_000}:duration=${opts.seconds ?? 6}`,
+    '-ac',
+    '2',
+    '-codec:a',
+    'libmp3lame',
+    '-b:a',
+    opts.bitrate ?? '192k',
+    '-metadata',
+    `title=${randomUUID()}`,
+    '-y',
+    path,
+  ]);
+  const bytes = await readFile(path);
+  return { path, bytes, hash: sha256(bytes) };
+}
+
+/** A PCM WAV file: real audio that is not mp3, whatever it is called. */
+export async function makeWav(dir: string, seconds = 1): Promise<MediaFile> {
+  const path = join(dir, `tone-${++tones}.wav`);
+  await run('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=${300 + tones}:sample_rate=44100:duration=${seconds}`,
+    '-metadata',
+    `title=${randomUUID()}`,
+    '-y',
+    path,
+  ]);
+  const bytes = await readFile(path);
+  return { path, bytes, hash: sha256(bytes) };
+}
+
+export interface ProbedFile {
+  readonly formatName: string;
+  readonly codec: string;
+  readonly bitRate: number;
+  readonly sampleRate: number;
+  readonly channels: number;
+  readonly durationS: number;
+}
+
+/** What ffprobe says about the first audio stream of `bytes` (written to a temp file). */
+export async function ffprobe(dir: string, bytes: Uint8Array): Promise<ProbedFile> {
+  const path = join(dir, `probe-${randomUUID()}.bin`);
+  await writeFile(path, bytes);
+  const { stdout } = await run('ffprobe', [
+    '-v',
+    'error',
+    '-show_entries',
+    'format=format_name,duration:stream=codec_type,codec_name,bit_rate,sample_rate,channels',
+    '-of',
+    'json',
+    path,
+  ]);
+  const data = JSON.parse(stdout) as {
+    format: { format_name: string; duration: string };
+    streams: {
+      codec_type: string;
+      codec_name: string;
+      bit_rate: string;
+      sample_rate: string;
+      channels: number;
+    }[];
+  };
+  const audio = data.streams.find((s) => s.codec_type === 'audio');
+  return {
+    formatName: data.format.format_name,
+    codec: audio?.codec_name ?? '',
+    bitRate: Number(audio?.bit_rate ?? 0),
+    sampleRate: Number(audio?.sample_rate ?? 0),
+    channels: audio?.channels ?? 0,
+    durationS: Number(data.format.duration),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Services as child processes
+
+/**
+ * Runs a service's entry point as its own process, as `npm start` would, and resolves once
+ * `ready` says so; a process that exits or never gets ready fails with its last output.
+ */
+export async function startServiceProcess(opts: {
+  label: string;
+  entry: string;
+  env: Record<string, string>;
+  ready: () => Promise<boolean>;
+  timeoutMs?: number;
+}): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', opts.entry], {
+    cwd: repoRoot,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TMPDIR: process.env.TMPDIR,
+      HEALTH_PORT: '0',
+      LOG_LEVEL: 'warn',
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const collect = (buf: Buffer) => {
+    lines.push(...buf.toString('utf8').split('\n').filter(Boolean));
+    if (lines.length > 300) lines.splice(0, lines.length - 300);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const output = () => lines.join('\n');
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const stop = async () => {
+    if (!running()) return;
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(killer);
+  };
+
+  const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
+  for (;;) {
+    if (!running()) {
+      throw new Error(
+        `${opts.label} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output()}`,
+      );
+    }
+    if (await opts.ready().catch(() => false)) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`${opts.label} did not get ready:\n${output()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { child, output, stop };
+}
+
+/** NATS subject matching, for consumer filters with `*` and `>`. */
+const subjectMatches = (filter: string, subject: string): boolean => {
+  const f = filter.split('.');
+  const s = subject.split('.');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '>') return s.length > i;
+    if (i >= s.length || (f[i] !== '*' && f[i] !== s[i])) return false;
+  }
+  return f.length === s.length;
+};
+
+/** True once some durable consumer on JOBS takes `subject`: its worker is consuming. */
+export async function jobsConsumed(nc: NatsConnection, subject: string): Promise<boolean> {
+  const jsm = await jetstreamManager(nc);
+  for (const c of await jsm.consumers.list(Streams.jobs.name).next()) {
+    const filters = [c.config.filter_subject, ...(c.config.filter_subjects ?? [])];
+    if (filters.some((f) => f && subjectMatches(f, subject))) return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The stack: NATS of its own, assets service and workers as processes, gateway in-process
+
+export interface AudioStackOptions {
+  /** Start the media and ipfs workers (the merge pipeline); default true. */
+  readonly workers?: boolean;
+  readonly chunkSize?: number;
+  /** Extra environment of the assets service (e.g. a tiny DRAFT_TTL_HOURS). */
+  readonly assetsEnv?: Record<string, string>;
+}
+
+export interface HttpOptions {
+  readonly token?: string | undefined;
+  readonly json?: unknown;
+  readonly raw?: Uint8Array | string;
+  readonly headers?: Record<string, string>;
+}
+
+export class AudioStack {
+  private readonly tokens = new Map<string, Promise<string>>();
+  private readonly stores = new Map<string, Promise<ObjectStore>>();
+
+  private constructor(
+    readonly natsUrl: string,
+    readonly nc: NatsConnection,
+    readonly gateway: GatewayServer,
+    readonly kuboApiUrl: string,
+    readonly chunkSize: number,
+    /** Scratch directory for media files and downloads. */
+    readonly dir: string,
+    readonly processes: Record<string, ServiceProcess>,
+    private readonly secret: string,
+    private readonly cleanup: (() => Promise<void>)[],
+  ) {}
+
+  /**
+   * Each stack has a nats-server of its own. The assets service's pipeline consumers are durable
+   * and its asset ids are per database, so two stacks on one JetStream would take each other's
+   * merge results and mix their event subjects; Postgres and Kubo are shared from the global
+   * set-up.
+   */
+  static async start(opts: AudioStackOptions = {}): Promise<AudioStack> {
+    const { postgresUrl, kuboApiUrl } = inject('servers');
+    if (!postgresUrl || !kuboApiUrl)
+      throw new Error('the global set-up must start Postgres and Kubo');
+    const cleanup: (() => Promise<void>)[] = [];
+    const undo = async () => {
+      for (const step of cleanup.reverse()) await step().catch(() => undefined);
+    };
+    try {
+      const chunkSize = opts.chunkSize ?? 65_536;
+      const secret = `audio-${randomUUID()}`;
+      const nats: StartedNats = await startNats();
+      cleanup.push(() => nats.stop());
+      const dir: TempDir = await makeTempDir('audio-test');
+      cleanup.push(() => dir.remove());
+      const nc = await connect({ servers: nats.url });
+      cleanup.push(() => nc.close());
+      const databaseUrl = await createDatabase(postgresUrl, uniqueName('audio'));
+
+      const processes: Record<string, ServiceProcess> = {};
+      const probeAs = { id: 'readiness-probe', name: 'probe', roles: [] };
+      const startAssets = async () => {
+        processes.assets = await startServiceProcess({
+          label: 'assets service',
+          entry: 'services/assets/src/main.ts',
+          env: {
+            NATS_URL: nats.url,
+            DATABASE_URL: databaseUrl,
+            DATA_DIR: join(dir.path, 'assets'),
+            ASSET_CHUNK_SIZE: String(chunkSize),
+            // As many chunks as one merge job may list.
+            ASSET_MAX_SIZE: String(chunkSize * 10_000),
+            ...opts.assetsEnv,
+          },
+          ready: async () => {
+            await sendCommand(nc, S.assetFind, {}, { principal: probeAs, timeoutMs: 1_000 });
+            return true;
+          },
+        });
+        cleanup.push(() => processes.assets!.stop());
+      };
+      const startWorker = async (name: 'media-worker' | 'ipfs-worker', subject: string) => {
+        processes[name] = await startServiceProcess({
+          label: name,
+          entry: `services/${name}/src/main.ts`,
+          env: {
+            NATS_URL: nats.url,
+            IPFS_API_URL: kuboApiUrl,
+            DATA_DIR: join(dir.path, name),
+            TMP_DIR: join(dir.path, `${name}-tmp`),
+          },
+          ready: () => jobsConsumed(nc, subject),
+        });
+        cleanup.push(() => processes[name]!.stop());
+      };
+      // The assets service first: it creates the buckets the workers open.
+      await startAssets();
+      if (opts.workers ?? true) {
+        await Promise.all([
+          startWorker('media-worker', 'jobs.media.merge'),
+          startWorker('ipfs-worker', 'jobs.ipfs.add'),
+        ]);
+      }
+
+      const gateway = await buildGateway(
+        loadGatewayConfig({
+          NATS_URL: nats.url,
+          PORT: '0',
+          HOST: '127.0.0.1',
+          JWT_SECRET: secret,
+          LOG_LEVEL: 'silent',
+          IPFS_API_URL: kuboApiUrl,
+          ASSET_CHUNK_BODY_LIMIT: String(4 * chunkSize),
+          COMMAND_TIMEOUT_MS: '15000',
+        }),
+      );
+      cleanup.push(() => gateway.close());
+      return new AudioStack(
+        nats.url,
+        nc,
+        gateway,
+        kuboApiUrl,
+        chunkSize,
+        dir.path,
+        processes,
+        secret,
+        cleanup,
+      );
+    } catch (err) {
+      await undo();
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const step of this.cleanup.reverse()) await step().catch(() => undefined);
+  }
+
+  /** Last output of every child process, for failure messages. */
+  logs(): string {
+    return Object.entries(this.processes)
+      .map(([name, p]) => `--- ${name}\n${p.output()}`)
+      .join('\n');
+  }
+
+  token(sub: string, roles: number[] = []): Promise<string> {
+    const key = `${sub}|${roles.join(',')}`;
+    let token = this.tokens.get(key);
+    if (!token) {
+      token = signToken({ sub, name: sub, roles, secret: this.secret, exp: '2h' });
+      this.tokens.set(key, token);
+    }
+    return token;
+  }
+
+  async http<T = unknown>(method: string, path: string, opts: HttpOptions = {}): Promise<Reply<T>> {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.token) headers.token = opts.token;
+    let body: string | Uint8Array | undefined;
+    if (opts.json !== undefined) {
+      body = JSON.stringify(opts.json);
+      headers['content-type'] ??= 'application/json';
+    } else if (opts.raw !== undefined) {
+      body = typeof opts.raw === 'string' ? opts.raw : new Uint8Array(opts.raw);
+      headers['content-type'] ??= 'application/octet-stream';
+    }
+    const res = await fetch(new URL(path, this.gateway.url), { method, headers, body });
+    const bytes = Buffer.from(await res.arrayBuffer());
+    let parsed: unknown = bytes.toString('utf8');
+    if (res.headers.get('content-type')?.includes('application/json') && bytes.length > 0) {
+      parsed = JSON.parse(bytes.toString('utf8'));
+    }
+    return { status: res.status, headers: res.headers, body: parsed as T, bytes };
+  }
+
+  // --- the upload flow ------------------------------------------------------------------------
+
+  create(token: string, file: { name: string; size: number | string; hash: string }) {
+    return this.http<CreateReply>('POST', '/api/v1/assets/audio', { token, json: file });
+  }
+
+  /** Creates and expects a 200, returning the plan. */
+  async created(token: string, name: string, file: MediaFile): Promise<CreateReply> {
+    const res = await this.create(token, { name, size: file.bytes.length, hash: file.hash });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return res.body;
+  }
+
+  piece(bytes: Buffer, index: number): Buffer {
+    return bytes.subarray(index * this.chunkSize, (index + 1) * this.chunkSize);
+  }
+
+  chunkJson(token: string, id: string, index: number, piece: Buffer, hash?: string) {
+    return this.http<ChunkReply>('POST', '/api/v1/assets/audio/chunk', {
+      token,
+      json: { id, index, data: piece.toString('base64'), ...(hash ? { hash } : {}) },
+    });
+  }
+
+  chunkFile(token: string, id: string, index: number, piece: Buffer, hash?: string) {
+    const query = new URLSearchParams({ index: String(index), ...(hash ? { hash } : {}) });
+    return this.http<ChunkReply>('POST', `/api/v1/assets/audio/chunk_file/${id}?${query}`, {
+      token,
+      raw: piece,
+    });
+  }
+
+  /** Uploads the chosen chunks (default all), alternating the JSON and the raw route. */
+  async upload(
+    token: string,
+    id: string,
+    bytes: Buffer,
+    opts: { indexes?: readonly number[]; via?: 'json' | 'file' | 'alternate' } = {},
+  ): Promise<ChunkReply[]> {
+    const count = Math.ceil(bytes.length / this.chunkSize);
+    const indexes = opts.indexes ?? [...Array(count).keys()];
+    const replies: ChunkReply[] = [];
+    for (const index of indexes) {
+      const piece = this.piece(bytes, index);
+      const via = opts.via ?? 'alternate';
+      const json = via === 'json' || (via === 'alternate' && index % 2 === 0);
+      const res = json
+        ? await this.chunkJson(token, id, index, piece, sha256(piece))
+        : await this.chunkFile(token, id, index, piece, sha256(piece));
+      expect(res.status, `chunk ${index}: ${JSON.stringify(res.body)}`).toBe(200);
+      replies.push(res.body);
+    }
+    return replies;
+  }
+
+  chunks(token: string, id: string) {
+    return this.http<ChunksReply>('GET', `/api/v1/assets/audio/chunks?id=${id}`, { token });
+  }
+
+  merge(token: string, id: string, submit?: boolean) {
+    return this.http<{ asset: AudioAsset }>('POST', '/api/v1/assets/audio/merge', {
+      token,
+      json: { id, ...(submit === undefined ? {} : { submit }) },
+    });
+  }
+
+  byId(token: string, id: string) {
+    return this.http<{ asset: AudioAsset }>('GET', `/api/v1/assets/audio/by_id?id=${id}`, {
+      token,
+    });
+  }
+
+  /** Polls by_id until the merge pipeline is done with the asset, and returns it. */
+  async settled(token: string, id: string): Promise<AudioAsset> {
+    return waitFor(
+      `asset ${id} to leave MERGING`,
+      async () => {
+        const res = await this.byId(token, id);
+        if (res.status !== 200) throw new Error(`by_id answered ${res.status}`);
+        return res.body.asset.status === 'MERGING' ? undefined : res.body.asset;
+      },
+      { timeoutMs: PIPELINE_TIMEOUT_MS, intervalMs: 200 },
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\n${this.logs()}`);
+    });
+  }
+
+  /** Create, upload every chunk, merge and wait: a merged asset (SUBMIT unless submit=false). */
+  async ingest(
+    token: string,
+    name: string,
+    file: MediaFile,
+    opts: { submit?: boolean } = {},
+  ): Promise<AudioAsset> {
+    const plan = await this.created(token, name, file);
+    expect(plan.exists).toBe(false);
+    await this.upload(token, plan.id, file.bytes);
+    const merging = await this.merge(token, plan.id, opts.submit);
+    expect(merging.status, JSON.stringify(merging.body)).toBe(200);
+    const asset = await this.settled(token, plan.id);
+    expect(asset, asset.reason).toMatchObject({
+      status: opts.submit === false ? 'DRAFT' : 'SUBMIT',
+      merged: true,
+    });
+    return asset;
+  }
+
+  review(token: string, action: 'resolve' | 'disable' | 'recover', id: string) {
+    return this.http<{ asset: AudioAsset }>('POST', `/api/v1/assets/audio/${action}/${id}`, {
+      token,
+    });
+  }
+
+  reject(token: string, id: string, reason: string) {
+    return this.http<{ asset: AudioAsset }>('POST', `/api/v1/assets/audio/reject/${id}`, {
+      token,
+      json: { reason },
+    });
+  }
+
+  download(token: string, id: string, file: 0 | 1 | 2 = 0, headers: Record<string, string> = {}) {
+    return this.http<string>('GET', `/api/v1/assets/audio/download/${id}?file=${file}`, {
+      token,
+      headers,
+    });
+  }
+
+  // --- what the platform did ------------------------------------------------------------------
+
+  /** Every status event of the asset so far, oldest first. */
+  async events(id: string): Promise<AssetEvent[]> {
+    const messages = await readSubject(this.nc, EventSubjects.audioAsset(id));
+    return messages.map((m) => m.json<AssetEvent>());
+  }
+
+  /** Waits until the asset has `count` events, then returns them. */
+  async eventsUntil(id: string, count: number, timeoutMs = 30_000): Promise<AssetEvent[]> {
+    await waitFor(
+      `${count} events of asset ${id}`,
+      async () => (await this.events(id)).length >= count,
+      { timeoutMs, intervalMs: 100 },
+    );
+    return this.events(id);
+  }
+
+  private bucket(name: string): Promise<ObjectStore> {
+    let store = this.stores.get(name);
+    if (!store) {
+      store = new Objm(this.nc).open(name);
+      this.stores.set(name, store);
+    }
+    return store;
+  }
+
+  /** Names of the live objects a pipeline bucket holds for an asset (chunks by default). */
+  async chunkObjects(id: string, bucket: string = AssetBuckets.chunks): Promise<string[]> {
+    const store = await this.bucket(bucket);
+    return (await store.list())
+      .filter((o) => !o.deleted && o.name.startsWith(`${id}/`))
+      .map((o) => o.name)
+      .sort();
+  }
+
+  /** Whether Kubo holds a recursive pin on `cid` (`POST /api/v0/pin/ls`). */
+  async isPinned(cid: string): Promise<boolean> {
+    const res = await fetch(
+      `${this.kuboApiUrl}/api/v0/pin/ls?arg=${encodeURIComponent(cid)}&type=recursive`,
+      { method: 'POST' },
+    );
+    const text = await res.text();
+    if (res.ok) return Object.keys((JSON.parse(text) as { Keys?: object }).Keys ?? {}).length > 0;
+    if (/not pinned/i.test(text)) return false;
+    throw new Error(`kubo pin/ls ${cid}: ${res.status} ${text}`);
+  }
+
+  /** Collects every message published on `subject` (JetStream publishes included) from now on. */
+  async tap<T = Record<string, unknown>>(
+    subject: string,
+  ): Promise<{ messages: T[]; stop(): void }> {
+    const messages: T[] = [];
+    const sub = this.nc.subscribe(subject, {
+      callback: (err, msg) => {
+        if (!err) messages.push(msg.json<T>());
+      },
+    });
+    // The server knows of the subscription once a round trip has gone through.
+    await this.nc.flush();
+    return { messages, stop: () => sub.unsubscribe() };
+  }
+}
