@@ -7,6 +7,7 @@ export * from './envelope.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './jobs.js';
+export * from './master-jobs.js';
 export * from './master-tasks.js';
 export * from './principal.js';
 export * from './streams.js';

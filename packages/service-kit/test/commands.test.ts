@@ -45,12 +45,25 @@ const errorHeaders = (msg: { headers?: { get(k: string): string } | undefined })
   message: msg.headers?.get('Nats-Service-Error'),
 });
 
+/** The tasks subjects these tests do not exercise: served so the handler map stays exhaustive. */
+const notUnderTest = Object.fromEntries(
+  Object.values(CommandSubjects)
+    .filter((subject) => subject.startsWith('svc.tasks.'))
+    .map((subject) => [
+      subject,
+      async () => {
+        throw new Error(`${subject} is not under test`);
+      },
+    ]),
+) as unknown as CommandHandlers<'tasks'>;
+
 /** Test handlers for the real tasks subjects: they record what reached them and fail on demand. */
 const testHandlers = () => {
   const seen: { subject: string; request: unknown; ctx: CommandContext }[] = [];
   let release: () => void = () => {};
   const held = new Promise<void>((resolve) => (release = resolve));
   const handlers: CommandHandlers<'tasks'> = {
+    ...notUnderTest,
     [CommandSubjects.agentRegister]: async (request, ctx) => {
       seen.push({ subject: CommandSubjects.agentRegister, request, ctx });
       if (request.name === 'not-found') throw new VaultError('notFound', 'no such agent here');

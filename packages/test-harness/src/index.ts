@@ -9,3 +9,4 @@ export * from './servers.js';
 export * from './vitest.js';
 export * from './events.js';
 export * from './wait-for.js';
+export * from './jobs.js';

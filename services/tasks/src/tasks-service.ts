@@ -5,6 +5,7 @@ import { agentHandlers } from './agents/agent.handlers.js';
 import { AgentRepository } from './agents/agent.repository.js';
 import type { TasksConfig } from './config.js';
 import { schema } from './db/index.js';
+import { createMasterRepositories, masterTaskHandlers } from './master/master.handlers.js';
 
 const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
 
@@ -21,6 +22,7 @@ export async function startTasksService(config: TasksConfig): Promise<TasksServi
     natsUrl: config.NATS_URL,
     natsCreds: config.NATS_CREDS,
     logLevel: config.LOG_LEVEL,
+    streamReplicas: config.STREAM_REPLICAS,
     healthPort: config.HEALTH_PORT,
     database: {
       schema,
@@ -31,11 +33,15 @@ export async function startTasksService(config: TasksConfig): Promise<TasksServi
   });
   try {
     const agents = new AgentRepository(runtime.database.db);
+    const master = createMasterRepositories(runtime.database.db);
     const commands = await serveCommands(runtime.nc, {
       service: Services.tasks,
       version: '0.1.0',
       description: 'Film master sources, upload/download/private tasks, grants and agents',
-      handlers: { ...agentHandlers(agents, runtime.relay) },
+      handlers: {
+        ...agentHandlers(agents, runtime.relay),
+        ...masterTaskHandlers(master, runtime.relay),
+      },
       log: runtime.log,
       metrics: runtime.metrics,
     });

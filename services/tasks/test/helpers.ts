@@ -1,4 +1,4 @@
-export { readSubject, subjectCount, waitFor } from '@media-vault/test-harness';
+export { jobCount, readJobs, readSubject, subjectCount, waitFor } from '@media-vault/test-harness';
 import type { Principal, RegisterAgentBody } from '@media-vault/contracts';
 import { randomBytes } from 'node:crypto';
 
@@ -20,3 +20,5 @@ export const registration = (over: Partial<RegisterAgentBody> = {}): RegisterAge
   signing_key: newKey('base64url'),
   ...over,
 });
+
+export const rootPrincipal = (id: string): Principal => ({ id, name: `root ${id}`, roles: [1] });

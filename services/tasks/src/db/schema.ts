@@ -1,5 +1,17 @@
 import { outbox } from '@media-vault/service-kit';
-import { index, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import {
+  check,
+  doublePrecision,
+  index,
+  integer,
+  pgTable,
+  serial,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 
 export { outbox };
 
@@ -20,3 +32,135 @@ export const agents = pgTable(
 );
 
 export type AgentRow = typeof agents.$inferSelect;
+
+const createdAt = () => timestamp({ withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp({ withTimezone: true }).notNull().defaultNow();
+const statusColumn = () => smallint().notNull().default(0);
+const percentColumn = () => smallint().notNull().default(0);
+
+/** What an upload or private task reports about its block (the seed's `ip`…`hash`), and when. */
+const blockReportColumns = () => ({
+  ip: text().notNull().default(''),
+  file: text().notNull().default(''),
+  name: text().notNull().default(''),
+  size: doublePrecision().notNull().default(0),
+  hash: text().notNull().default(''),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** The status and percent checks every task table carries. */
+const taskChecks = (table: string, t: { status: unknown; percent: unknown }) => [
+  check(`${table}_status_check`, sql`${t.status} between 0 and 9`),
+  check(`${table}_percent_check`, sql`${t.percent} between 0 and 100`),
+];
+
+/** A film master: created with its upload task; its public block is reported on that task. */
+export const sources = pgTable(
+  'sources',
+  {
+    id: serial().primaryKey(),
+    userId: text().notNull(),
+    seriesId: integer().notNull(),
+    uuid: text().notNull(),
+    sourceName: text().notNull(),
+    /** Where the sealing agent finds the master, relative to its ingest root. */
+    ingestPath: text(),
+    /** The agent a seal job was sent to; its vault holds the private block to release. */
+    sealedBy: text(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('sources_user_id_idx').on(t.userId)],
+);
+
+/** The public-block upload of a source; exactly one per source. */
+export const uploadTasks = pgTable(
+  'upload_tasks',
+  {
+    id: serial().primaryKey(),
+    sourceId: integer()
+      .notNull()
+      .unique()
+      .references(() => sources.id),
+    userId: text().notNull(),
+    status: statusColumn(),
+    percent: percentColumn(),
+    ...blockReportColumns(),
+  },
+  (t) => [index('upload_tasks_user_id_idx').on(t.userId), ...taskChecks('upload_tasks', t)],
+);
+
+/** A user's download of a source; `private_*` mirror the private upload task opened for it. */
+export const downloadTasks = pgTable(
+  'download_tasks',
+  {
+    id: serial().primaryKey(),
+    sourceId: integer()
+      .notNull()
+      .references(() => sources.id),
+    userId: text().notNull(),
+    /** The downloader's agent that a fetch job went to; null when the client downloads itself. */
+    agent: text(),
+    status: statusColumn(),
+    percent: percentColumn(),
+    privateStatus: statusColumn(),
+    privateName: text().notNull().default(''),
+    privateSize: doublePrecision().notNull().default(0),
+    privateHash: text().notNull().default(''),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    // One unfinished download per user and source, however many requests race to create it.
+    uniqueIndex('download_tasks_open_idx')
+      .on(t.userId, t.sourceId)
+      .where(sql`${t.status} not in (8, 9)`),
+    index('download_tasks_source_id_idx').on(t.sourceId),
+    ...taskChecks('download_tasks', t),
+  ],
+);
+
+/** The owner's upload of a source's private block for one download task. */
+export const privateTasks = pgTable(
+  'private_tasks',
+  {
+    id: serial().primaryKey(),
+    downloadId: integer()
+      .notNull()
+      .unique()
+      .references(() => downloadTasks.id),
+    sourceId: integer()
+      .notNull()
+      .references(() => sources.id),
+    userId: text().notNull(),
+    status: statusColumn(),
+    percent: percentColumn(),
+    ...blockReportColumns(),
+  },
+  (t) => [index('private_tasks_user_id_idx').on(t.userId), ...taskChecks('private_tasks', t)],
+);
+
+/** One row per (source, user): re-granting updates the window, revoking stamps `revoked_at`. */
+export const grants = pgTable(
+  'grants',
+  {
+    id: serial().primaryKey(),
+    sourceId: integer()
+      .notNull()
+      .references(() => sources.id),
+    userId: text().notNull(),
+    grantedBy: text().notNull(),
+    notBefore: timestamp({ withTimezone: true }),
+    notAfter: timestamp({ withTimezone: true }),
+    revokedAt: timestamp({ withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('grants_source_user_idx').on(t.sourceId, t.userId)],
+);
+
+export type SourceRow = typeof sources.$inferSelect;
+export type UploadTaskRow = typeof uploadTasks.$inferSelect;
+export type DownloadTaskRow = typeof downloadTasks.$inferSelect;
+export type PrivateTaskRow = typeof privateTasks.$inferSelect;
+export type GrantRow = typeof grants.$inferSelect;

@@ -1,0 +1,226 @@
+import {
+  isFinishedStatus,
+  isRoot,
+  TaskStatus,
+  VaultError,
+  type CreateDownloadTaskQuery,
+  type DownloadTask,
+  type Principal,
+  type UpdateDownloadTaskRequest,
+} from '@media-vault/contracts';
+import { enqueueEvents, type OutboxEvent } from '@media-vault/service-kit';
+import { and, eq, ne, notInArray } from 'drizzle-orm';
+import type { TasksDatabase } from '../db/index.js';
+import { downloadTasks, privateTasks, type SourceRow } from '../db/schema.js';
+import { assertCanRead, assertCanUpdate, isUniqueViolation } from './access.js';
+import { findGrant } from './grant.repository.js';
+import { fetchJob, releaseJob, taskEvent } from './master.events.js';
+import {
+  downloadEventRecord,
+  grantRefusal,
+  privateEventRecord,
+  toDownloadTask,
+  type DownloadView,
+} from './master.mapper.js';
+import { findDownloadView, findSource, uploadViewOfSource, type Db } from './master.reads.js';
+import { assertTransition, nextPercent } from './status-machine.js';
+import { ownAgent, type TaskChange } from './upload-task.repository.js';
+
+const FINISHED = [TaskStatus.done, TaskStatus.error];
+
+/**
+ * The grant window a download runs under: none for the source's owner, the caller's grant when
+ * it is valid now. Without one the request is refused: 403 saying why when the caller may know
+ * the source exists (an out-of-window or revoked grant, or root), 404 otherwise.
+ */
+async function downloadWindow(
+  db: Db,
+  principal: Principal,
+  source: SourceRow,
+): Promise<{ notBefore: Date | null; notAfter: Date | null }> {
+  if (source.userId === principal.id) return { notBefore: null, notAfter: null };
+  const grant = await findGrant(db, source.id, principal.id);
+  if (!grant) {
+    if (isRoot(principal)) {
+      throw new VaultError(
+        'forbidden',
+        `you hold no grant to download source ${source.id}; its owner can grant you one`,
+      );
+    }
+    throw new VaultError('notFound', `source ${source.id} not found`);
+  }
+  const refusal = grantRefusal(grant, new Date());
+  if (refusal) {
+    throw new VaultError(
+      'forbidden',
+      `your grant to download source ${source.id} ${refusal}; you cannot download it now`,
+    );
+  }
+  return { notBefore: grant.notBefore, notAfter: grant.notAfter };
+}
+
+const openDownloadOf = async (db: Db, userId: string, sourceId: number, except?: number) =>
+  (
+    await db
+      .select()
+      .from(downloadTasks)
+      .where(
+        and(
+          eq(downloadTasks.userId, userId),
+          eq(downloadTasks.sourceId, sourceId),
+          notInArray(downloadTasks.status, FINISHED),
+          except === undefined ? undefined : ne(downloadTasks.id, except),
+        ),
+      )
+  )[0];
+
+export class DownloadTaskRepository {
+  constructor(private readonly db: TasksDatabase) {}
+
+  /**
+   * Opens a download of a source for the caller, with the private upload task its owner must
+   * answer. While the caller has an unfinished download of the source, that one is returned
+   * instead: the source row is locked, so concurrent requests see each other's task.
+   */
+  async create(
+    principal: Principal,
+    query: CreateDownloadTaskQuery,
+  ): Promise<TaskChange<DownloadTask>> {
+    return this.db.transaction(async (tx) => {
+      const source = await findSource(tx, query.source_id, { lock: true });
+      if (!source) throw new VaultError('notFound', `source ${query.source_id} not found`);
+      const window = await downloadWindow(tx, principal, source);
+
+      const open = await openDownloadOf(tx, principal.id, source.id);
+      if (open) {
+        const view = (await findDownloadView(tx, open.id))!;
+        return { task: toDownloadTask(view), changed: false };
+      }
+
+      const { upload } = await uploadViewOfSource(tx, source.id);
+      if (upload.status !== TaskStatus.done) {
+        throw new VaultError(
+          'conflict',
+          `source ${source.id} is not ready to download: its public block upload is at status ${upload.status}, not 8`,
+        );
+      }
+      const agent =
+        query.agent === undefined ? undefined : await ownAgent(tx, principal, query.agent);
+
+      const [download] = await tx
+        .insert(downloadTasks)
+        .values({ sourceId: source.id, userId: principal.id, agent: agent?.id ?? null })
+        .returning();
+      const [privateTask] = await tx
+        .insert(privateTasks)
+        .values({ downloadId: download!.id, sourceId: source.id, userId: source.userId })
+        .returning();
+      const view: DownloadView = { source, upload, download: download!, privateTask: privateTask! };
+
+      const outgoing: OutboxEvent[] = [
+        taskEvent('download', downloadEventRecord(view), null),
+        taskEvent('private', privateEventRecord(view), null),
+      ];
+      if (agent) {
+        outgoing.push(
+          fetchJob({
+            agent: agent.id,
+            userId: principal.id,
+            downloadTaskId: download!.id,
+            privateTaskId: privateTask!.id,
+            sourceId: source.id,
+            uuid: source.uuid,
+            sourceName: source.sourceName,
+            publicBlock: { hash: upload.hash, name: upload.name, size: upload.size },
+          }),
+        );
+        // The private block can be re-sealed only by the agent whose vault holds it, and only
+        // to an agent's key: with no sealing agent or no recipient agent it is uploaded by hand.
+        if (source.sealedBy) {
+          outgoing.push(
+            releaseJob({
+              agent: source.sealedBy,
+              ownerId: source.userId,
+              privateTaskId: privateTask!.id,
+              downloadTaskId: download!.id,
+              sourceId: source.id,
+              uuid: source.uuid,
+              recipient: {
+                userId: principal.id,
+                agent: agent.id,
+                peerId: agent.peerId,
+                publicKey: agent.publicKey,
+                signingKey: agent.signingKey,
+              },
+              grant: {
+                notBefore: window.notBefore?.toISOString() ?? null,
+                notAfter: window.notAfter?.toISOString() ?? null,
+              },
+            }),
+          );
+        }
+      }
+      await enqueueEvents(tx, outgoing);
+      return { task: toDownloadTask(view), changed: true };
+    });
+  }
+
+  async get(principal: Principal, id: number): Promise<DownloadTask> {
+    const view = await findDownloadView(this.db, id);
+    assertCanRead('download', id, view?.download.userId, principal);
+    return toDownloadTask(view!);
+  }
+
+  /** A report from the downloading client: status and percent. */
+  async update(
+    principal: Principal,
+    request: UpdateDownloadTaskRequest,
+  ): Promise<TaskChange<DownloadTask>> {
+    try {
+      return await this.db.transaction(async (tx) => {
+        const view = await findDownloadView(tx, request.id, { lock: true });
+        assertCanUpdate('download', request.id, view?.download.userId, principal);
+        const current = view!;
+        const { download } = current;
+        assertTransition('download', download.id, download.status, request.status);
+        if (isFinishedStatus(download.status) && !isFinishedStatus(request.status)) {
+          await assertNoOtherOpen(tx, current);
+        }
+        const percent = nextPercent(download, request.status, request.percent);
+        if (request.status === download.status && percent === download.percent) {
+          return { task: toDownloadTask(current), changed: false };
+        }
+        const [updated] = await tx
+          .update(downloadTasks)
+          .set({ status: request.status, percent, updatedAt: new Date() })
+          .where(eq(downloadTasks.id, download.id))
+          .returning();
+        const next: DownloadView = { ...current, download: updated! };
+        await enqueueEvents(tx, [
+          taskEvent('download', downloadEventRecord(next), download.status),
+        ]);
+        return { task: toDownloadTask(next), changed: true };
+      });
+    } catch (err) {
+      // Two retries of old tasks of one source racing each other: the index lets one through.
+      if (isUniqueViolation(err)) {
+        throw new VaultError(
+          'conflict',
+          `download task ${request.id} cannot be retried: another download of its source is open`,
+        );
+      }
+      throw err;
+    }
+  }
+}
+
+/** A retried download (9→0) must not become a second unfinished download of its source. */
+async function assertNoOtherOpen(db: Db, { download }: DownloadView): Promise<void> {
+  const other = await openDownloadOf(db, download.userId, download.sourceId, download.id);
+  if (other) {
+    throw new VaultError(
+      'conflict',
+      `download task ${download.id} cannot go from ${download.status} to 0: download task ${other.id} of source ${download.sourceId} is still open`,
+    );
+  }
+}

@@ -1,0 +1,17 @@
+import { VaultError } from '@media-vault/contracts';
+
+/**
+ * An ingest path names a file under the sealing agent's ingest root; the agent resolves it there.
+ * Anything that could climb out of that root is refused here, before a job is ever sent.
+ */
+export function assertIngestPath(path: string): void {
+  if (path.startsWith('/') || path.startsWith('~') || /^[A-Za-z]:/.test(path)) {
+    throw new VaultError('badRequest', "path: must be relative to the agent's ingest root");
+  }
+  if (path.split('/').some((segment) => segment === '..')) {
+    throw new VaultError('badRequest', 'path: must not contain ".." segments');
+  }
+  if (path.split('/').every((segment) => segment === '' || segment === '.')) {
+    throw new VaultError('badRequest', 'path: must name a file');
+  }
+}

@@ -1,0 +1,33 @@
+import {
+  MasterTaskPaths,
+  isAllowedTransition,
+  TaskStatus,
+  VaultError,
+  type MasterTaskKind,
+} from '@media-vault/contracts';
+
+const describePath = (kind: MasterTaskKind): string =>
+  `${kind} tasks move ${MasterTaskPaths[kind].join('→')}, to 9 on error and from 9 back to 0`;
+
+/** Refuses a move the kind's status machine does not allow, naming the task and the move. */
+export function assertTransition(kind: MasterTaskKind, id: number, from: number, to: number): void {
+  if (isAllowedTransition(kind, from, to)) return;
+  throw new VaultError(
+    'conflict',
+    `${kind} task ${id} cannot go from ${from} to ${to} (${describePath(kind)})`,
+  );
+}
+
+/**
+ * The percent a task shows after a report. A report without one keeps it while the status stays,
+ * shows 100 when the task is done, keeps where it stopped on an error, and starts a new step at 0.
+ */
+export function nextPercent(
+  current: { status: number; percent: number },
+  status: number,
+  given: number | undefined,
+): number {
+  if (given !== undefined) return given;
+  if (status === current.status || status === TaskStatus.error) return current.percent;
+  return status === TaskStatus.done ? 100 : 0;
+}
