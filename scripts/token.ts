@@ -2,9 +2,8 @@
  * Prints a development token: `npm run token -- --user <id> [--roles 1,100] [--name <name>]
  * [--ttl 12h]`. It is signed with JWT_SECRET, or the development secret `npm run dev` uses.
  */
-import { SignJWT } from 'jose';
 import { parseArgs } from 'node:util';
-import { DEV_JWT_SECRET } from './dev-defaults.js';
+import { signDevToken } from './dev-token.js';
 
 const usage = 'usage: npm run token -- --user <id> [--roles <r,...>] [--name <name>] [--ttl 12h]';
 
@@ -36,11 +35,4 @@ if (roles.some((r) => !Number.isInteger(r))) fail(`--roles must be numbers, got 
 if (!/^\d+[smhd]$/.test(values.ttl))
   fail(`--ttl must look like 30m, 12h or 7d, got "${values.ttl}"`);
 
-const secret = process.env.JWT_SECRET || DEV_JWT_SECRET;
-const token = await new SignJWT({ name: values.name ?? `user ${user}`, roles })
-  .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-  .setSubject(user)
-  .setIssuedAt()
-  .setExpirationTime(values.ttl)
-  .sign(new TextEncoder().encode(secret));
-console.log(token);
+console.log(await signDevToken({ user, name: values.name, roles, ttl: values.ttl }));

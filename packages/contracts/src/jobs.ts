@@ -11,6 +11,10 @@ export const JobSubjects = {
   seal: (agent: string) => `jobs.ipfs.${token(agent)}.seal`,
   release: (agent: string) => `jobs.ipfs.${token(agent)}.release`,
   fetch: (agent: string) => `jobs.ipfs.${token(agent)}.fetch`,
+  /** The media worker's verdict on a file the agent composed. */
+  composed: (agent: string) => `jobs.ipfs.${token(agent)}.composed`,
+  /** Verify a composed master (media-worker, beside the downloading agent). */
+  compose: 'jobs.media.compose',
   /** Every job addressed to one agent. */
   agent: (agent: string) => `jobs.ipfs.${token(agent)}.>`,
 } as const;

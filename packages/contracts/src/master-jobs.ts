@@ -4,6 +4,8 @@
  *   upload task with `path` + `agent`      → jobs.ipfs.<agent>.seal
  *   download task with the caller's agent  → jobs.ipfs.<agent>.fetch
  *   private task of a source an agent sealed → jobs.ipfs.<sealing agent>.release
+ * and by the downloader's agent once it has decrypted a master:
+ *   composed file to verify                 → jobs.media.compose
  * `id` is the job id and the JetStream `Nats-Msg-Id`, so a relayed-again row is not a second job.
  * Subjects come from `JobSubjects` (jobs.ts).
  */
@@ -27,7 +29,14 @@ export const SealJob = Type.Object({
 });
 export type SealJob = Static<typeof SealJob>;
 
-/** Fetch a source's public block for a download task (then wait for the private block). */
+/** Ed25519 public key, base64 (as the agents API stores it). */
+const SigningKey = Type.String({ description: 'Ed25519 public key, base64' });
+
+/**
+ * Fetch a source's public block for a download task, wait for the private block, open it and
+ * decrypt. `sealer` is whose signature the released private block must carry; null when the
+ * source was not sealed by an agent (then nothing can be composed automatically).
+ */
 export const FetchJob = Type.Object({
   id: JobId,
   agent: AgentId,
@@ -42,6 +51,7 @@ export const FetchJob = Type.Object({
     name: Type.String(),
     size: Type.Number(),
   }),
+  sealer: Type.Union([Type.Object({ agent: AgentId, signingKey: SigningKey }), Type.Null()]),
 });
 export type FetchJob = Static<typeof FetchJob>;
 
@@ -64,18 +74,82 @@ export const ReleaseJob = Type.Object({
     agent: AgentId,
     peerId: Type.String(),
     publicKey: Type.String({ description: 'X25519 public key, base64' }),
-    signingKey: Type.String({ description: 'Ed25519 public key, base64' }),
+    signingKey: SigningKey,
   }),
   /** The grant's window; both null when the owner downloads its own source. */
   grant: Type.Object({ notBefore: GrantTime, notAfter: GrantTime }),
 });
 export type ReleaseJob = Static<typeof ReleaseJob>;
 
+/**
+ * What ffprobe said of a master when it was sealed; the composed file must say the same. Kept in
+ * the private block, so it travels only sealed.
+ */
+export const MasterMedia = Type.Object({
+  container: Type.String({ description: 'ffprobe format_name' }),
+  durationMs: Type.Integer({ minimum: 0 }),
+  streams: Type.Array(
+    Type.Object({ type: Type.String(), codec: Type.String() }, { additionalProperties: false }),
+  ),
+});
+export type MasterMedia = Static<typeof MasterMedia>;
+
+/** The part of ffprobe's answer (`-show_format -show_streams`) that MasterMedia keeps. */
+export interface ProbedMedia {
+  readonly format: { readonly format_name?: string; readonly duration?: number | string };
+  readonly streams: readonly { readonly codec_type?: string; readonly codec_name?: string }[];
+}
+
+/** One reading of ffprobe for both ends: sealing records it, composing compares against it. */
+export function masterMediaOf(probe: ProbedMedia): MasterMedia {
+  const duration = Number(probe.format.duration);
+  return {
+    container: probe.format.format_name ?? '',
+    durationMs: Number.isFinite(duration) ? Math.round(duration * 1000) : 0,
+    streams: probe.streams.map((s) => ({
+      type: s.codec_type ?? 'unknown',
+      codec: s.codec_name ?? 'unknown',
+    })),
+  };
+}
+
+/**
+ * Verify a decrypted master (whole-file sha256 and ffprobe metadata against what sealing
+ * recorded), then give it its final name and report the download task done (8) or failed (9).
+ * Paths are on the downloading agent's machine: the media worker that takes this job runs beside
+ * that agent (same host or a shared volume).
+ */
+export const ComposeJob = Type.Object({
+  id: JobId,
+  agent: AgentId,
+  downloadTaskId: MasterTaskId,
+  /** The decrypted bytes under a temporary name; removed when verification fails. */
+  partialPath: Type.String({ minLength: 1 }),
+  /** Where the master goes once verified; nothing is ever left there unverified. */
+  finalPath: Type.String({ minLength: 1 }),
+  size: Type.Integer({ minimum: 0 }),
+  sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+  media: Type.Union([MasterMedia, Type.Null()]),
+});
+export type ComposeJob = Static<typeof ComposeJob>;
+
+/** The media worker's verdict on a compose job, for the agent that asked. */
+export const ComposedJob = Type.Object({
+  id: JobId,
+  agent: AgentId,
+  downloadTaskId: MasterTaskId,
+  ok: Type.Boolean(),
+  finalPath: Type.String(),
+  reason: Type.Optional(Type.String()),
+});
+export type ComposedJob = Static<typeof ComposedJob>;
+
 /** Job schema by the last token of its subject, for a worker's exhaustive handler map. */
 export const MasterJobSchemas = {
   seal: SealJob,
   fetch: FetchJob,
   release: ReleaseJob,
+  composed: ComposedJob,
 } as const;
 export type MasterJobKind = keyof typeof MasterJobSchemas;
 export type MasterJobOf<K extends MasterJobKind> = Static<(typeof MasterJobSchemas)[K]>;

@@ -113,6 +113,7 @@ export const MasterSource = Type.Object({
   user_id: UserId,
   upload_id: MasterTaskId,
   status: Type.Integer({ description: 'status of the public block upload; 8 when downloadable' }),
+  percent: Percent,
   ip: Type.String(),
   file: Type.String(),
   name: Type.String({ description: 'public block file name' }),

@@ -399,6 +399,7 @@ describe('film master task API (seed 000) over HTTP', () => {
         user_id: ids.owner,
         upload_id: source.id,
         status: 8,
+        percent: 100,
         ip: 'QmUploader',
         file: '仙剑奇侠传',
         name: 'ep21.pub',

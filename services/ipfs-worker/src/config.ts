@@ -1,5 +1,7 @@
-import { BaseConfig, loadConfig } from '@media-vault/service-kit';
+import { AgentId } from '@media-vault/contracts';
+import { BaseConfig, ConfigError, loadConfig } from '@media-vault/service-kit';
 import { Type, type Static } from '@sinclair/typebox';
+import { join, resolve } from 'node:path';
 
 export const IpfsWorkerConfigSchema = Type.Object({
   ...BaseConfig,
@@ -8,10 +10,80 @@ export const IpfsWorkerConfigSchema = Type.Object({
     Type.String({ pattern: '^https?://', description: 'Kubo RPC URL; unset: embedded Helia' }),
   ),
   DATA_DIR: Type.String({ default: '.data', description: 'embedded Helia blockstore lives here' }),
+  /** Set: this worker is that agent and takes only jobs.ipfs.<AGENT_ID>.> */
+  AGENT_ID: Type.Optional(AgentId),
+  AGENT_TOKEN: Type.Optional(
+    Type.String({ minLength: 1, description: "the agent's user's token; it reports as that user" }),
+  ),
+  GATEWAY_URL: Type.String({
+    pattern: '^https?://',
+    default: 'http://localhost:8080',
+    description: 'where the agent registers and reports (the seed 000 task API)',
+  }),
+  AGENT_NAME: Type.String({ default: '', maxLength: 200 }),
+  AGENT_DIR: Type.Optional(
+    Type.String({ minLength: 1, description: 'keys and vault; default DATA_DIR/agents/AGENT_ID' }),
+  ),
+  INGEST_ROOT: Type.Optional(
+    Type.String({ minLength: 1, description: 'masters are read only from under here' }),
+  ),
+  DOWNLOAD_DIR: Type.Optional(
+    Type.String({ minLength: 1, description: 'composed masters go here' }),
+  ),
+  SEGMENT_SIZE: Type.Integer({ minimum: 65_536, maximum: 67_108_864, default: 4_194_304 }),
+  /** How long a fetch waits for its private block before handing the job back for later. */
+  PRIVATE_BLOCK_WAIT_SECONDS: Type.Integer({ minimum: 1, default: 600 }),
 });
 
-export type IpfsWorkerConfig = Static<typeof IpfsWorkerConfigSchema>;
+type ConfigShape = Static<typeof IpfsWorkerConfigSchema>;
 
-export const loadIpfsWorkerConfig = (
+/** The settings of a worker that is an agent, resolved to absolute directories. */
+export interface AgentSettings {
+  readonly id: string;
+  readonly token: string;
+  readonly name: string;
+  readonly gatewayUrl: string;
+  readonly dir: string;
+  readonly vaultDir: string;
+  readonly ingestRoot: string;
+  readonly downloadDir: string;
+  readonly segmentSize: number;
+  readonly privateBlockWaitMs: number;
+}
+
+export type IpfsWorkerConfig = ConfigShape & { readonly agent: AgentSettings | undefined };
+
+function agentSettings(config: ConfigShape): AgentSettings | undefined {
+  if (config.AGENT_ID === undefined) {
+    const stray = (['AGENT_TOKEN', 'INGEST_ROOT', 'DOWNLOAD_DIR'] as const).filter(
+      (name) => config[name] !== undefined,
+    );
+    if (stray.length > 0) {
+      throw new ConfigError(stray.map((name) => `${name}: only means something with AGENT_ID`));
+    }
+    return undefined;
+  }
+  if (config.AGENT_TOKEN === undefined) {
+    throw new ConfigError(['AGENT_TOKEN: required with AGENT_ID (npm run token prints one)']);
+  }
+  const dir = resolve(config.AGENT_DIR ?? join(config.DATA_DIR, 'agents', config.AGENT_ID));
+  return {
+    id: config.AGENT_ID,
+    token: config.AGENT_TOKEN,
+    name: config.AGENT_NAME,
+    gatewayUrl: config.GATEWAY_URL.replace(/\/+$/, ''),
+    dir,
+    vaultDir: join(dir, 'vault'),
+    ingestRoot: resolve(config.INGEST_ROOT ?? join(dir, 'ingest')),
+    downloadDir: resolve(config.DOWNLOAD_DIR ?? join(dir, 'downloads')),
+    segmentSize: config.SEGMENT_SIZE,
+    privateBlockWaitMs: config.PRIVATE_BLOCK_WAIT_SECONDS * 1000,
+  };
+}
+
+export function loadIpfsWorkerConfig(
   env: Record<string, string | undefined> = process.env,
-): IpfsWorkerConfig => loadConfig(IpfsWorkerConfigSchema, env);
+): IpfsWorkerConfig {
+  const config = loadConfig(IpfsWorkerConfigSchema, env);
+  return { ...config, agent: agentSettings(config) };
+}

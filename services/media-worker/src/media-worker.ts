@@ -1,4 +1,4 @@
-import { AssetJobSubjects, MergeJob } from '@media-vault/contracts';
+import { AssetJobSubjects, ComposeJob, JobSubjects, MergeJob } from '@media-vault/contracts';
 import { consumeJobs, createRuntime, type ServiceRuntime } from '@media-vault/service-kit';
 import { jetstream } from '@nats-io/jetstream';
 import { Objm } from '@nats-io/obj';
@@ -6,6 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import type { MediaWorkerConfig } from './config.js';
 import { FfmpegRunner } from './ffmpeg/ffmpeg-runner.js';
 import { toolVersion } from './ffmpeg-version.js';
+import { composeHandler } from './compose/compose.handler.js';
 import { mergeHandler } from './merge/merge.handler.js';
 import { openFilesBucket } from './merge/transit-files.js';
 
@@ -17,10 +18,12 @@ export interface MediaWorker {
 
 /** Durable consumer name on JOBS; every replica shares it. */
 export const MERGE_CONSUMER = 'media-merge';
+export const COMPOSE_CONSUMER = 'media-compose';
 
 /**
- * Merges, probes and transcodes with ffmpeg: consumes jobs.media.merge once ffmpeg and ffprobe
- * are known to run, and reports ffprobe in its readiness.
+ * Merges, probes and transcodes with ffmpeg: consumes jobs.media.merge, and verifies composed
+ * masters (jobs.media.compose), once ffmpeg and ffprobe are known to run; reports ffprobe in its
+ * readiness.
  */
 export async function startMediaWorker(config: MediaWorkerConfig): Promise<MediaWorker> {
   const runtime = await createRuntime({
@@ -42,15 +45,16 @@ export async function startMediaWorker(config: MediaWorkerConfig): Promise<Media
     const js = jetstream(runtime.nc);
     const objm = new Objm(js);
     const filesStore = await openFilesBucket(objm, config.FILES_BUCKET, config.STREAM_REPLICAS);
+    const ffmpeg = new FfmpegRunner({
+      ffmpegPath: config.FFMPEG_PATH,
+      ffprobePath: config.FFPROBE_PATH,
+      timeoutSeconds: config.FFMPEG_TIMEOUT_S,
+    });
     const merge = mergeHandler({
       nc: runtime.nc,
       js,
       objm,
-      ffmpeg: new FfmpegRunner({
-        ffmpegPath: config.FFMPEG_PATH,
-        ffprobePath: config.FFPROBE_PATH,
-        timeoutSeconds: config.FFMPEG_TIMEOUT_S,
-      }),
+      ffmpeg,
       files: { bucket: config.FILES_BUCKET, store: filesStore },
       tmpDir: config.TMP_DIR,
     });
@@ -64,6 +68,16 @@ export async function startMediaWorker(config: MediaWorkerConfig): Promise<Media
     });
     // Registered after NATS, so it closes first: the job in hand finishes before the drain.
     runtime.lifecycle.onClose('merge consumer', () => consumer.stop());
+    const compose = composeHandler({ nc: runtime.nc, ffmpeg });
+    const composer = await consumeJobs(runtime.nc, {
+      durable: COMPOSE_CONSUMER,
+      subject: JobSubjects.compose,
+      schema: ComposeJob,
+      handle: compose.handle,
+      onGiveUp: compose.onGiveUp,
+      log: runtime.log,
+    });
+    runtime.lifecycle.onClose('compose consumer', () => composer.stop());
 
     const healthPort = await runtime.serveHealth([
       ['ffprobe', async () => void (await toolVersion(config.FFPROBE_PATH))],

@@ -827,6 +827,7 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
           uuid: source.uuid,
           sourceName: source.source_name,
           publicBlock: { hash: task.hash, name: 'pub.bin', size: 102400 },
+          sealer: { agent: sealer.id, signingKey: sealer.signing_key },
         } satisfies FetchJob,
       ]);
       const releases = await outboxRows(JobSubjects.release(sealer.id));

@@ -24,7 +24,7 @@ import {
 } from './master.mapper.js';
 import { findDownloadView, findSource, uploadViewOfSource, type Db } from './master.reads.js';
 import { assertTransition, nextPercent } from './status-machine.js';
-import { ownAgent, type TaskChange } from './upload-task.repository.js';
+import { agentById, ownAgent, type TaskChange } from './upload-task.repository.js';
 
 const FINISHED = [TaskStatus.done, TaskStatus.error];
 
@@ -122,6 +122,7 @@ export class DownloadTaskRepository {
         taskEvent('private', privateEventRecord(view), null),
       ];
       if (agent) {
+        const sealer = source.sealedBy ? await agentById(tx, source.sealedBy) : undefined;
         outgoing.push(
           fetchJob({
             agent: agent.id,
@@ -132,6 +133,7 @@ export class DownloadTaskRepository {
             uuid: source.uuid,
             sourceName: source.sourceName,
             publicBlock: { hash: upload.hash, name: upload.name, size: upload.size },
+            sealer: sealer ? { agent: sealer.id, signingKey: sealer.signingKey } : null,
           }),
         );
         // The private block can be re-sealed only by the agent whose vault holds it, and only

@@ -85,6 +85,7 @@ export const toSource = ({ source, upload }: UploadView): MasterSource => ({
   user_id: source.userId,
   upload_id: upload.id,
   status: upload.status,
+  percent: upload.percent,
   ...blockFields(upload),
   sealed_by: source.sealedBy ?? '',
   created_at: seedTimestamp(source.createdAt),

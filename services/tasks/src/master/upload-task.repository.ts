@@ -33,6 +33,12 @@ export async function ownAgent(db: Db, principal: Principal, id: string) {
   return agent;
 }
 
+/** Any registered agent, whoever it belongs to: the sealer of a source may be someone else's. */
+export async function agentById(db: Db, id: string) {
+  const [agent] = await db.select().from(agents).where(eq(agents.id, id));
+  return agent;
+}
+
 type BlockReport = Pick<
   UploadTaskRow,
   'status' | 'percent' | 'ip' | 'file' | 'name' | 'size' | 'hash'

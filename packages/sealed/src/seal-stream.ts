@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+import type { Frame } from './segment-framer.js';
+import { sealSegment } from './segment-cipher.js';
+import type { SealedLayout } from './segment-layout.js';
+import { SegmentTransform, type SegmentStreamOptions } from './segment-transform.js';
+
+export type SealStreamOptions = SegmentStreamOptions;
+
+/** What the private block needs to record once sealing has finished. */
+export interface SealResult extends SealedLayout {
+  readonly plaintextSha256: Buffer;
+}
+
+/**
+ * Plaintext in, public block out (one output chunk per sealed segment). Fails with `truncated` or
+ * `trailing-data` when the input is not exactly `plaintextSize` bytes, so a file that changed
+ * while being read cannot produce a public block that disagrees with its private block.
+ */
+export class SealStream extends SegmentTransform {
+  private readonly hash = createHash('sha256');
+  private sealed: SealResult | undefined;
+
+  constructor(options: SealStreamOptions) {
+    super(options, 'plaintext');
+  }
+
+  /** Available once the stream has ended; reading it earlier is a bug. */
+  get result(): SealResult {
+    if (!this.sealed) throw new Error('the seal stream has not finished');
+    return this.sealed;
+  }
+
+  protected override transformFrame(frame: Frame): Buffer {
+    this.hash.update(frame.bytes);
+    return sealSegment(this.context, frame.index, frame.bytes);
+  }
+
+  protected override finish(): void {
+    this.sealed = { ...this.layout, plaintextSha256: this.hash.digest() };
+  }
+}
+
+export const createSealStream = (options: SealStreamOptions): SealStream => new SealStream(options);

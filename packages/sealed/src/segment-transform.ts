@@ -1,0 +1,85 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import { SegmentFramer, type Frame } from './segment-framer.js';
+import { segmentContext, type SegmentContext } from './segment-cipher.js';
+import {
+  SEGMENT_TAG_LENGTH,
+  sealedLayout,
+  segmentPlaintextSize,
+  type SealedLayout,
+} from './segment-layout.js';
+import { sourceBinding } from './source-binding.js';
+
+/** What both directions need to know about a source's segments. */
+export interface SegmentStreamOptions {
+  /** 32 random bytes, fresh for every source (see generateContentKey). */
+  readonly contentKey: Uint8Array;
+  readonly sourceUuid: string;
+  /** Must be known up front: the segment count is bound into every segment. */
+  readonly plaintextSize: number;
+  /** Default 4 MiB. */
+  readonly segmentSize?: number;
+}
+
+/**
+ * Framing and error plumbing shared by the seal and open streams. Back-pressure comes from
+ * Transform itself: each pushed segment is larger than the readable high-water mark, so the next
+ * input chunk is not taken until the consumer has read the previous segment. In memory at any
+ * time: one partial input segment in the framer, the segment being pushed, and the writer's
+ * current chunk.
+ */
+export abstract class SegmentTransform extends Transform {
+  readonly layout: SealedLayout;
+  protected readonly context: SegmentContext;
+  private readonly framer: SegmentFramer;
+
+  /** `input` says which side comes in: plaintext segments, or sealed ones that carry a tag. */
+  constructor(options: SegmentStreamOptions, input: 'plaintext' | 'public block') {
+    super();
+    const layout = sealedLayout(options.plaintextSize, options.segmentSize);
+    const tagLength = input === 'public block' ? SEGMENT_TAG_LENGTH : 0;
+    this.layout = layout;
+    this.context = segmentContext(
+      options.contentKey,
+      sourceBinding(options.sourceUuid),
+      layout.segmentCount,
+    );
+    this.framer = new SegmentFramer(
+      layout.segmentCount,
+      (index) => segmentPlaintextSize(layout, index) + tagLength,
+      input,
+    );
+  }
+
+  protected abstract transformFrame(frame: Frame): Buffer;
+
+  /** Checks that can only run once every segment has passed. */
+  protected abstract finish(): void;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.run(() => this.emitFrames(this.framer.push(chunk)), callback);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    this.run(() => {
+      this.emitFrames(this.framer.end());
+      this.finish();
+    }, callback);
+  }
+
+  private emitFrames(frames: Iterable<Frame>): void {
+    for (const frame of frames) {
+      const out = this.transformFrame(frame);
+      if (out.length > 0) this.push(out);
+    }
+  }
+
+  private run(step: () => void, callback: TransformCallback): void {
+    try {
+      step();
+    } catch (error) {
+      callback(error as Error);
+      return;
+    }
+    callback();
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Runs an agent (the ipfs-worker as one user's agent) next to `npm run dev`:
+ *   npm run agent -- --id <agent id> --user <user id> [--ingest <dir>] [--downloads <dir>]
+ * It seals masters found under its ingest root, releases their private blocks to licensees'
+ * agents, and fetches and composes what its user downloads into its downloads directory. Keys
+ * and vault live under .data/agents/<id>/. Without --token it signs a development token for
+ * --user, as `npm run token` does.
+ */
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEV_PORTS } from './dev-defaults.js';
+import { signDevToken } from './dev-token.js';
+
+const usage =
+  'usage: npm run agent -- --id <agent id> --user <user id> [--ingest <dir>] [--downloads <dir>] [--token <jwt>]';
+
+function fail(message: string): never {
+  console.error(`${message}\n${usage}`);
+  process.exit(2);
+}
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      id: { type: 'string' },
+      user: { type: 'string' },
+      name: { type: 'string' },
+      token: { type: 'string' },
+      ingest: { type: 'string' },
+      downloads: { type: 'string' },
+    },
+  }));
+} catch (err) {
+  fail((err as Error).message);
+}
+if (!values.id) fail('--id is required');
+if (!values.token && !values.user) fail('--user (or --token) is required');
+
+const root = resolve(import.meta.dirname, '..');
+const token =
+  values.token ?? (await signDevToken({ user: values.user!, name: values.name, ttl: '30d' }));
+
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', resolve(root, 'services/ipfs-worker/src/main.ts')],
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      NATS_URL: process.env.NATS_URL ?? `nats://127.0.0.1:${DEV_PORTS.nats}`,
+      IPFS_API_URL: process.env.IPFS_API_URL ?? `http://127.0.0.1:${DEV_PORTS.kubo}`,
+      GATEWAY_URL: process.env.GATEWAY_URL ?? `http://localhost:${DEV_PORTS.gateway}`,
+      DATA_DIR: resolve(root, process.env.DATA_DIR ?? '.data'),
+      HEALTH_PORT: process.env.HEALTH_PORT ?? '0',
+      AGENT_ID: values.id,
+      AGENT_TOKEN: token,
+      AGENT_NAME: values.name ?? values.id,
+      ...(values.ingest ? { INGEST_ROOT: resolve(values.ingest) } : {}),
+      ...(values.downloads ? { DOWNLOAD_DIR: resolve(values.downloads) } : {}),
+    },
+  },
+);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => child.kill(signal));
+}
+child.once('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,0 +1,14 @@
+import type { AgentSettings } from '../config.js';
+import type { AgentSecrets } from './identity-store.js';
+import type { TaskApi } from './task-api.js';
+import type { Vault } from './vault.js';
+
+/** What every agent job handler works with. */
+export interface AgentContext {
+  readonly settings: AgentSettings;
+  readonly secrets: AgentSecrets;
+  readonly api: TaskApi;
+  readonly vault: Vault;
+  /** This agent's IPFS peer id: the seed's `ip` of the blocks it uploads. */
+  readonly peerId: string;
+}

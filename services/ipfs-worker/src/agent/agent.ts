@@ -1,0 +1,154 @@
+import {
+  JobSubjects,
+  MasterJobSchemas,
+  TaskStatus,
+  type MasterJobKind,
+  type MasterJobOf,
+} from '@media-vault/contracts';
+import type { IpfsPort } from '@media-vault/ipfs';
+import { agentPublicKeys } from '@media-vault/sealed';
+import {
+  consumeJobs,
+  type JobContext,
+  type Logger,
+  type NatsConnection,
+} from '@media-vault/service-kit';
+import { mkdir, rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AgentSettings } from '../config.js';
+import type { AgentContext } from './agent-context.js';
+import { composedHandler } from './composed.handler.js';
+import { downloadPaths, fetchHandler } from './fetch.handler.js';
+import { loadOrCreateIdentity } from './identity-store.js';
+import { releaseHandler } from './release.handler.js';
+import { sealHandler } from './seal.handler.js';
+import { TaskApi, TaskApiError } from './task-api.js';
+import { Vault } from './vault.js';
+
+type AgentHandlers = {
+  readonly [K in MasterJobKind]: {
+    handle(job: MasterJobOf<K>, ctx: JobContext): Promise<void>;
+    /** The task hears 9 when a job is given up, so its user is not left waiting. */
+    giveUp(job: MasterJobOf<K>, reason: string): Promise<void>;
+  };
+};
+
+/** Durable consumer of one job kind of one agent; replicas of the same agent share it. */
+export const agentConsumerName = (agent: string, kind: MasterJobKind): string =>
+  `agent-${agent}-${kind}`;
+
+/** An already-ended task refuses a report of 9: that is the outcome we wanted anyway. */
+const ignoreEnded = (err: unknown): void => {
+  if (err instanceof TaskApiError && err.status === 409) return;
+  throw err;
+};
+
+function handlers(agent: AgentContext, ipfs: IpfsPort, nc: NatsConnection): AgentHandlers {
+  const { api } = agent;
+  const failDownload = async (downloadTaskId: number) => {
+    await api.reportDownload(downloadTaskId, { status: TaskStatus.error }).catch(ignoreEnded);
+    const { work } = downloadPaths(agent.settings.downloadDir, { downloadTaskId, sourceName: '' });
+    await rm(work, { recursive: true, force: true });
+  };
+  return {
+    seal: {
+      handle: sealHandler(agent, ipfs),
+      giveUp: (job) =>
+        api
+          .reportUpload(job.taskId, { status: TaskStatus.error })
+          .then(() => undefined, ignoreEnded),
+    },
+    release: {
+      handle: releaseHandler(agent, ipfs),
+      giveUp: (job) =>
+        api
+          .reportPrivate(job.privateTaskId, { status: TaskStatus.error })
+          .then(() => undefined, ignoreEnded),
+    },
+    fetch: {
+      handle: fetchHandler(agent, ipfs, nc),
+      giveUp: (job) => failDownload(job.downloadTaskId),
+    },
+    composed: {
+      handle: composedHandler(agent),
+      giveUp: (job) => failDownload(job.downloadTaskId),
+    },
+  };
+}
+
+/** The gateway may start after the agent (as under `npm run dev`): keep asking for a while. */
+async function register(agent: AgentContext, log: Logger): Promise<void> {
+  const body = {
+    id: agent.settings.id,
+    name: agent.settings.name,
+    peer_id: agent.peerId,
+    ...agentPublicKeys(agent.secrets.identity),
+  };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await agent.api.registerAgent(body);
+      return;
+    } catch (err) {
+      if ((err instanceof TaskApiError && err.permanent) || attempt >= 30) throw err;
+      log.warn({ err: String(err), attempt }, 'agent registration failed; retrying');
+      await sleep(Math.min(10_000, 500 * attempt));
+    }
+  }
+}
+
+/**
+ * Runs this worker as an agent: loads (or creates) its keys, registers them with its IPFS peer
+ * id through the agents API, and takes the jobs addressed to it, one consumer per job kind so a
+ * fetch waiting for its key does not hold up a seal.
+ */
+export async function startAgent(opts: {
+  settings: AgentSettings;
+  ipfs: IpfsPort;
+  nc: NatsConnection;
+  log: Logger;
+}): Promise<{ readonly context: AgentContext; stop(): Promise<void> }> {
+  const { settings, ipfs, nc, log } = opts;
+  const secrets = await loadOrCreateIdentity(settings.dir, settings.id);
+  await mkdir(settings.ingestRoot, { recursive: true });
+  await mkdir(settings.downloadDir, { recursive: true });
+  const context: AgentContext = {
+    settings,
+    secrets,
+    api: new TaskApi(settings.gatewayUrl, settings.token),
+    vault: new Vault(settings.vaultDir),
+    peerId: await ipfs.peerId(),
+  };
+  await register(context, log);
+  log.info(
+    { agent: settings.id, ingestRoot: settings.ingestRoot, downloadDir: settings.downloadDir },
+    'agent registered; taking its jobs',
+  );
+
+  const all = handlers(context, ipfs, nc);
+  const consumers: { stop(): Promise<void> }[] = [];
+  const subjects: Record<MasterJobKind, (agent: string) => string> = {
+    seal: JobSubjects.seal,
+    release: JobSubjects.release,
+    fetch: JobSubjects.fetch,
+    composed: JobSubjects.composed,
+  };
+  for (const kind of Object.keys(MasterJobSchemas) as MasterJobKind[]) {
+    const { handle, giveUp } = all[kind] as AgentHandlers['seal'];
+    consumers.push(
+      await consumeJobs(nc, {
+        durable: agentConsumerName(settings.id, kind),
+        subject: subjects[kind](settings.id),
+        schema: MasterJobSchemas[kind] as (typeof MasterJobSchemas)['seal'],
+        handle,
+        onGiveUp: giveUp,
+        log,
+      }),
+    );
+  }
+  return {
+    context,
+    stop: async () => {
+      await Promise.all(consumers.map((c) => c.stop()));
+    },
+  };
+}
