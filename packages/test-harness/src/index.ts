@@ -1,5 +1,6 @@
 export * from './binaries.js';
 export * from './child-process.js';
+export * from './service-process.js';
 export * from './free-port.js';
 export * from './temp-dir.js';
 export * from './postgres.js';

@@ -33,6 +33,8 @@ export const IpfsWorkerConfigSchema = Type.Object({
   SEGMENT_SIZE: Type.Integer({ minimum: 65_536, maximum: 67_108_864, default: 4_194_304 }),
   /** How long a fetch waits for its private block before handing the job back for later. */
   PRIVATE_BLOCK_WAIT_SECONDS: Type.Integer({ minimum: 1, default: 600 }),
+  /** How long a job may go without a heartbeat before JetStream hands it to another worker. */
+  JOB_ACK_WAIT_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
 });
 
 type ConfigShape = Static<typeof IpfsWorkerConfigSchema>;
@@ -49,6 +51,7 @@ export interface AgentSettings {
   readonly downloadDir: string;
   readonly segmentSize: number;
   readonly privateBlockWaitMs: number;
+  readonly ackWaitMs: number;
 }
 
 export type IpfsWorkerConfig = ConfigShape & { readonly agent: AgentSettings | undefined };
@@ -78,6 +81,7 @@ function agentSettings(config: ConfigShape): AgentSettings | undefined {
     downloadDir: resolve(config.DOWNLOAD_DIR ?? join(dir, 'downloads')),
     segmentSize: config.SEGMENT_SIZE,
     privateBlockWaitMs: config.PRIVATE_BLOCK_WAIT_SECONDS * 1000,
+    ackWaitMs: config.JOB_ACK_WAIT_SECONDS * 1000,
   };
 }
 

@@ -142,6 +142,7 @@ export async function startAgent(opts: {
         handle,
         onGiveUp: giveUp,
         log,
+        ackWaitMs: settings.ackWaitMs,
       }),
     );
   }
