@@ -172,9 +172,13 @@ export const CreateUploadTaskBody = Type.Object(
 );
 export type CreateUploadTaskBody = Static<typeof CreateUploadTaskBody>;
 
+/** Not in the seed: why a task went to 9. Kept until the task moves on; shown in its events. */
+const Reason = Type.Optional(Text(1000, 'why the task failed; only with status 9'));
+
 const blockReport = {
   status: StatusCode,
   percent: Type.Optional(Percent),
+  reason: Reason,
   name: Type.Optional(Text(1024, 'file name')),
   file: Type.Optional(Text(1024, 'folder name')),
   hash: Type.Optional(Text(256, 'IPFS hash; required (now or before) to reach status 8')),
@@ -189,7 +193,7 @@ export const UpdatePrivateTaskBody = Type.Object(blockReport, { additionalProper
 export type UpdatePrivateTaskBody = Static<typeof UpdatePrivateTaskBody>;
 
 export const UpdateDownloadTaskBody = Type.Object(
-  { status: StatusCode, percent: Type.Optional(Percent) },
+  { status: StatusCode, percent: Type.Optional(Percent), reason: Reason },
   { additionalProperties: false },
 );
 export type UpdateDownloadTaskBody = Static<typeof UpdateDownloadTaskBody>;
@@ -243,6 +247,7 @@ export type UpdatePrivateTaskRequest = Static<typeof UpdatePrivateTaskRequest>;
 export const UpdateDownloadTaskRequest = withId({
   status: StatusCode,
   percent: Type.Optional(Percent),
+  reason: Reason,
 });
 export type UpdateDownloadTaskRequest = Static<typeof UpdateDownloadTaskRequest>;
 export const GetDownloadTaskRequest = MasterTaskParams;
@@ -287,8 +292,11 @@ export const MasterTaskCommands = {
 
 // ---- events ----
 
-/** Who a task belongs to travels with its event, so subscribers need not ask. */
-const owner = { user_id: UserId };
+/**
+ * Who a task belongs to travels with its event, so subscribers need not ask; so does why it
+ * failed (empty unless the status is 9).
+ */
+const owner = { user_id: UserId, reason: Type.String() };
 
 export const UploadTaskEvent = StatusEvent(
   Type.Object({ ...taskFields, ...owner, sealed_by: Type.String() }),

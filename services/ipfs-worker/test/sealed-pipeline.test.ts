@@ -31,7 +31,7 @@ const users = { studio: `studio-${run}`, licensee: `licensee-${run}`, third: `th
 interface TaskEventBody {
   previous_status: number | null;
   status: number;
-  record: { percent: number; private_status?: number };
+  record: { percent: number; private_status?: number; reason: string };
 }
 
 async function eventsOf(platform: Platform, subject: string): Promise<TaskEventBody[]> {
@@ -280,6 +280,8 @@ describe('sealed master pipeline on Kubo, ffmpeg, Postgres and NATS', () => {
       [TaskStatus.done, TaskStatus.error],
     );
     expect(download.status).toBe(TaskStatus.error);
+    const events = await eventsOf(platform, EventSubjects.downloadTask(opened.body.data.id));
+    expect(events.at(-1)?.record.reason).toMatch(/does not open: tampered/);
     expect(existsSync(join(downloads, 'ep21.mp4'))).toBe(false);
     await waitFor('the work directory to be removed', () => !existsSync(work));
   }, 120_000);
@@ -331,6 +333,8 @@ describe('sealed master pipeline on Kubo, ffmpeg, Postgres and NATS', () => {
       [TaskStatus.done, TaskStatus.error],
     );
     expect(download.status).toBe(TaskStatus.error);
+    const events = await eventsOf(platform, EventSubjects.downloadTask(opened.body.data.id));
+    expect(events.at(-1)?.record.reason).toMatch(/cannot be opened: outside-window/);
     expect(existsSync(join(downloads, 'ep21.mp4'))).toBe(false);
 
     const again = await platform.call(

@@ -790,6 +790,51 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
     });
   });
 
+  describe('failure reasons', () => {
+    it('a report of 9 keeps its reason, shown in the event; moving on clears it', async () => {
+      const owner = newUser('owner');
+      const task = await repos.uploads.create(owner, {
+        series_id: 1,
+        uuid: `uuid-${++users}`,
+        source_name: 'ep.mov',
+      });
+      await repos.uploads.update(owner, { id: task.id, status: 9, reason: '  disk full  ' });
+      await repos.uploads.update(owner, { id: task.id, status: 0 });
+      const events = await eventsOf<UploadTaskEvent>(EventSubjects.uploadTask(task.id));
+      expect(events.map((e) => [e.status, e.record.reason])).toEqual([
+        [0, ''],
+        [9, 'disk full'],
+        [0, ''],
+      ]);
+      const [row] = await database.db.select().from(uploadTasks).where(eq(uploadTasks.id, task.id));
+      expect(row?.reason).toBe('');
+    });
+
+    it('a download failing with a reason, then the same report again, is one event', async () => {
+      const owner = newUser('owner');
+      const source = await readySource(owner);
+      const { task } = await repos.downloads.create(owner, { source_id: source.source_id });
+      const report = { id: task.id, status: 9, reason: 'tampered: segment 3' };
+      expect((await repos.downloads.update(owner, report)).changed).toBe(true);
+      expect((await repos.downloads.update(owner, report)).changed).toBe(false);
+      const events = await eventsOf<DownloadTaskEvent>(EventSubjects.downloadTask(task.id));
+      expect(events.at(-1)?.record.reason).toBe('tampered: segment 3');
+    });
+
+    it('a reason with any status but 9 is a 400 and changes nothing', async () => {
+      const owner = newUser('owner');
+      const task = await repos.uploads.create(owner, {
+        series_id: 1,
+        uuid: `uuid-${++users}`,
+        source_name: 'ep.mov',
+      });
+      expect(
+        await failure(repos.uploads.update(owner, { id: task.id, status: 1, reason: 'why' })),
+      ).toMatchObject({ kind: 'badRequest', message: expect.stringMatching(/^reason: /) });
+      expect(await eventsOf(EventSubjects.uploadTask(task.id))).toHaveLength(1);
+    });
+  });
+
   describe('agent pipeline jobs', () => {
     it("a download with the caller's agent fetches; with a sealed source the owner's agent releases", async () => {
       const owner = newUser('owner');

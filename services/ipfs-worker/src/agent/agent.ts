@@ -45,33 +45,35 @@ const ignoreEnded = (err: unknown): void => {
 
 function handlers(agent: AgentContext, ipfs: IpfsPort, nc: NatsConnection): AgentHandlers {
   const { api } = agent;
-  const failDownload = async (downloadTaskId: number) => {
-    await api.reportDownload(downloadTaskId, { status: TaskStatus.error }).catch(ignoreEnded);
+  const failDownload = async (downloadTaskId: number, reason: string) => {
+    await api
+      .reportDownload(downloadTaskId, { status: TaskStatus.error, reason })
+      .catch(ignoreEnded);
     const { work } = downloadPaths(agent.settings.downloadDir, { downloadTaskId, sourceName: '' });
     await rm(work, { recursive: true, force: true });
   };
   return {
     seal: {
       handle: sealHandler(agent, ipfs),
-      giveUp: (job) =>
+      giveUp: (job, reason) =>
         api
-          .reportUpload(job.taskId, { status: TaskStatus.error })
+          .reportUpload(job.taskId, { status: TaskStatus.error, reason })
           .then(() => undefined, ignoreEnded),
     },
     release: {
       handle: releaseHandler(agent, ipfs),
-      giveUp: (job) =>
+      giveUp: (job, reason) =>
         api
-          .reportPrivate(job.privateTaskId, { status: TaskStatus.error })
+          .reportPrivate(job.privateTaskId, { status: TaskStatus.error, reason })
           .then(() => undefined, ignoreEnded),
     },
     fetch: {
       handle: fetchHandler(agent, ipfs, nc),
-      giveUp: (job) => failDownload(job.downloadTaskId),
+      giveUp: (job, reason) => failDownload(job.downloadTaskId, reason),
     },
     composed: {
       handle: composedHandler(agent),
-      giveUp: (job) => failDownload(job.downloadTaskId),
+      giveUp: (job, reason) => failDownload(job.downloadTaskId, reason),
     },
   };
 }

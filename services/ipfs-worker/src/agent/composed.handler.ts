@@ -15,7 +15,12 @@ export function composedHandler(agent: AgentContext) {
     if (task.status !== TaskStatus.done && task.status !== TaskStatus.error) {
       await agent.api.reportDownload(
         job.downloadTaskId,
-        job.ok ? { status: TaskStatus.done, percent: 100 } : { status: TaskStatus.error },
+        job.ok
+          ? { status: TaskStatus.done, percent: 100 }
+          : {
+              status: TaskStatus.error,
+              reason: job.reason ?? 'the composed master failed its checks',
+            },
       );
     }
     const { work } = downloadPaths(agent.settings.downloadDir, {

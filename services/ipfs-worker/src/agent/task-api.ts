@@ -30,7 +30,14 @@ export interface BlockReport {
   readonly hash?: string;
   readonly size?: number;
   readonly ip?: string;
+  readonly reason?: string;
 }
+
+/** The task API keeps at most 1000 characters of a reason; a longer one is cut, not refused. */
+const briefly = <R extends { reason?: string }>(report: R): R =>
+  report.reason !== undefined && report.reason.length > 1000
+    ? { ...report, reason: `${report.reason.slice(0, 997)}...` }
+    : report;
 
 /**
  * The seed 000 task API as the agent's user sees it: the agent reports through the same HTTP
@@ -82,11 +89,11 @@ export class TaskApi {
   }
 
   reportUpload(taskId: number, report: BlockReport): Promise<UploadTask> {
-    return this.call('PATCH', `/tasks/upload/pbulic/${taskId}/`, report);
+    return this.call('PATCH', `/tasks/upload/pbulic/${taskId}/`, briefly(report));
   }
 
   reportPrivate(taskId: number, report: BlockReport): Promise<PrivateUploadTask> {
-    return this.call('PATCH', `/tasks/upload/private/${taskId}`, report);
+    return this.call('PATCH', `/tasks/upload/private/${taskId}`, briefly(report));
   }
 
   privateTasks(): Promise<PrivateUploadTask[]> {
@@ -99,8 +106,8 @@ export class TaskApi {
 
   reportDownload(
     taskId: number,
-    report: { status: number; percent?: number },
+    report: { status: number; percent?: number; reason?: string },
   ): Promise<DownloadTask> {
-    return this.call('PATCH', `/tasks/download/${taskId}/`, report);
+    return this.call('PATCH', `/tasks/download/${taskId}/`, briefly(report));
   }
 }

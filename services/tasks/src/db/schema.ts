@@ -45,6 +45,8 @@ const blockReportColumns = () => ({
   name: text().notNull().default(''),
   size: doublePrecision().notNull().default(0),
   hash: text().notNull().default(''),
+  /** Why the task is at 9, as its reporter said; empty otherwise. */
+  reason: text().notNull().default(''),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -107,6 +109,8 @@ export const downloadTasks = pgTable(
     privateName: text().notNull().default(''),
     privateSize: doublePrecision().notNull().default(0),
     privateHash: text().notNull().default(''),
+    /** Why the download is at 9, as its reporter said; empty otherwise. */
+    reason: text().notNull().default(''),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -23,7 +23,7 @@ import {
   type DownloadView,
 } from './master.mapper.js';
 import { findDownloadView, findSource, uploadViewOfSource, type Db } from './master.reads.js';
-import { assertTransition, nextPercent } from './status-machine.js';
+import { assertTransition, nextPercent, reasonAfter } from './status-machine.js';
 import { agentById, ownAgent, type TaskChange } from './upload-task.repository.js';
 
 const FINISHED = [TaskStatus.done, TaskStatus.error];
@@ -189,12 +189,17 @@ export class DownloadTaskRepository {
           await assertNoOtherOpen(tx, current);
         }
         const percent = nextPercent(download, request.status, request.percent);
-        if (request.status === download.status && percent === download.percent) {
+        const reason = reasonAfter(request);
+        if (
+          request.status === download.status &&
+          percent === download.percent &&
+          reason === download.reason
+        ) {
           return { task: toDownloadTask(current), changed: false };
         }
         const [updated] = await tx
           .update(downloadTasks)
-          .set({ status: request.status, percent, updatedAt: new Date() })
+          .set({ status: request.status, percent, reason, updatedAt: new Date() })
           .where(eq(downloadTasks.id, download.id))
           .returning();
         const next: DownloadView = { ...current, download: updated! };

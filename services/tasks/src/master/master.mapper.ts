@@ -115,12 +115,14 @@ export const toGrant = (row: GrantRow, now = new Date()): Grant => ({
 export const uploadEventRecord = (view: UploadView): UploadTaskEvent['record'] => ({
   ...toUploadTask(view),
   user_id: view.upload.userId,
+  reason: view.upload.reason,
   sealed_by: view.source.sealedBy ?? '',
 });
 
 export const downloadEventRecord = (view: DownloadView): DownloadTaskEvent['record'] => ({
   ...toDownloadTask(view),
   user_id: view.download.userId,
+  reason: view.download.reason,
   agent: view.download.agent ?? '',
   private_task_id: view.privateTask.id,
 });
@@ -128,5 +130,6 @@ export const downloadEventRecord = (view: DownloadView): DownloadTaskEvent['reco
 export const privateEventRecord = (view: PrivateView): PrivateTaskEvent['record'] => ({
   ...toPrivateTask(view),
   user_id: view.privateTask.userId,
+  reason: view.privateTask.reason,
   download_task_id: view.privateTask.downloadId,
 });

@@ -18,6 +18,16 @@ export function assertTransition(kind: MasterTaskKind, id: number, from: number,
   );
 }
 
+/** A failure's reason stays while the task is at 9; any other status clears it. */
+export function reasonAfter(report: { status: number; reason?: string | undefined }): string {
+  const reason = (report.reason ?? '').trim();
+  if (report.status === TaskStatus.error) return reason;
+  if (reason !== '') {
+    throw new VaultError('badRequest', `reason: only a report of status 9 carries a reason`);
+  }
+  return '';
+}
+
 /**
  * The percent a task shows after a report. A report without one keeps it while the status stays,
  * shows 100 when the task is done, keeps where it stopped on an error, and starts a new step at 0.

@@ -15,7 +15,7 @@ import { assertIngestPath } from './ingest-path.js';
 import { sealJob, taskEvent } from './master.events.js';
 import { toUploadTask, uploadEventRecord, type UploadView } from './master.mapper.js';
 import { findUploadView, type Db } from './master.reads.js';
-import { assertTransition, nextPercent } from './status-machine.js';
+import { assertTransition, nextPercent, reasonAfter } from './status-machine.js';
 
 export interface TaskChange<T> {
   readonly task: T;
@@ -41,7 +41,7 @@ export async function agentById(db: Db, id: string) {
 
 type BlockReport = Pick<
   UploadTaskRow,
-  'status' | 'percent' | 'ip' | 'file' | 'name' | 'size' | 'hash'
+  'status' | 'percent' | 'ip' | 'file' | 'name' | 'size' | 'hash' | 'reason'
 >;
 
 /**
@@ -62,6 +62,7 @@ export function applyBlockReport(
     name: report.name ?? row.name,
     size: report.size ?? row.size,
     hash: report.hash ?? row.hash,
+    reason: reasonAfter(report),
   };
   if (next.status === TaskStatus.done && next.hash === '') {
     throw new VaultError(
