@@ -59,7 +59,11 @@ const services: { name: string; env: Record<string, string> }[] = [
   { name: 'tasks', env: { HEALTH_PORT: String(DEV_PORTS.health.tasks) } },
   { name: 'assets', env: { HEALTH_PORT: String(DEV_PORTS.health.assets) } },
   { name: 'ipfs-worker', env: { HEALTH_PORT: String(DEV_PORTS.health['ipfs-worker']) } },
-  { name: 'media-worker', env: { HEALTH_PORT: String(DEV_PORTS.health['media-worker']) } },
+  {
+    name: 'media-worker',
+    // One machine: this media worker also verifies what every local agent composes.
+    env: { HEALTH_PORT: String(DEV_PORTS.health['media-worker']), COMPOSE_AGENT_ID: '*' },
+  },
   {
     name: 'gateway',
     env: {

@@ -13,8 +13,13 @@ export const JobSubjects = {
   fetch: (agent: string) => `jobs.ipfs.${token(agent)}.fetch`,
   /** The media worker's verdict on a file the agent composed. */
   composed: (agent: string) => `jobs.ipfs.${token(agent)}.composed`,
-  /** Verify a composed master (media-worker, beside the downloading agent). */
-  compose: 'jobs.media.compose',
+  /**
+   * Verify a master an agent decrypted. Addressed to the agent because the file is on its disk:
+   * only a media worker beside it (same host or volume) can take the job.
+   */
+  compose: (agent: string) => `jobs.media.${token(agent)}.compose`,
+  /** Compose jobs of every agent: for a media worker sharing one machine with all its agents. */
+  composeAnyAgent: 'jobs.media.*.compose',
   /** Every job addressed to one agent. */
   agent: (agent: string) => `jobs.ipfs.${token(agent)}.>`,
 } as const;

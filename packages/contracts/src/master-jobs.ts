@@ -5,7 +5,7 @@
  *   download task with the caller's agent  → jobs.ipfs.<agent>.fetch
  *   private task of a source an agent sealed → jobs.ipfs.<sealing agent>.release
  * and by the downloader's agent once it has decrypted a master:
- *   composed file to verify                 → jobs.media.compose
+ *   composed file to verify                 → jobs.media.<agent>.compose
  * `id` is the job id and the JetStream `Nats-Msg-Id`, so a relayed-again row is not a second job.
  * Subjects come from `JobSubjects` (jobs.ts).
  */
@@ -116,8 +116,8 @@ export function masterMediaOf(probe: ProbedMedia): MasterMedia {
 /**
  * Verify a decrypted master (whole-file sha256 and ffprobe metadata against what sealing
  * recorded), then give it its final name and report the download task done (8) or failed (9).
- * Paths are on the downloading agent's machine: the media worker that takes this job runs beside
- * that agent (same host or a shared volume).
+ * Paths are on the downloading agent's machine, so the job is addressed to the agent and only a
+ * media worker running beside it (same host or a shared volume) takes it.
  */
 export const ComposeJob = Type.Object({
   id: JobId,

@@ -18,12 +18,14 @@ export interface MediaWorker {
 
 /** Durable consumer name on JOBS; every replica shares it. */
 export const MERGE_CONSUMER = 'media-merge';
-export const COMPOSE_CONSUMER = 'media-compose';
+/** One durable consumer per agent served (or one for all); overlapping filters are not allowed. */
+export const composeConsumerName = (agent: string): string =>
+  agent === '*' ? 'media-compose-any' : `media-compose-${agent}`;
 
 /**
- * Merges, probes and transcodes with ffmpeg: consumes jobs.media.merge, and verifies composed
- * masters (jobs.media.compose), once ffmpeg and ffprobe are known to run; reports ffprobe in its
- * readiness.
+ * Merges, probes and transcodes with ffmpeg: consumes jobs.media.merge and, beside an agent,
+ * verifies the masters it composed (jobs.media.<agent>.compose), once ffmpeg and ffprobe are
+ * known to run; reports ffprobe in its readiness.
  */
 export async function startMediaWorker(config: MediaWorkerConfig): Promise<MediaWorker> {
   const runtime = await createRuntime({
@@ -68,16 +70,19 @@ export async function startMediaWorker(config: MediaWorkerConfig): Promise<Media
     });
     // Registered after NATS, so it closes first: the job in hand finishes before the drain.
     runtime.lifecycle.onClose('merge consumer', () => consumer.stop());
-    const compose = composeHandler({ nc: runtime.nc, ffmpeg });
-    const composer = await consumeJobs(runtime.nc, {
-      durable: COMPOSE_CONSUMER,
-      subject: JobSubjects.compose,
-      schema: ComposeJob,
-      handle: compose.handle,
-      onGiveUp: compose.onGiveUp,
-      log: runtime.log,
-    });
-    runtime.lifecycle.onClose('compose consumer', () => composer.stop());
+    const agent = config.COMPOSE_AGENT_ID;
+    if (agent !== undefined) {
+      const compose = composeHandler({ nc: runtime.nc, ffmpeg });
+      const composer = await consumeJobs(runtime.nc, {
+        durable: composeConsumerName(agent),
+        subject: agent === '*' ? JobSubjects.composeAnyAgent : JobSubjects.compose(agent),
+        schema: ComposeJob,
+        handle: compose.handle,
+        onGiveUp: compose.onGiveUp,
+        log: runtime.log,
+      });
+      runtime.lifecycle.onClose('compose consumer', () => composer.stop());
+    }
 
     const healthPort = await runtime.serveHealth([
       ['ffprobe', async () => void (await toolVersion(config.FFPROBE_PATH))],

@@ -184,7 +184,7 @@ export function fetchHandler(agent: AgentContext, ipfs: IpfsPort, nc: NatsConnec
       sha256: Buffer.from(key.plaintextSha256).toString('hex'),
       media: (key.media as MasterMedia | undefined) ?? null,
     };
-    await publishJob(nc, JobSubjects.compose, compose, compose.id);
+    await publishJob(nc, JobSubjects.compose(agent.settings.id), compose, compose.id);
     ctx.log.info(
       { downloadTaskId: job.downloadTaskId, partial: paths.partial },
       'master decrypted',

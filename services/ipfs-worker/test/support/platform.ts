@@ -69,7 +69,7 @@ export async function startPlatform(servers: ServerUrls): Promise<Platform> {
     started.push(
       await startService({
         service: 'media-worker',
-        env: { NATS_URL: natsUrl, TMP_DIR: tmp.path },
+        env: { NATS_URL: natsUrl, TMP_DIR: tmp.path, COMPOSE_AGENT_ID: '*' },
         readyWhen: /health endpoints listening/,
       }),
     );

@@ -37,7 +37,7 @@ async function sha256Of(path: string, onProgress: () => void): Promise<string> {
 export const composedMsgId = (job: ComposeJob): string => `${job.id}:composed`;
 
 /**
- * jobs.media.compose: a decrypted master is checked against what sealing recorded, its whole-file
+ * jobs.media.<agent>.compose: a decrypted master is checked against what sealing recorded, its whole-file
  * sha256 (streamed) and its ffprobe container, streams and duration, and only then renamed to
  * its final name. A file that fails is removed, so nothing unverified is ever left where the
  * master belongs. The agent hears the verdict on jobs.ipfs.<agent>.composed.
