@@ -56,19 +56,23 @@ export interface AgentSettings {
 
 export type IpfsWorkerConfig = ConfigShape & { readonly agent: AgentSettings | undefined };
 
+const given = (env: Record<string, string | undefined>, name: string): boolean =>
+  env[name] !== undefined && env[name] !== '';
+
+/** What the agent variables get wrong together, read from the raw environment. */
+function agentProblems(env: Record<string, string | undefined>): string[] {
+  if (!given(env, 'AGENT_ID')) {
+    return ['AGENT_TOKEN', 'AGENT_DIR', 'INGEST_ROOT', 'DOWNLOAD_DIR']
+      .filter((name) => given(env, name))
+      .map((name) => `${name}: only means something with AGENT_ID`);
+  }
+  return given(env, 'AGENT_TOKEN')
+    ? []
+    : ['AGENT_TOKEN: required with AGENT_ID (npm run token prints one)'];
+}
+
 function agentSettings(config: ConfigShape): AgentSettings | undefined {
-  if (config.AGENT_ID === undefined) {
-    const stray = (['AGENT_TOKEN', 'INGEST_ROOT', 'DOWNLOAD_DIR'] as const).filter(
-      (name) => config[name] !== undefined,
-    );
-    if (stray.length > 0) {
-      throw new ConfigError(stray.map((name) => `${name}: only means something with AGENT_ID`));
-    }
-    return undefined;
-  }
-  if (config.AGENT_TOKEN === undefined) {
-    throw new ConfigError(['AGENT_TOKEN: required with AGENT_ID (npm run token prints one)']);
-  }
+  if (config.AGENT_ID === undefined || config.AGENT_TOKEN === undefined) return undefined;
   const dir = resolve(config.AGENT_DIR ?? join(config.DATA_DIR, 'agents', config.AGENT_ID));
   return {
     id: config.AGENT_ID,
@@ -85,9 +89,18 @@ function agentSettings(config: ConfigShape): AgentSettings | undefined {
   };
 }
 
+/** Every bad variable in one error, the schema's and the agent rules' alike. */
 export function loadIpfsWorkerConfig(
   env: Record<string, string | undefined> = process.env,
 ): IpfsWorkerConfig {
-  const config = loadConfig(IpfsWorkerConfigSchema, env);
+  const problems = agentProblems(env);
+  let config: ConfigShape;
+  try {
+    config = loadConfig(IpfsWorkerConfigSchema, env);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError([...err.problems, ...problems]);
+    throw err;
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
   return { ...config, agent: agentSettings(config) };
 }

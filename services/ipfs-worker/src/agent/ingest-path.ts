@@ -1,10 +1,10 @@
 import { PermanentJobError } from '@media-vault/service-kit';
 import { realpath, stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 
 const inside = (root: string, path: string): boolean => {
   const rel = relative(root, path);
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 };
 
 /**
@@ -16,6 +16,9 @@ export async function resolveIngestPath(root: string, path: string): Promise<str
   const realRoot = await realpath(root).catch(() => {
     throw new PermanentJobError(`the ingest root ${root} does not exist on this agent`);
   });
+  if (isAbsolute(path)) {
+    throw new PermanentJobError(`path ${path} is absolute; it must be relative to the ingest root`);
+  }
   const candidate = resolve(realRoot, path);
   if (!inside(realRoot, candidate)) {
     throw new PermanentJobError(`path ${path} is outside the ingest root`);

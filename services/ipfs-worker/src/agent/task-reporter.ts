@@ -60,8 +60,10 @@ export class TaskReporter {
     if (status !== this.status) return;
     const rounded = Math.min(100, Math.max(0, Math.floor(percent)));
     if (rounded <= this.percent) return;
-    const due = rounded === 100 || Date.now() - this.lastSentAt >= MIN_INTERVAL_MS;
-    if (rounded - this.percent < MIN_STEP || !due) return;
+    const due =
+      rounded === 100 ||
+      (rounded - this.percent >= MIN_STEP && Date.now() - this.lastSentAt >= MIN_INTERVAL_MS);
+    if (!due) return;
     this.percent = rounded;
     this.lastSentAt = Date.now();
     this.inFlight = this.inFlight.then(() =>

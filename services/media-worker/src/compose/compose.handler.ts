@@ -39,8 +39,10 @@ export const composedMsgId = (job: ComposeJob): string => `${job.id}:composed`;
 /**
  * jobs.media.<agent>.compose: a decrypted master is checked against what sealing recorded, its whole-file
  * sha256 (streamed) and its ffprobe container, streams and duration, and only then renamed to
- * its final name. A file that fails is removed, so nothing unverified is ever left where the
- * master belongs. The agent hears the verdict on jobs.ipfs.<agent>.composed.
+ * its final name. A partial file that fails is removed, so nothing unverified ever takes the
+ * master's name; a file already at the final name (a rerun after the rename) is only verified,
+ * never removed, since it may be the user's. The agent hears the verdict on
+ * jobs.ipfs.<agent>.composed.
  */
 export function composeHandler(deps: ComposeHandlerDeps) {
   async function verify(
