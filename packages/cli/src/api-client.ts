@@ -1,0 +1,162 @@
+import type {
+  AgentList,
+  CreateDownloadTaskQuery,
+  CreateGrantBody,
+  CreateUploadTaskBody,
+  DownloadTask,
+  Grant,
+  GrantList,
+  MasterSource,
+  PrivateStatusChoices,
+  PrivateUploadTaskList,
+  UploadTask,
+  UserDetail,
+} from '@media-vault/contracts';
+import { CliError } from './exit-codes.js';
+
+/** A refusal or failure of the gateway: its HTTP status (none when it was not reached). */
+export class ApiError extends CliError {
+  constructor(
+    readonly status: number | undefined,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('api', message, options);
+  }
+
+  /** Worth asking again (while polling): the gateway was not reached, was busy or failed. */
+  get transient(): boolean {
+    return (
+      this.status === undefined || this.status === 408 || this.status === 429 || this.status >= 500
+    );
+  }
+}
+
+export interface ApiClientOptions {
+  /** Gateway base URL, e.g. `http://localhost:8080` (a trailing `/api/v1` is accepted too). */
+  readonly baseUrl: string;
+  readonly token: string;
+  /** Aborts every request: the command's `--timeout` or Ctrl-C. */
+  readonly signal?: AbortSignal | undefined;
+  /** One request may take this long before it counts as a connection failure. */
+  readonly requestTimeoutMs?: number;
+}
+
+export interface PrivateTaskListReply {
+  readonly data: PrivateUploadTaskList;
+  readonly meta: { readonly status_choices: typeof PrivateStatusChoices };
+}
+
+type Query = Record<string, string | number | undefined>;
+
+/**
+ * The seed 000 task API as one user sees it: the `Token` header the seed's desktop client sends,
+ * JSON bodies (the gateway takes them beside the seed's forms), the `{data, message}` envelope
+ * unwrapped, and every refusal turned into an ApiError carrying the server's `message`.
+ */
+export class ApiClient {
+  private readonly base: string;
+  private readonly requestTimeoutMs: number;
+
+  constructor(private readonly opts: ApiClientOptions) {
+    this.base = opts.baseUrl.replace(/\/+$/, '').replace(/\/api\/v1$/, '');
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
+  }
+
+  me(): Promise<UserDetail> {
+    return this.call('GET', '/users/me/');
+  }
+
+  listAgents(): Promise<AgentList> {
+    return this.call('GET', '/agents/');
+  }
+
+  createUploadTask(body: CreateUploadTaskBody): Promise<UploadTask> {
+    return this.call('POST', '/tasks/upload/pbulic/', { body });
+  }
+
+  /** The seed opens a download task with a GET; asking again returns the same unfinished task. */
+  openDownloadTask(query: CreateDownloadTaskQuery): Promise<DownloadTask> {
+    return this.call('GET', '/tasks/download/', { query: { ...query } });
+  }
+
+  getDownloadTask(id: number): Promise<DownloadTask> {
+    return this.call('GET', `/tasks/download/${id}/`);
+  }
+
+  /** The whole reply: the seed puts `meta.status_choices` beside `data`. */
+  listPrivateTasks(): Promise<PrivateTaskListReply> {
+    return this.call('GET', '/tasks/upload/private/', { whole: true });
+  }
+
+  getSource(sourceId: number): Promise<MasterSource> {
+    return this.call('GET', `/sources/${sourceId}/`);
+  }
+
+  createGrant(sourceId: number, body: CreateGrantBody): Promise<Grant> {
+    return this.call('POST', `/sources/${sourceId}/grants/`, { body });
+  }
+
+  listGrants(sourceId: number): Promise<GrantList> {
+    return this.call('GET', `/sources/${sourceId}/grants/`);
+  }
+
+  revokeGrant(sourceId: number, userId: string): Promise<Grant> {
+    return this.call('DELETE', `/sources/${sourceId}/grants/${encodeURIComponent(userId)}/`);
+  }
+
+  private async call<R>(
+    method: string,
+    path: string,
+    opts: { body?: object; query?: Query; whole?: boolean } = {},
+  ): Promise<R> {
+    const url = new URL(`${this.base}/api/v1${path}`);
+    for (const [key, value] of Object.entries(opts.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    const timeout = AbortSignal.timeout(this.requestTimeoutMs);
+    const signal = this.opts.signal ? AbortSignal.any([this.opts.signal, timeout]) : timeout;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: {
+          Token: this.opts.token,
+          accept: 'application/json',
+          ...(opts.body ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(opts.body ? { body: JSON.stringify(opts.body) } : {}),
+        signal,
+      });
+    } catch (err) {
+      // The command's own deadline or Ctrl-C wins over the transport error it caused.
+      if (this.opts.signal?.aborted) throw this.opts.signal.reason;
+      throw new ApiError(undefined, `cannot reach the gateway at ${this.base}: ${describe(err)}`, {
+        cause: err,
+      });
+    }
+    const text = await res.text();
+    let parsed: { data?: unknown; message?: unknown } | undefined;
+    try {
+      parsed = JSON.parse(text) as { data?: unknown; message?: unknown };
+    } catch {
+      // Not the gateway's JSON (a proxy page, say): the HTTP status is all there is to say.
+    }
+    if (!res.ok || parsed === undefined) {
+      const message =
+        typeof parsed?.message === 'string' && parsed.message !== ''
+          ? parsed.message
+          : `${res.status} ${res.statusText}`.trim();
+      throw new ApiError(res.status, `${method} ${url.pathname}: ${message} (HTTP ${res.status})`);
+    }
+    return (opts.whole ? parsed : parsed.data) as R;
+  }
+}
+
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  if (err.name === 'TimeoutError') return 'no answer in time';
+  // fetch hides the socket error (ECONNREFUSED, ENOTFOUND …) in `cause`.
+  const cause = err.cause instanceof Error ? err.cause.message : undefined;
+  return cause ?? err.message;
+}

@@ -1,0 +1,20 @@
+import { agents } from './agents.js';
+import type { CommandHandlers } from './context.js';
+import { download } from './download.js';
+import { grant, grants, revoke } from './grants.js';
+import { privateList, privateWatch } from './private.js';
+import { status } from './status.js';
+import { upload } from './upload.js';
+
+/** Every command's handler; the type makes a missing one a compile error. */
+export const handlers: CommandHandlers = {
+  upload,
+  grant,
+  grants,
+  revoke,
+  'private-list': privateList,
+  'private-watch': privateWatch,
+  download,
+  status,
+  agents,
+};

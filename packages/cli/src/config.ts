@@ -1,0 +1,25 @@
+/**
+ * The environment the CLI reads, in one place: every other module gets these values as options,
+ * so tests can run a command with any settings without touching process.env.
+ */
+export interface EnvDefaults {
+  readonly api: string;
+  readonly token: string | undefined;
+  readonly nats: string;
+  readonly natsCreds: string | undefined;
+}
+
+export const DEFAULT_API = 'http://localhost:8080';
+export const DEFAULT_NATS = 'nats://127.0.0.1:4222';
+
+const nonEmpty = (value: string | undefined): string | undefined =>
+  value === undefined || value.trim() === '' ? undefined : value.trim();
+
+export function envDefaults(env: Record<string, string | undefined> = process.env): EnvDefaults {
+  return {
+    api: nonEmpty(env.VAULT_API) ?? DEFAULT_API,
+    token: nonEmpty(env.VAULT_TOKEN),
+    nats: nonEmpty(env.NATS_URL) ?? DEFAULT_NATS,
+    natsCreds: nonEmpty(env.NATS_CREDS),
+  };
+}

@@ -1,0 +1,479 @@
+import type { DownloadTask, Grant, PrivateUploadTask, UploadTask } from '@media-vault/contracts';
+import { freePort, makeTempDir, readJobs, type TempDir } from '@media-vault/test-harness';
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { repoRoot, startVaultStack, waitUntil, type VaultStack } from './stack.js';
+
+type Upload = UploadTask & { user_id: string };
+type Download = DownloadTask & { agent: string; private_task_id: number };
+type Private = PrivateUploadTask & { download_task_id: number };
+
+let stack: VaultStack;
+let dir: TempDir;
+let studio: string;
+let licensee: string;
+const keys = {
+  public_key: Buffer.alloc(32, 7).toString('base64'),
+  signing_key: Buffer.alloc(32, 9).toString('base64'),
+};
+
+beforeAll(async () => {
+  const postgresUrl = inject('servers').postgresUrl!;
+  stack = await startVaultStack('cli', postgresUrl);
+  dir = await makeTempDir('cli-e2e');
+  studio = await stack.token('studio-1');
+  licensee = await stack.token('licensee-1');
+  for (const [token, id] of [
+    [studio, 'studio-agent'],
+    [licensee, 'licensee-agent'],
+  ] as const) {
+    const res = await stack.call('POST', '/agents/', token, { id, peer_id: `peer-${id}`, ...keys });
+    expect(res.status).toBe(200);
+  }
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await dir?.remove();
+});
+
+/** A master folder `<root>/<name>/` with files (names relative to it, `/` for subfolders). */
+async function masterFolder(
+  name: string,
+  files: string[],
+): Promise<{ root: string; folder: string }> {
+  const root = join(dir.path, `${name}-root`);
+  const folder = join(root, name);
+  for (const file of files) {
+    await mkdir(join(folder, file, '..'), { recursive: true });
+    await writeFile(join(folder, file), `not really a film: ${file}`);
+  }
+  return { root, folder };
+}
+
+/** The upload tasks whose events name these files (created by the CLI under test). */
+const uploadsNamed = async (names: string[]) =>
+  waitUntil(`upload tasks for ${names.join(', ')}`, async () => {
+    const records = await stack.records<Upload>('events.tasks.upload.*');
+    const found = names.map((n) => records.find((r) => r.source_name === n && r.status === 0));
+    return found.every(Boolean) ? (found as Upload[]) : undefined;
+  });
+
+const patch = async (
+  kind: 'upload/pbulic' | 'download' | 'upload/private',
+  id: number,
+  token: string,
+  body: object,
+) => {
+  const res = await stack.call('PATCH', `/tasks/${kind}/${id}/`, token, body);
+  expect(res.status, res.message).toBe(200);
+};
+
+/** A source of the studio whose public block is uploaded, and a grant for the licensee. */
+async function downloadableSource(name: string): Promise<number> {
+  const created = await stack.call<UploadTask>('POST', '/tasks/upload/pbulic/', studio, {
+    series_id: 233,
+    uuid: `uuid-${name}`,
+    source_name: name,
+  });
+  expect(created.status).toBe(200);
+  await patch('upload/pbulic', created.data.id, studio, {
+    status: 8,
+    hash: `QmPublic${name}`,
+    size: 1024,
+  });
+  const grant = await stack.call('POST', `/sources/${created.data.source_id}/grants/`, studio, {
+    user_id: 'licensee-1',
+  });
+  expect(grant.status).toBe(200);
+  return created.data.source_id;
+}
+
+const downloadOf = (sourceId: number) =>
+  waitUntil(`download task of source ${sourceId}`, async () =>
+    (await stack.records<Download>('events.tasks.download.*')).find(
+      (r) => r.source_id === sourceId,
+    ),
+  );
+
+describe('vault upload', () => {
+  it('creates a task per video file with its path under the root, follows them and exits 1 when one fails', async () => {
+    const { root, folder } = await masterFolder('仙剑奇侠传', [
+      'ep1.mov',
+      'season/ep2.MOV',
+      'notes.txt',
+      '.hidden.mov',
+      '._ep1.mov',
+    ]);
+    const run = stack.vault(
+      ['upload', folder, '--agent', 'studio-agent', '--root', root, '--series', '233'],
+      {
+        VAULT_TOKEN: studio,
+      },
+    );
+    const [ep1, ep2] = await uploadsNamed(['ep1.mov', 'ep2.MOV']);
+    expect(ep1!.series_id).toBe(233);
+    // The seal jobs carry the paths the agent opens, relative to its ingest root.
+    const jobs = await readJobs<{ taskId: number; path: string }>(
+      stack.nc,
+      'jobs.ipfs.studio-agent.seal',
+    );
+    const pathOf = (id: number) => jobs.find((j) => j.job.taskId === id)?.job.path;
+    expect(pathOf(ep1!.id)).toBe('仙剑奇侠传/ep1.mov');
+    expect(pathOf(ep2!.id)).toBe('仙剑奇侠传/season/ep2.MOV');
+
+    // The owner reports at once: the CLI must not miss what happened before it subscribed.
+    await patch('upload/pbulic', ep1!.id, studio, { status: 1, percent: 50 });
+    await patch('upload/pbulic', ep1!.id, studio, { status: 3, hash: 'QmEp1Public', size: 99 });
+    await patch('upload/pbulic', ep1!.id, studio, { status: 8 });
+    await patch('upload/pbulic', ep2!.id, studio, { status: 9 });
+
+    const result = await run.done;
+    expect(result.code, result.stderr).toBe(1);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^file\s+task\s+source_id\s+status\s+public block$/);
+    expect(lines.find((l) => l.startsWith('ep1.mov'))).toMatch(
+      new RegExp(
+        `^ep1\\.mov\\s+${ep1!.id}\\s+${ep1!.source_id}\\s+8 已完成 \\(done\\)\\s+QmEp1Public$`,
+      ),
+    );
+    expect(lines.find((l) => l.startsWith('season/ep2.MOV'))).toMatch(/9 出现错误 \(error\)\s+-$/);
+    expect(lines).toHaveLength(3);
+    // No terminal: a line per change on stderr, not bars.
+    expect(result.stderr).not.toContain('\u001b[');
+    expect(result.stderr).toMatch(/upload task \d+ season\/ep2\.MOV: 9 出现错误 \(error\)/);
+  });
+
+  it('--no-wait --json prints the created tasks and exits 0', async () => {
+    const { root, folder } = await masterFolder('nowait', ['a.mp4', 'b/c.mkv']);
+    const result = await stack.vault(
+      ['upload', folder, '--agent', 'studio-agent', '--root', root, '--no-wait', '--json'],
+      { VAULT_TOKEN: studio },
+    ).done;
+    expect(result.code, result.stderr).toBe(0);
+    const rows = JSON.parse(result.stdout) as {
+      file: string;
+      path: string;
+      status: number;
+      task_id: number;
+    }[];
+    expect(rows.map((r) => [r.file, r.path, r.status])).toEqual([
+      ['a.mp4', 'nowait/a.mp4', 0],
+      ['b/c.mkv', 'nowait/b/c.mkv', 0],
+    ]);
+  });
+
+  it('all done: exit 0', async () => {
+    const { root, folder } = await masterFolder('alldone', ['only.mxf']);
+    const run = stack.vault(['upload', folder, '--agent', 'studio-agent', '--root', root], {
+      VAULT_TOKEN: studio,
+    });
+    const [only] = await uploadsNamed(['only.mxf']);
+    await patch('upload/pbulic', only!.id, studio, { status: 8, hash: 'QmOnly' });
+    const result = await run.done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/only\.mxf\s+\d+\s+\d+\s+8 已完成 \(done\)\s+QmOnly/);
+  });
+
+  it('refuses a folder outside the ingest root and creates nothing (exit 2)', async () => {
+    const { folder } = await masterFolder('outside', ['x.mov']);
+    const elsewhere = join(dir.path, 'another-root');
+    await mkdir(elsewhere, { recursive: true });
+    const before = (await stack.records<Upload>('events.tasks.upload.*')).length;
+    const result = await stack.vault(
+      ['upload', folder, '--agent', 'studio-agent', '--root', elsewhere],
+      { VAULT_TOKEN: studio },
+    ).done;
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/nothing was created[\s\S]*x\.mov: is outside the ingest root/);
+    expect((await stack.records<Upload>('events.tasks.upload.*')).length).toBe(before);
+  });
+
+  it('follows by polling the HTTP API when NATS is unreachable, and says so once', async () => {
+    const { root, folder } = await masterFolder('polling', ['p.webm']);
+    const run = stack.vault(
+      [
+        'upload',
+        folder,
+        '--agent',
+        'studio-agent',
+        '--root',
+        root,
+        '--nats',
+        `nats://127.0.0.1:${await freePort()}`,
+      ],
+      { VAULT_TOKEN: studio },
+    );
+    const [p] = await uploadsNamed(['p.webm']);
+    await patch('upload/pbulic', p!.id, studio, { status: 3, hash: 'QmPolled' });
+    await patch('upload/pbulic', p!.id, studio, { status: 8 });
+    const result = await run.done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr.match(/polling the HTTP API every second/g)).toHaveLength(1);
+    expect(result.stdout).toMatch(/p\.webm\s+\d+\s+\d+\s+8 已完成 \(done\)\s+QmPolled/);
+  });
+});
+
+/** The licensee runs `vault download` on a fresh granted source; resolves once its task exists. */
+async function licenseeDownloads(name: string, ...flags: string[]) {
+  const sourceId = await downloadableSource(name);
+  const run = stack.vault(['download', String(sourceId), '--agent', 'licensee-agent', ...flags], {
+    VAULT_TOKEN: licensee,
+  });
+  return { run, task: await downloadOf(sourceId) };
+}
+
+describe('vault download', () => {
+  it('follows 4 → 5 → 6 → 7 → 8 from the events and exits 0', async () => {
+    const { run, task } = await licenseeDownloads('ep-download', '--json');
+    expect(task.agent).toBe('licensee-agent');
+    await patch('download', task.id, licensee, { status: 4, percent: 30 });
+    await patch('download', task.id, licensee, { status: 4, percent: 100 });
+    await patch('download', task.id, licensee, { status: 5 });
+    await waitUntil(
+      'the CLI to show waiting',
+      async () => /等待授权中/.test(run.stderr()) || undefined,
+    );
+    // The owner's agent releases the private block; the download task's private_* follow.
+    await patch('upload/private', task.private_task_id, studio, {
+      status: 8,
+      hash: 'QmPrivateBlock',
+      size: 512,
+    });
+    for (const status of [6, 7, 8]) await patch('download', task.id, licensee, { status });
+    const result = await run.done;
+    expect(result.code, result.stderr).toBe(0);
+    const record = JSON.parse(result.stdout) as Download;
+    expect(record).toMatchObject({ id: task.id, status: 8, private_hash: 'QmPrivateBlock' });
+    for (const seen of [
+      '4 下载中 (downloading)',
+      '30%',
+      '5 等待授权中',
+      '6 下载密钥中',
+      '7 合成中',
+      '8 已完成',
+    ]) {
+      expect(result.stderr).toContain(seen);
+    }
+  });
+
+  it('exits 1 when the download ends in 9, and prints where it stopped', async () => {
+    const { run, task } = await licenseeDownloads('ep-fails');
+    await patch('download', task.id, licensee, { status: 4, percent: 10 });
+    await patch('download', task.id, licensee, { status: 9 });
+    const result = await run.done;
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(new RegExp(`download task ${task.id}: 9 出现错误 \\(error\\)`));
+    expect(result.stderr).toMatch(/failed \(9\)/);
+  });
+
+  it('--timeout ends the wait with exit 4', async () => {
+    const result = await (await licenseeDownloads('ep-slow', '--timeout', '1.5')).run.done;
+    expect(result.code).toBe(4);
+    expect(result.stderr).toMatch(/timed out after 1.5 s/);
+    expect(result.stdout).toMatch(/download task \d+: 0 未开始/);
+  });
+
+  it('Ctrl-C ends the wait with the summary so far and exit 130', async () => {
+    const { run, task } = await licenseeDownloads('ep-interrupted');
+    await patch('download', task.id, licensee, { status: 4, percent: 42 });
+    await waitUntil('the CLI to show 42%', async () => /42%/.test(run.stderr()) || undefined);
+    run.child.kill('SIGINT');
+    const result = await run.done;
+    expect(result.code).toBe(130);
+    expect(result.stdout).toMatch(
+      new RegExp(`download task ${task.id}: 4 下载中 \\(downloading\\) 42%`),
+    );
+    expect(result.stderr).toMatch(/interrupted; the tasks go on/);
+  });
+
+  it('without a grant: the server says why and the CLI exits 3', async () => {
+    const created = await stack.call<UploadTask>('POST', '/tasks/upload/pbulic/', studio, {
+      series_id: 1,
+      uuid: 'ungranted',
+      source_name: 'ungranted.mov',
+    });
+    const result = await stack.vault(
+      ['download', String(created.data.source_id), '--agent', 'licensee-agent'],
+      { VAULT_TOKEN: licensee },
+    ).done;
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/^vault: GET \/api\/v1\/tasks\/download\/: .+ \(HTTP 404\)$/m);
+  });
+});
+
+describe('vault private', () => {
+  it('lists the private blocks owed by series and watches a release to the end', async () => {
+    const sourceId = await downloadableSource('ep-private');
+    const opened = await stack.call<DownloadTask>(
+      'GET',
+      `/tasks/download/?source_id=${sourceId}`,
+      licensee,
+    );
+    expect(opened.status).toBe(200);
+    const owed = await waitUntil('the private task', async () =>
+      (await stack.records<Private>('events.tasks.private.*')).find(
+        (r) => r.download_task_id === opened.data.id,
+      ),
+    );
+
+    const list = await stack.vault(['private', 'list'], { VAULT_TOKEN: studio }).done;
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/^series 233$/m);
+    expect(list.stdout).toMatch(
+      new RegExp(`^\\s+${owed.id}\\s+${sourceId}\\s+ep-private\\s+0 未开始`, 'm'),
+    );
+    expect(list.stdout).toMatch(/statuses: 0 未开始, 3 上载中, 8 已完成, 9 出现错误/);
+
+    const watch = stack.vault(['private', 'watch', String(owed.id), '--json'], {
+      VAULT_TOKEN: studio,
+    });
+    await patch('upload/private', owed.id, studio, { status: 3, percent: 40 });
+    await patch('upload/private', owed.id, studio, { status: 8, hash: 'QmReleased' });
+    const result = await watch.done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject([
+      { id: owed.id, status: 8, hash: 'QmReleased' },
+    ]);
+
+    // Someone who owes nothing: nothing to follow, done at once.
+    const idle = await stack.vault(['private', 'watch'], {
+      VAULT_TOKEN: await stack.token('studio-2'),
+    }).done;
+    expect(idle.code).toBe(0);
+    expect(idle.stdout).toMatch(/no private block releases in progress/);
+  });
+});
+
+describe('grants, agents, status', () => {
+  it('grant, grants and revoke', async () => {
+    const sourceId = await downloadableSource('ep-grants');
+    const grant = await stack.vault(
+      ['grant', String(sourceId), 'someone', '--not-after', '2031-01-01T00:00:00Z', '--json'],
+      { VAULT_TOKEN: studio },
+    ).done;
+    expect(grant.code, grant.stderr).toBe(0);
+    expect(JSON.parse(grant.stdout)).toMatchObject({
+      user_id: 'someone',
+      status: 'active',
+      valid: true,
+    });
+
+    const revoke = await stack.vault(['revoke', String(sourceId), 'someone'], {
+      VAULT_TOKEN: studio,
+    }).done;
+    expect(revoke.code, revoke.stderr).toBe(0);
+    expect(revoke.stdout).toMatch(/someone\s+revoked\s+no/);
+
+    const list = await stack.vault(['grants', String(sourceId), '--json'], { VAULT_TOKEN: studio })
+      .done;
+    const grants = JSON.parse(list.stdout) as Grant[];
+    expect(grants.map((g) => [g.user_id, g.status]).sort()).toEqual([
+      ['licensee-1', 'active'],
+      ['someone', 'revoked'],
+    ]);
+
+    // Someone else's source: not visible, so 404 with the server's message, exit 3.
+    const refused = await stack.vault(['grants', String(sourceId)], { VAULT_TOKEN: licensee }).done;
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/HTTP 40[34]/);
+  });
+
+  it('agents lists the caller’s agents', async () => {
+    const result = await stack.vault(['agents'], { VAULT_TOKEN: studio }).done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^id\s+name\s+peer id/);
+    expect(result.stdout).toMatch(/^studio-agent\s+-\s+peer-studio-agent/m);
+    expect(result.stdout).not.toMatch(/licensee-agent/);
+  });
+
+  it('status reads upload (from its last event), download, private and source', async () => {
+    const sourceId = await downloadableSource('ep-status');
+    const upload = (await stack.records<Upload>('events.tasks.upload.*')).find(
+      (r) => r.source_id === sourceId && r.status === 8,
+    )!;
+    const asJson = async (args: string[], token: string) => {
+      const result = await stack.vault([...args, '--json'], { VAULT_TOKEN: token }).done;
+      expect(result.code, result.stderr).toBe(0);
+      return JSON.parse(result.stdout) as Record<string, unknown>;
+    };
+    expect(await asJson(['status', 'upload', String(upload.id)], studio)).toMatchObject({
+      id: upload.id,
+      status: 8,
+      hash: 'QmPublicep-status',
+    });
+    expect(await asJson(['status', 'source', String(sourceId)], studio)).toMatchObject({
+      source_id: sourceId,
+      upload_id: upload.id,
+    });
+    const opened = await stack.call<DownloadTask>(
+      'GET',
+      `/tasks/download/?source_id=${sourceId}`,
+      licensee,
+    );
+    expect(await asJson(['status', 'download', String(opened.data.id)], licensee)).toMatchObject({
+      id: opened.data.id,
+      status: 0,
+    });
+    const owed = await waitUntil('the private task', async () =>
+      (await stack.records<Private>('events.tasks.private.*')).find(
+        (r) => r.download_task_id === opened.data.id,
+      ),
+    );
+    const text = await stack.vault(['status', 'private', String(owed.id)], { VAULT_TOKEN: studio })
+      .done;
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^status\s+0 未开始 \(not started\)$/m);
+
+    const unknown = await stack.vault(['status', 'upload', '999999'], { VAULT_TOKEN: studio }).done;
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr).toMatch(/no status event of upload task 999999/);
+
+    await patch('download', opened.data.id, licensee, { status: 9 });
+    const failed = await stack.vault(['status', 'download', String(opened.data.id)], {
+      VAULT_TOKEN: licensee,
+    }).done;
+    expect(failed.code).toBe(1);
+  });
+});
+
+describe('errors', () => {
+  it('a bad token: exit 3 with the server’s message', async () => {
+    const result = await stack.vault(['agents'], { VAULT_TOKEN: 'not-a-jwt' }).done;
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/^vault: GET \/api\/v1\/agents\/: .+ \(HTTP 401\)$/m);
+  });
+
+  it('an unreachable gateway: exit 3', async () => {
+    const result = await stack.vault(['agents', '--api', `http://127.0.0.1:${await freePort()}`], {
+      VAULT_TOKEN: studio,
+    }).done;
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/cannot reach the gateway/);
+  });
+
+  it('usage errors: exit 2', async () => {
+    for (const args of [
+      ['frobnicate'],
+      ['upload', dir.path],
+      ['download', 'abc', '--agent', 'licensee-agent'],
+      ['status', 'upload', '0'],
+    ]) {
+      const result = await stack.vault(args, { VAULT_TOKEN: studio }).done;
+      expect(result.code, args.join(' ')).toBe(2);
+    }
+    // Installed as the workspace's bin: `npx vault` from the repository root.
+    const version = await new Promise<string>((resolve, reject) =>
+      execFile('npx', ['vault', '--version'], { cwd: repoRoot }, (err, stdout) =>
+        err ? reject(err) : resolve(stdout),
+      ),
+    );
+    expect(version.trim()).toBe('0.1.0');
+
+    const noToken = await stack.vault(['agents']).done;
+    expect(noToken.code).toBe(2);
+    expect(noToken.stderr).toMatch(/no token/);
+  });
+});
