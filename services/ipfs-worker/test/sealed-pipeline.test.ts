@@ -74,6 +74,12 @@ describe('sealed master pipeline on Kubo, ffmpeg, Postgres and NATS', () => {
 
   /** What the first test leaves for the others. */
   const sealed = { sourceId: 0, publicHash: '', envelopeHash: '' };
+  /** What the mid-seal crash test leaves for the mid-fetch one. */
+  const crashed: {
+    sourceId: number;
+    master?: Master;
+    sealer?: Parameters<typeof startAgentInProcess>[1];
+  } = { sourceId: 0 };
 
   beforeAll(async () => {
     dir = await makeTempDir('sealed-pipeline');
@@ -388,6 +394,60 @@ describe('sealed master pipeline on Kubo, ffmpeg, Postgres and NATS', () => {
       expect(newPins).toEqual([source.hash]);
       expectOrderlyEvents(await eventsOf(platform, subject));
       expect(bigger.size).toBeGreaterThan(20 * SEGMENT);
+      Object.assign(crashed, { sourceId: upload.source_id, master: bigger, sealer: opts });
+    } finally {
+      await second.stop();
+    }
+  }, 180_000);
+
+  it('an agent killed mid-fetch resumes on redelivery and composes the same bytes', async () => {
+    expect(crashed.sourceId).not.toBe(0);
+    // The sealer has to be there to release the key.
+    await agent(crashed.sealer!);
+    const licensee = agentId('licensee-crash');
+    const downloads = join(dir.path, 'crash-downloads');
+    const opts = {
+      id: licensee,
+      token: tokens.licensee,
+      dataDir: join(dir.path, 'licensee-crash'),
+      downloadDir: downloads,
+      ackWaitSeconds: 3,
+    };
+    const grant = await platform.call(
+      tokens.studio,
+      'POST',
+      `/sources/${crashed.sourceId}/grants/`,
+      {
+        user_id: users.licensee,
+      },
+    );
+    expect(grant.status).toBe(200);
+    const first = await startAgentProcess(platform, opts);
+    const opened = await platform.call<{ id: number }>(
+      tokens.licensee,
+      'GET',
+      `/tasks/download/?source_id=${crashed.sourceId}&agent=${licensee}`,
+    );
+    expect(opened.status).toBe(200);
+    const subject = EventSubjects.downloadTask(opened.body.data.id);
+    await waitFor(
+      'the fetch to be downloading',
+      async () =>
+        (await eventsOf(platform, subject)).some((e) => e.status === TaskStatus.downloading),
+      { timeoutMs: 60_000, intervalMs: 10 },
+    );
+    await first.stop('SIGKILL');
+
+    const second = await startAgentProcess(platform, opts);
+    try {
+      const download = await platform.waitForStatus(
+        tokens.licensee,
+        `/tasks/download/${opened.body.data.id}/`,
+        [TaskStatus.done, TaskStatus.error],
+      );
+      expect(download.status).toBe(TaskStatus.done);
+      expect(await sha256File(join(downloads, 'ep22.mp4'))).toBe(crashed.master!.sha256);
+      expectOrderlyEvents(await eventsOf(platform, subject));
     } finally {
       await second.stop();
     }
