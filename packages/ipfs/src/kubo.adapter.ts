@@ -1,6 +1,5 @@
 import {
   create,
-  type AddOptions,
   type CatOptions,
   type FilesStatOptions,
   type KuboRPCClient,
@@ -8,13 +7,13 @@ import {
 import type { CID } from 'multiformats/cid';
 import {
   IpfsNotFoundError,
-  UNIXFS_IMPORT,
   countBytes,
   parseCid,
   type AddedFile,
   type FileStat,
   type IpfsPort,
 } from './ipfs-port.js';
+import { streamingAdd } from './kubo-add.js';
 
 export interface KuboIpfsOptions {
   /** Kubo RPC API base URL, e.g. http://127.0.0.1:5001 */
@@ -68,20 +67,9 @@ export function createKuboIpfs(options: KuboIpfsOptions): IpfsPort {
           throw err;
         }
       })();
-      // maxFileLinks is Kubo's `--max-file-links`, which this client version does not type.
-      const addOptions: AddOptions & { maxFileLinks: number } = {
-        cidVersion: UNIXFS_IMPORT.cidVersion,
-        rawLeaves: UNIXFS_IMPORT.rawLeaves,
-        chunker: `size-${UNIXFS_IMPORT.chunkSize}`,
-        maxFileLinks: UNIXFS_IMPORT.maxChildrenPerNode,
-        trickle: false,
-        wrapWithDirectory: false,
-        pin: false,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      };
       try {
-        const result = await client.add({ content }, addOptions);
-        return { cid: result.cid.toString(), size: counter.bytes };
+        const cid = await streamingAdd(options.url, content, opts.signal);
+        return { cid, size: counter.bytes };
       } catch (err) {
         if (sourceFailed) throw sourceError;
         throw err;
