@@ -1,4 +1,4 @@
-import { createHeliaIpfs } from './helia.adapter.js';
+import type { HeliaIpfsOptions } from './helia.adapter.js';
 import type { IpfsPort } from './ipfs-port.js';
 import { createKuboIpfs } from './kubo.adapter.js';
 
@@ -13,7 +13,16 @@ export {
   type IpfsPort,
 } from './ipfs-port.js';
 export { createKuboIpfs, type KuboIpfsOptions } from './kubo.adapter.js';
-export { createHeliaIpfs, type HeliaIpfsOptions } from './helia.adapter.js';
+export type { HeliaIpfsOptions } from './helia.adapter.js';
+
+/**
+ * The embedded Helia node, loaded only when asked for: libp2p and Helia take some 130 MiB just
+ * to import, which a process talking to Kubo (an agent sealing masters) should not carry.
+ */
+export async function createHeliaIpfs(options: HeliaIpfsOptions): Promise<IpfsPort> {
+  const { createHeliaIpfs: create } = await import('./helia.adapter.js');
+  return create(options);
+}
 
 export interface IpfsConfig {
   /** Kubo RPC API URL; when set, Kubo is used and `directory` is ignored. */
