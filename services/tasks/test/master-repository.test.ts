@@ -897,6 +897,70 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
       ]);
     });
 
+    it('a retry (9 → 0) sends the agent job behind the task again', async () => {
+      const owner = newUser('owner');
+      const licensee = newUser('licensee');
+      const { agent: sealer } = await agentsRepo.register(owner, registration());
+      const { agent: fetcher } = await agentsRepo.register(licensee, registration());
+      const upload = await repos.uploads.create(owner, {
+        series_id: 1,
+        uuid: `uuid-${++users}`,
+        source_name: 'ep3.mov',
+        path: 'ep3.mov',
+        agent: sealer.id,
+      });
+      const seals = async () =>
+        (await outboxRows(JobSubjects.seal(sealer.id))).filter(
+          (r) => (r.payload as SealJob).taskId === upload.id,
+        );
+      await repos.uploads.update(owner, { id: upload.id, status: 9, reason: 'disk full' });
+      expect(await seals()).toHaveLength(1);
+      await repos.uploads.update(owner, { id: upload.id, status: 0 });
+      expect(await seals()).toHaveLength(2);
+
+      const source = await readySource(owner, { path: 'ep4.mov', agent: sealer.id });
+      await repos.grants.create(owner, { source_id: source.source_id, user_id: licensee.id });
+      const { task } = await repos.downloads.create(licensee, {
+        source_id: source.source_id,
+        agent: fetcher.id,
+      });
+      const jobsOf = async (subject: string) =>
+        (await outboxRows(subject)).filter(
+          (r) => (r.payload as { downloadTaskId: number }).downloadTaskId === task.id,
+        );
+      await repos.downloads.update(licensee, { id: task.id, status: 9, reason: 'tampered' });
+      await repos.downloads.update(licensee, { id: task.id, status: 0 });
+      expect(await jobsOf(JobSubjects.fetch(fetcher.id))).toHaveLength(2);
+      expect(await jobsOf(JobSubjects.release(sealer.id))).toHaveLength(1);
+
+      const [privateRow] = await database.db
+        .select()
+        .from(privateTasks)
+        .where(eq(privateTasks.downloadId, task.id));
+      await repos.privates.update(owner, { id: privateRow!.id, status: 9, reason: 'no vault' });
+      await repos.privates.update(owner, { id: privateRow!.id, status: 0 });
+      const releases = await jobsOf(JobSubjects.release(sealer.id));
+      expect(releases).toHaveLength(2);
+      expect(releases.at(-1)?.payload).toMatchObject({
+        privateTaskId: privateRow!.id,
+        recipient: { agent: fetcher.id },
+      });
+      expect(await jobsOf(JobSubjects.fetch(fetcher.id))).toHaveLength(2);
+    });
+
+    it('a retried hand upload sends no job', async () => {
+      const owner = newUser('owner');
+      const upload = await repos.uploads.create(owner, {
+        series_id: 1,
+        uuid: `uuid-${++users}`,
+        source_name: 'ep5.mov',
+      });
+      await repos.uploads.update(owner, { id: upload.id, status: 9 });
+      await repos.uploads.update(owner, { id: upload.id, status: 0 });
+      const rows = await outboxRows('jobs.');
+      expect(rows.filter((r) => (r.payload as SealJob).taskId === upload.id)).toHaveLength(0);
+    });
+
     it('without an agent on the download, nothing is enqueued; a foreign agent is refused', async () => {
       const owner = newUser('owner');
       const licensee = newUser('licensee');

@@ -14,7 +14,8 @@ import type { TasksDatabase } from '../db/index.js';
 import { downloadTasks, privateTasks, type SourceRow } from '../db/schema.js';
 import { assertCanRead, assertCanUpdate, isUniqueViolation } from './access.js';
 import { findGrant } from './grant.repository.js';
-import { fetchJob, releaseJob, taskEvent } from './master.events.js';
+import { downloadJobsOf, windowOf } from './agent-jobs.js';
+import { taskEvent } from './master.events.js';
 import {
   downloadEventRecord,
   grantRefusal,
@@ -23,8 +24,8 @@ import {
   type DownloadView,
 } from './master.mapper.js';
 import { findDownloadView, findSource, uploadViewOfSource, type Db } from './master.reads.js';
-import { assertTransition, nextPercent, reasonAfter } from './status-machine.js';
-import { agentById, ownAgent, type TaskChange } from './upload-task.repository.js';
+import { assertTransition, isRetry, nextPercent, reasonAfter } from './status-machine.js';
+import { ownAgent, type TaskChange } from './upload-task.repository.js';
 
 const FINISHED = [TaskStatus.done, TaskStatus.error];
 
@@ -121,47 +122,7 @@ export class DownloadTaskRepository {
         taskEvent('download', downloadEventRecord(view), null),
         taskEvent('private', privateEventRecord(view), null),
       ];
-      if (agent) {
-        const sealer = source.sealedBy ? await agentById(tx, source.sealedBy) : undefined;
-        outgoing.push(
-          fetchJob({
-            agent: agent.id,
-            userId: principal.id,
-            downloadTaskId: download!.id,
-            privateTaskId: privateTask!.id,
-            sourceId: source.id,
-            uuid: source.uuid,
-            sourceName: source.sourceName,
-            publicBlock: { hash: upload.hash, name: upload.name, size: upload.size },
-            sealer: sealer ? { agent: sealer.id, signingKey: sealer.signingKey } : null,
-          }),
-        );
-        // The private block can be re-sealed only by the agent whose vault holds it, and only
-        // to an agent's key: with no sealing agent or no recipient agent it is uploaded by hand.
-        if (source.sealedBy) {
-          outgoing.push(
-            releaseJob({
-              agent: source.sealedBy,
-              ownerId: source.userId,
-              privateTaskId: privateTask!.id,
-              downloadTaskId: download!.id,
-              sourceId: source.id,
-              uuid: source.uuid,
-              recipient: {
-                userId: principal.id,
-                agent: agent.id,
-                peerId: agent.peerId,
-                publicKey: agent.publicKey,
-                signingKey: agent.signingKey,
-              },
-              grant: {
-                notBefore: window.notBefore?.toISOString() ?? null,
-                notAfter: window.notAfter?.toISOString() ?? null,
-              },
-            }),
-          );
-        }
-      }
+      outgoing.push(...(await downloadJobsOf(tx, view, window, { fetch: true, release: true })));
       await enqueueEvents(tx, outgoing);
       return { task: toDownloadTask(view), changed: true };
     });
@@ -203,9 +164,15 @@ export class DownloadTaskRepository {
           .where(eq(downloadTasks.id, download.id))
           .returning();
         const next: DownloadView = { ...current, download: updated! };
-        await enqueueEvents(tx, [
-          taskEvent('download', downloadEventRecord(next), download.status),
-        ]);
+        const outgoing = [taskEvent('download', downloadEventRecord(next), download.status)];
+        if (isRetry(download.status, request.status)) {
+          // A retried download is fetched again by its agent; the key, if released, stays.
+          const window = await windowOf(tx, next.source, download.userId);
+          outgoing.push(
+            ...(await downloadJobsOf(tx, next, window, { fetch: true, release: false })),
+          );
+        }
+        await enqueueEvents(tx, outgoing);
         return { task: toDownloadTask(next), changed: true };
       });
     } catch (err) {

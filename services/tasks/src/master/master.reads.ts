@@ -1,7 +1,14 @@
 import { VaultError } from '@media-vault/contracts';
 import { eq } from 'drizzle-orm';
 import type { TasksDatabase } from '../db/index.js';
-import { downloadTasks, privateTasks, sources, uploadTasks, type SourceRow } from '../db/schema.js';
+import {
+  agents,
+  downloadTasks,
+  privateTasks,
+  sources,
+  uploadTasks,
+  type SourceRow,
+} from '../db/schema.js';
 import type { DownloadView, PrivateView, UploadView } from './master.mapper.js';
 
 /** A database or an open transaction: reads run inside the caller's transaction when given one. */
@@ -79,4 +86,10 @@ export async function findPrivateView(
     `source ${privateTask.sourceId}`,
   );
   return { source, privateTask };
+}
+
+/** Any registered agent, whoever it belongs to: the sealer of a source may be someone else's. */
+export async function agentById(db: Db, id: string) {
+  const [agent] = await db.select().from(agents).where(eq(agents.id, id));
+  return agent;
 }

@@ -9,6 +9,7 @@ import { asc, eq, inArray } from 'drizzle-orm';
 import type { TasksDatabase } from '../db/index.js';
 import { downloadTasks, privateTasks, sources, type PrivateTaskRow } from '../db/schema.js';
 import { assertCanUpdate } from './access.js';
+import { downloadJobsOf, windowOf } from './agent-jobs.js';
 import { taskEvent } from './master.events.js';
 import {
   downloadEventRecord,
@@ -17,6 +18,7 @@ import {
   type PrivateView,
 } from './master.mapper.js';
 import { findDownloadView, findPrivateView } from './master.reads.js';
+import { isRetry } from './status-machine.js';
 import { applyBlockReport, type TaskChange } from './upload-task.repository.js';
 
 /**
@@ -79,6 +81,12 @@ export class PrivateTaskRepository {
       ];
 
       const download = (await findDownloadView(tx, updated!.downloadId, { lock: true }))!;
+      if (isRetry(current.privateTask.status, updated!.status)) {
+        // A retried release goes back to the sealing agent, with the grant as it stands now.
+        const window = await windowOf(tx, download.source, download.download.userId);
+        const view = { ...download, privateTask: updated! };
+        outgoing.push(...(await downloadJobsOf(tx, view, window, { fetch: false, release: true })));
+      }
       const mirror = mirrorOf(updated!);
       const row = download.download;
       const unchanged =

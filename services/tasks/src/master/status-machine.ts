@@ -18,6 +18,10 @@ export function assertTransition(kind: MasterTaskKind, id: number, from: number,
   );
 }
 
+/** 9 → 0: the task is to be tried again, so the agent job behind it is sent again. */
+export const isRetry = (from: number, to: number): boolean =>
+  from === TaskStatus.error && to === TaskStatus.notStarted;
+
 /** A failure's reason stays while the task is at 9; any other status clears it. */
 export function reasonAfter(report: { status: number; reason?: string | undefined }): string {
   const reason = (report.reason ?? '').trim();

@@ -12,10 +12,11 @@ import type { TasksDatabase } from '../db/index.js';
 import { agents, sources, uploadTasks, type UploadTaskRow } from '../db/schema.js';
 import { assertCanUpdate } from './access.js';
 import { assertIngestPath } from './ingest-path.js';
-import { sealJob, taskEvent } from './master.events.js';
+import { sealJobsOf } from './agent-jobs.js';
+import { taskEvent } from './master.events.js';
 import { toUploadTask, uploadEventRecord, type UploadView } from './master.mapper.js';
 import { findUploadView, type Db } from './master.reads.js';
-import { assertTransition, nextPercent, reasonAfter } from './status-machine.js';
+import { assertTransition, isRetry, nextPercent, reasonAfter } from './status-machine.js';
 
 export interface TaskChange<T> {
   readonly task: T;
@@ -30,12 +31,6 @@ export async function ownAgent(db: Db, principal: Principal, id: string) {
     .from(agents)
     .where(and(eq(agents.id, id), eq(agents.userId, principal.id)));
   if (!agent) throw new VaultError('badRequest', `agent: you have no agent with id ${id}`);
-  return agent;
-}
-
-/** Any registered agent, whoever it belongs to: the sealer of a source may be someone else's. */
-export async function agentById(db: Db, id: string) {
-  const [agent] = await db.select().from(agents).where(eq(agents.id, id));
   return agent;
 }
 
@@ -107,20 +102,7 @@ export class UploadTaskRepository {
         .values({ sourceId: source!.id, userId: principal.id })
         .returning();
       const view: UploadView = { source: source!, upload: upload! };
-      const events = [taskEvent('upload', uploadEventRecord(view), null)];
-      if (body.agent !== undefined && body.path !== undefined) {
-        events.push(
-          sealJob({
-            agent: body.agent,
-            userId: principal.id,
-            taskId: upload!.id,
-            sourceId: source!.id,
-            uuid: source!.uuid,
-            sourceName: source!.sourceName,
-            path: body.path,
-          }),
-        );
-      }
+      const events = [taskEvent('upload', uploadEventRecord(view), null), ...sealJobsOf(view)];
       await enqueueEvents(tx, events);
       return toUploadTask(view);
     });
@@ -146,6 +128,8 @@ export class UploadTaskRepository {
       const updated: UploadView = { source: current.source, upload: upload! };
       await enqueueEvents(tx, [
         taskEvent('upload', uploadEventRecord(updated), current.upload.status),
+        // A retried seal goes back to the agent that was asked to seal the master.
+        ...(isRetry(current.upload.status, upload!.status) ? sealJobsOf(updated) : []),
       ]);
       return { task: toUploadTask(updated), changed: true };
     });
