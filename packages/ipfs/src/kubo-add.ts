@@ -40,6 +40,7 @@ export async function streamingAdd(
   source: AsyncIterable<Uint8Array>,
   signal?: AbortSignal,
 ): Promise<string> {
+  signal?.throwIfAborted();
   const boundary = `media-vault-${randomBytes(12).toString('hex')}`;
   const url = new URL(`/api/v0/add?${ADD_QUERY}`, apiUrl);
   const send = url.protocol === 'https:' ? requestTls : request;
@@ -52,6 +53,9 @@ export async function streamingAdd(
     req.once('response', resolve);
     req.once('error', reject);
   });
+  // A failed request also fails the pipeline below, which reports it; this copy must not be left
+  // unhandled.
+  response.catch(() => undefined);
   await pipeline(Readable.from(multipart(boundary, source)), req);
   const res = await response;
   let text = '';
