@@ -8,6 +8,7 @@ import type {
   GrantList,
   MasterSource,
   PrivateStatusChoices,
+  PrivateUploadTask,
   PrivateUploadTaskList,
   UploadTask,
   UserDetail,
@@ -87,6 +88,11 @@ export class ApiClient {
   /** The whole reply: the seed puts `meta.status_choices` beside `data`. */
   listPrivateTasks(): Promise<PrivateTaskListReply> {
     return this.call('GET', '/tasks/upload/private/', { whole: true });
+  }
+
+  /** Retries a failed private block release: 9 → 0 sends the release to the sealing agent again. */
+  retryPrivateTask(id: number): Promise<PrivateUploadTask> {
+    return this.call('PATCH', `/tasks/upload/private/${id}`, { body: { status: 0 } });
   }
 
   getSource(sourceId: number): Promise<MasterSource> {

@@ -46,6 +46,7 @@ export type Invocation =
   | { readonly command: 'revoke'; readonly sourceId: number; readonly userId: string }
   | { readonly command: 'private-list' }
   | { readonly command: 'private-watch'; readonly ids: readonly number[]; readonly follow: boolean }
+  | { readonly command: 'private-release'; readonly ids: readonly number[] }
   | {
       readonly command: 'download';
       readonly sourceId: number;
@@ -252,6 +253,16 @@ export function parseCommandLine(
     .action(function (this: Command, ids: number[] | undefined) {
       const o = this.opts<{ follow?: boolean }>();
       set(this, { command: 'private-watch', ids: ids ?? [], follow: o.follow === true });
+    });
+  privateCommand
+    .command('release')
+    .description('release private blocks again whose release failed (9), and follow them')
+    .argument('<ids...>', 'private task ids', (text: string, prev: number[] = []) => [
+      ...prev,
+      taskIdArg(text),
+    ])
+    .action(function (this: Command, ids: number[]) {
+      set(this, { command: 'private-release', ids });
     });
 
   program

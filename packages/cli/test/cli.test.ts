@@ -111,6 +111,10 @@ describe('parseCommandLine', () => {
       ids: [4, 5],
       follow: true,
     });
+    expect(run('private', 'release', '6').invocation).toEqual({
+      command: 'private-release',
+      ids: [6],
+    });
   });
 
   it('help and version print and exit 0', () => {

@@ -8,7 +8,7 @@ import { repoRoot, startVaultStack, waitUntil, type VaultStack } from './stack.j
 
 type Upload = UploadTask & { user_id: string };
 type Download = DownloadTask & { agent: string; private_task_id: number };
-type Private = PrivateUploadTask & { download_task_id: number };
+type Private = PrivateUploadTask & { download_task_id: number; reason: string };
 
 let stack: VaultStack;
 let dir: TempDir;
@@ -344,6 +344,42 @@ describe('vault private', () => {
     }).done;
     expect(idle.code).toBe(0);
     expect(idle.stdout).toMatch(/no private block releases in progress/);
+  });
+
+  it('release retries a failed release (9 → 0) and follows it; a done one is left alone', async () => {
+    const sourceId = await downloadableSource('ep-retry');
+    const opened = await stack.call<DownloadTask>(
+      'GET',
+      `/tasks/download/?source_id=${sourceId}`,
+      licensee,
+    );
+    const owed = await waitUntil('the private task', async () =>
+      (await stack.records<Private>('events.tasks.private.*')).find(
+        (r) => r.download_task_id === opened.data.id,
+      ),
+    );
+    await patch('upload/private', owed.id, studio, { status: 9, reason: 'vault offline' });
+
+    const release = stack.vault(['private', 'release', String(owed.id), '--json'], {
+      VAULT_TOKEN: studio,
+    });
+    // The task was at 9 when the CLI started; back at 0 means the CLI retried it.
+    await waitUntil('the retry', async () => {
+      const list = await stack.call<Private[]>('GET', '/tasks/upload/private/', studio);
+      return list.data.some((t) => t.id === owed.id && t.status === 0) || undefined;
+    });
+    await patch('upload/private', owed.id, studio, { status: 8, hash: 'QmRetried' });
+    const result = await release.done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject([
+      { id: owed.id, status: 8, hash: 'QmRetried' },
+    ]);
+
+    const again = await stack.vault(['private', 'release', String(owed.id)], {
+      VAULT_TOKEN: studio,
+    }).done;
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/already released \(QmRetried\)/);
   });
 });
 

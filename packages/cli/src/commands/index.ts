@@ -2,7 +2,7 @@ import { agents } from './agents.js';
 import type { CommandHandlers } from './context.js';
 import { download } from './download.js';
 import { grant, grants, revoke } from './grants.js';
-import { privateList, privateWatch } from './private.js';
+import { privateList, privateRelease, privateWatch } from './private.js';
 import { status } from './status.js';
 import { upload } from './upload.js';
 
@@ -14,6 +14,7 @@ export const handlers: CommandHandlers = {
   revoke,
   'private-list': privateList,
   'private-watch': privateWatch,
+  'private-release': privateRelease,
   download,
   status,
   agents,

@@ -1,4 +1,4 @@
-import { isFinishedStatus, type PrivateUploadTask } from '@media-vault/contracts';
+import { isFinishedStatus, TaskStatus, type PrivateUploadTask } from '@media-vault/contracts';
 import { ApiError } from '../api-client.js';
 import type { CliError } from '../exit-codes.js';
 import { ExitCode } from '../exit-codes.js';
@@ -123,6 +123,27 @@ export const privateWatch: CommandHandler<'private-watch'> = async (ctx, inv) =>
     if (!(inv.follow && reason.kind === 'interrupted')) throw reason;
   }
   return exitCodeOf(result.views);
+};
+
+/**
+ * `vault private release <ids…>`: a release that failed (9) is sent to the sealing agent again
+ * (the API's retry, 9 → 0), then followed like `watch`. A release in progress is only followed;
+ * one already done is left alone.
+ */
+export const privateRelease: CommandHandler<'private-release'> = async (ctx, inv) => {
+  const owed = new Map((await ctx.api.listPrivateTasks()).data.map((t) => [t.id, t]));
+  const missing = inv.ids.filter((id) => !owed.has(id));
+  if (missing.length > 0) {
+    throw new ApiError(404, `private task ${missing.join(', ')} is not one you owe`);
+  }
+  for (const id of inv.ids) {
+    const task = owed.get(id)!;
+    if (task.status === TaskStatus.error) await ctx.api.retryPrivateTask(id);
+    else if (task.status === TaskStatus.done && !ctx.global.json) {
+      ctx.print(`private task ${id} is already released (${task.hash})`);
+    }
+  }
+  return privateWatch(ctx, { command: 'private-watch', ids: inv.ids, follow: false });
 };
 
 function printWatched(ctx: CommandContext, views: readonly TaskView[]): void {
