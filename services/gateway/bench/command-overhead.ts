@@ -5,13 +5,11 @@
  *   direct:  HTTP → token check → Postgres → envelope, in one fastify handler
  * and measured with autocannon. Prints requests/s, latency, their ratio and the gateway's RSS.
  */
-import { createDatabase, startServers, uniqueName } from '@media-vault/test-harness';
+import { createDatabase, startServers, startService, uniqueName } from '@media-vault/test-harness';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { SignJWT } from 'jose';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { loadGatewayConfig } from '../src/config.js';
 import { buildGateway } from '../src/server.js';
@@ -23,16 +21,11 @@ const secret = 'bench-secret-0123456789abcdef';
 
 const servers = await startServers({ postgres: true, nats: true });
 const databaseUrl = await createDatabase(servers.urls.postgresUrl!, uniqueName('bench'));
-const tasksMain = fileURLToPath(new URL('../../tasks/src/main.ts', import.meta.url));
-const tasks = spawn(process.execPath, ['--import', 'tsx', tasksMain], {
-  env: {
-    ...process.env,
-    NATS_URL: servers.urls.natsUrl,
-    DATABASE_URL: databaseUrl,
-    HEALTH_PORT: '0',
-    LOG_LEVEL: 'warn',
-  },
-  stdio: 'inherit',
+// Ready once it serves its commands, so no request below meets "no responders".
+const tasks = await startService({
+  service: 'tasks',
+  env: { NATS_URL: servers.urls.natsUrl!, DATABASE_URL: databaseUrl },
+  readyWhen: /health endpoints listening/,
 });
 
 const gateway = await buildGateway(
@@ -51,7 +44,7 @@ const token = await new SignJWT({ name: 'bench', roles: [] })
   .sign(new TextEncoder().encode(secret));
 const headers = { token, 'content-type': 'application/json' };
 
-// Wait for the tasks service, then give the user a few agents to list.
+// Give the user a few agents to list.
 const deadline = Date.now() + 60_000;
 for (let i = 0; i < 5;) {
   const res = await fetch(`${gateway.url}/api/v1/agents/`, {
@@ -127,6 +120,5 @@ console.log(
 await direct.close();
 await pool.end();
 await gateway.close();
-tasks.kill('SIGTERM');
-await new Promise((r) => tasks.once('exit', r));
+await tasks.stop();
 await servers.stop();
