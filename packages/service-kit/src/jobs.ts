@@ -34,6 +34,8 @@ export interface JobConsumerOptions<S extends TSchema> {
   readonly log: Logger;
   readonly ackWaitMs?: number;
   readonly maxDeliver?: number;
+  /** Jobs this instance runs at once (default 1): more for jobs that mostly wait. */
+  readonly concurrency?: number;
 }
 
 const NS_PER_MS = 1_000_000;
@@ -41,8 +43,8 @@ const NS_PER_MS = 1_000_000;
 /**
  * Runs a durable pull consumer on the JOBS work queue: explicit ack on success, `working()`
  * heartbeats while a job runs, nak with growing delay on a transient failure, term on a permanent
- * one or after the last delivery. Jobs are handled one at a time per consumer instance; replicas
- * of the worker share the durable consumer.
+ * one or after the last delivery. Each consumer instance runs up to `concurrency` jobs at once
+ * (one by default); replicas of the worker share the durable consumer.
  */
 export async function consumeJobs<S extends TSchema>(
   nc: NatsConnection,
@@ -68,7 +70,9 @@ export async function consumeJobs<S extends TSchema>(
 
   const check = TypeCompiler.Compile(opts.schema);
   const consumer = await jetstream(nc).consumers.get(Streams.jobs.name, opts.durable);
-  const messages = await consumer.consume({ max_messages: 1 });
+  const concurrency = Math.max(1, opts.concurrency ?? 1);
+  // Pull no more than can run: a job waiting in this client's buffer is one no replica can take.
+  const messages = await consumer.consume({ max_messages: concurrency });
   const log = opts.log.child({ consumer: opts.durable });
 
   const handleOne = async (msg: JsMsg): Promise<void> => {
@@ -129,8 +133,16 @@ export async function consumeJobs<S extends TSchema>(
     }
   };
 
+  const running = new Set<Promise<void>>();
   const loop = (async () => {
-    for await (const msg of messages) await handleOne(msg);
+    for await (const msg of messages) {
+      const job = handleOne(msg)
+        .catch((err: unknown) => log.error({ err }, 'job handling failed'))
+        .finally(() => running.delete(job));
+      running.add(job);
+      if (running.size >= concurrency) await Promise.race(running);
+    }
+    await Promise.all(running);
   })();
   log.info({ subject: opts.subject }, 'consuming jobs');
   return {

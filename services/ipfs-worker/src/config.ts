@@ -33,6 +33,8 @@ export const IpfsWorkerConfigSchema = Type.Object({
   SEGMENT_SIZE: Type.Integer({ minimum: 65_536, maximum: 67_108_864, default: 4_194_304 }),
   /** How long a fetch waits for its private block before handing the job back for later. */
   PRIVATE_BLOCK_WAIT_SECONDS: Type.Integer({ minimum: 1, default: 600 }),
+  /** Downloads an agent runs at once; most of a fetch's time may be spent waiting for its key. */
+  FETCH_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
   /** How long a job may go without a heartbeat before JetStream hands it to another worker. */
   JOB_ACK_WAIT_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
 });
@@ -52,6 +54,7 @@ export interface AgentSettings {
   readonly segmentSize: number;
   readonly privateBlockWaitMs: number;
   readonly ackWaitMs: number;
+  readonly fetchConcurrency: number;
 }
 
 export type IpfsWorkerConfig = ConfigShape & { readonly agent: AgentSettings | undefined };
@@ -86,6 +89,7 @@ function agentSettings(config: ConfigShape): AgentSettings | undefined {
     segmentSize: config.SEGMENT_SIZE,
     privateBlockWaitMs: config.PRIVATE_BLOCK_WAIT_SECONDS * 1000,
     ackWaitMs: config.JOB_ACK_WAIT_SECONDS * 1000,
+    fetchConcurrency: config.FETCH_CONCURRENCY,
   };
 }
 

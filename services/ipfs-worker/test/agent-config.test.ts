@@ -77,6 +77,7 @@ describe('loadIpfsWorkerConfig: agent settings', () => {
       segmentSize: 4 * 1024 * 1024,
       privateBlockWaitMs: 600_000,
       ackWaitMs: 30_000,
+      fetchConcurrency: 4,
     });
     const { agent } = config;
     for (const path of [agent!.dir, agent!.vaultDir, agent!.ingestRoot, agent!.downloadDir]) {
@@ -99,6 +100,7 @@ describe('loadIpfsWorkerConfig: agent settings', () => {
       SEGMENT_SIZE: '65536',
       PRIVATE_BLOCK_WAIT_SECONDS: '5',
       JOB_ACK_WAIT_SECONDS: '120',
+      FETCH_CONCURRENCY: '2',
     }).agent;
     expect(agent).toEqual({
       id: 'agent-1',
@@ -112,6 +114,7 @@ describe('loadIpfsWorkerConfig: agent settings', () => {
       segmentSize: 65_536,
       privateBlockWaitMs: 5_000,
       ackWaitMs: 120_000,
+      fetchConcurrency: 2,
     });
   });
 

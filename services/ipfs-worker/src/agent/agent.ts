@@ -128,6 +128,13 @@ export async function startAgent(opts: {
 
   const all = handlers(context, ipfs, nc);
   const consumers: { stop(): Promise<void> }[] = [];
+  // A seal reads a whole master from disk: one at a time. The rest mostly wait on the network.
+  const concurrency: Record<MasterJobKind, number> = {
+    seal: 1,
+    release: 4,
+    fetch: settings.fetchConcurrency,
+    composed: 4,
+  };
   const subjects: Record<MasterJobKind, (agent: string) => string> = {
     seal: JobSubjects.seal,
     release: JobSubjects.release,
@@ -145,6 +152,7 @@ export async function startAgent(opts: {
         onGiveUp: giveUp,
         log,
         ackWaitMs: settings.ackWaitMs,
+        concurrency: concurrency[kind],
       }),
     );
   }
