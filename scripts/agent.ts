@@ -4,16 +4,19 @@
  * It seals masters found under its ingest root, releases their private blocks to licensees'
  * agents, and fetches and composes what its user downloads into its downloads directory. Keys
  * and vault live under .data/agents/<id>/. Without --token it signs a development token for
- * --user, as `npm run token` does.
+ * --user, as `npm run token` does. `--nats-permissions` prints, instead, the nats-server
+ * `permissions` block for the agent's NATS user (its own jobs and compose requests only).
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { agentNatsPermissions } from '@media-vault/contracts';
 import { DEV_PORTS } from './dev-defaults.js';
 import { signDevToken } from './dev-token.js';
 
 const usage =
-  'usage: npm run agent -- --id <agent id> --user <user id> [--ingest <dir>] [--downloads <dir>] [--token <jwt>]';
+  'usage: npm run agent -- --id <agent id> --user <user id> [--ingest <dir>] [--downloads <dir>] [--token <jwt>]\n' +
+  '       npm run agent -- --id <agent id> --nats-permissions';
 
 function fail(message: string): never {
   console.error(`${message}\n${usage}`);
@@ -30,12 +33,17 @@ try {
       token: { type: 'string' },
       ingest: { type: 'string' },
       downloads: { type: 'string' },
+      'nats-permissions': { type: 'boolean', default: false },
     },
   }));
 } catch (err) {
   fail((err as Error).message);
 }
 if (!values.id) fail('--id is required');
+if (values['nats-permissions']) {
+  console.log(JSON.stringify({ permissions: agentNatsPermissions(values.id) }, null, 2));
+  process.exit(0);
+}
 if (!values.token && !values.user) fail('--user (or --token) is required');
 
 const root = resolve(import.meta.dirname, '..');

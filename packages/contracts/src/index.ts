@@ -1,3 +1,4 @@
+export * from './agent-permissions.js';
 export * from './agents.js';
 export * from './asset-status.js';
 export * from './audio-asset-jobs.js';

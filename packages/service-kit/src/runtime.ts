@@ -15,6 +15,11 @@ export interface RuntimeOptions<S extends Record<string, unknown>> {
   readonly logLevel: string;
   readonly healthPort: number;
   readonly streamReplicas?: number;
+  /**
+   * Create or update EVENTS and JOBS at start (default). Off for processes outside the platform,
+   * such as agents, whose credentials do not (and should not) allow managing streams.
+   */
+  readonly provisionStreams?: boolean;
   /** For services that own tables: their schema (with the outbox table) and migrations. */
   readonly database?: {
     readonly schema: S;
@@ -64,7 +69,9 @@ export async function createRuntime<S extends Record<string, unknown> = Record<s
     );
     // Draining lets replies and publishes in flight finish before the connection closes.
     lifecycle.onClose('nats', () => nc.drain());
-    await ensureStreams(nc, { replicas: opts.streamReplicas ?? 1 });
+    if (opts.provisionStreams !== false) {
+      await ensureStreams(nc, { replicas: opts.streamReplicas ?? 1 });
+    }
 
     let relay: OutboxRelay | undefined;
     if (database) {

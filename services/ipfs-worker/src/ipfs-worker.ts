@@ -32,6 +32,8 @@ export async function startIpfsWorker(config: IpfsWorkerConfig): Promise<IpfsWor
     natsCreds: config.NATS_CREDS,
     logLevel: config.LOG_LEVEL,
     streamReplicas: config.STREAM_REPLICAS,
+    // An agent is a guest of the platform: it uses the streams, it does not manage them.
+    provisionStreams: config.agent === undefined,
     healthPort: config.HEALTH_PORT,
   });
   try {

@@ -1,11 +1,14 @@
 import {
-  JobSubjects,
+  agentConsumerName,
+  agentJobSubject,
   MasterJobSchemas,
+  Streams,
   TaskStatus,
   type MasterJobKind,
   type MasterJobOf,
 } from '@media-vault/contracts';
 import type { IpfsPort } from '@media-vault/ipfs';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { agentPublicKeys } from '@media-vault/sealed';
 import {
   consumeJobs,
@@ -32,10 +35,6 @@ type AgentHandlers = {
     giveUp(job: MasterJobOf<K>, reason: string): Promise<void>;
   };
 };
-
-/** Durable consumer of one job kind of one agent; replicas of the same agent share it. */
-export const agentConsumerName = (agent: string, kind: MasterJobKind): string =>
-  `agent-${agent}-${kind}`;
 
 /** An already-ended task refuses a report of 9: that is the outcome we wanted anyway. */
 const ignoreEnded = (err: unknown): void => {
@@ -76,6 +75,21 @@ function handlers(agent: AgentContext, ipfs: IpfsPort, nc: NatsConnection): Agen
       giveUp: (job, reason) => failDownload(job.downloadTaskId, reason),
     },
   };
+}
+
+/** The platform creates the JOBS stream; an agent started first waits for it rather than fail. */
+async function waitForJobsStream(nc: NatsConnection, log: Logger): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await jsm.streams.info(Streams.jobs.name);
+      return;
+    } catch (err) {
+      if (attempt >= 60) throw err;
+      if (attempt === 1) log.warn('no JOBS stream yet; waiting for the platform to create it');
+      await sleep(1_000);
+    }
+  }
 }
 
 /** The gateway may start after the agent (as under `npm run dev`): keep asking for a while. */
@@ -126,6 +140,7 @@ export async function startAgent(opts: {
     'agent registered; taking its jobs',
   );
 
+  await waitForJobsStream(nc, log);
   const all = handlers(context, ipfs, nc);
   const consumers: { stop(): Promise<void> }[] = [];
   // A seal reads a whole master from disk: one at a time. The rest mostly wait on the network.
@@ -135,18 +150,12 @@ export async function startAgent(opts: {
     fetch: settings.fetchConcurrency,
     composed: 4,
   };
-  const subjects: Record<MasterJobKind, (agent: string) => string> = {
-    seal: JobSubjects.seal,
-    release: JobSubjects.release,
-    fetch: JobSubjects.fetch,
-    composed: JobSubjects.composed,
-  };
   for (const kind of Object.keys(MasterJobSchemas) as MasterJobKind[]) {
     const { handle, giveUp } = all[kind] as AgentHandlers['seal'];
     consumers.push(
       await consumeJobs(nc, {
         durable: agentConsumerName(settings.id, kind),
-        subject: subjects[kind](settings.id),
+        subject: agentJobSubject(settings.id, kind),
         schema: MasterJobSchemas[kind] as (typeof MasterJobSchemas)['seal'],
         handle,
         onGiveUp: giveUp,
