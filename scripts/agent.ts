@@ -9,36 +9,28 @@
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { agentNatsPermissions } from '@media-vault/contracts';
 import { DEV_PORTS } from './dev-defaults.js';
+import { commandLine, usageError } from './command-line.js';
 import { signDevToken } from './dev-token.js';
 
 const usage =
   'usage: npm run agent -- --id <agent id> --user <user id> [--ingest <dir>] [--downloads <dir>] [--token <jwt>]\n' +
   '       npm run agent -- --id <agent id> --nats-permissions';
 
-function fail(message: string): never {
-  console.error(`${message}\n${usage}`);
-  process.exit(2);
-}
-
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      id: { type: 'string' },
-      user: { type: 'string' },
-      name: { type: 'string' },
-      token: { type: 'string' },
-      ingest: { type: 'string' },
-      downloads: { type: 'string' },
-      'nats-permissions': { type: 'boolean', default: false },
-    },
-  }));
-} catch (err) {
-  fail((err as Error).message);
-}
+const fail: (message: string) => never = (message) => usageError(usage, message);
+const values = commandLine(
+  {
+    id: { type: 'string' },
+    user: { type: 'string' },
+    name: { type: 'string' },
+    token: { type: 'string' },
+    ingest: { type: 'string' },
+    downloads: { type: 'string' },
+    'nats-permissions': { type: 'boolean', default: false },
+  },
+  usage,
+);
 if (!values.id) fail('--id is required');
 if (values['nats-permissions']) {
   console.log(JSON.stringify({ permissions: agentNatsPermissions(values.id) }, null, 2));

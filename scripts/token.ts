@@ -2,29 +2,21 @@
  * Prints a development token: `npm run token -- --user <id> [--roles 1,100] [--name <name>]
  * [--ttl 12h]`. It is signed with JWT_SECRET, or the development secret `npm run dev` uses.
  */
-import { parseArgs } from 'node:util';
+import { commandLine, usageError } from './command-line.js';
 import { signDevToken } from './dev-token.js';
 
 const usage = 'usage: npm run token -- --user <id> [--roles <r,...>] [--name <name>] [--ttl 12h]';
 
-function fail(message: string): never {
-  console.error(`${message}\n${usage}`);
-  process.exit(2);
-}
-
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      user: { type: 'string' },
-      roles: { type: 'string', default: '' },
-      name: { type: 'string' },
-      ttl: { type: 'string', default: '12h' },
-    },
-  }));
-} catch (err) {
-  fail((err as Error).message);
-}
+const fail: (message: string) => never = (message) => usageError(usage, message);
+const values = commandLine(
+  {
+    user: { type: 'string' },
+    roles: { type: 'string', default: '' },
+    name: { type: 'string' },
+    ttl: { type: 'string', default: '12h' },
+  },
+  usage,
+);
 const user = values.user;
 if (!user || !/^[A-Za-z0-9_.@-]{1,64}$/.test(user)) {
   fail('--user is required: 1-64 letters, digits or _ . @ -');

@@ -4,7 +4,7 @@ import {
   makeTempDir,
   readSubject,
   startNats,
-  startProcess,
+  startService,
   uniqueName,
   waitFor,
   type StartedProcess,
@@ -72,29 +72,19 @@ export async function startVaultStack(label: string, postgresUrl: string): Promi
     const nc = await connect({ servers: nats.url });
     stops.push(() => nc.close());
     const databaseUrl = await createDatabase(postgresUrl, uniqueName(label));
-    const service = (script: string, env: Record<string, string>, readyWhen: RegExp) =>
-      startProcess({
-        command: process.execPath,
-        args: ['--import', 'tsx', script],
-        cwd: repoRoot,
-        env: { NATS_URL: nats.url, LOG_LEVEL: 'info', ...env },
-        readyWhen,
-        timeoutMs: 60_000,
-        label: script,
-      });
-    const tasks: StartedProcess = await service(
-      'services/tasks/src/main.ts',
-      { DATABASE_URL: databaseUrl, HEALTH_PORT: '0' },
-      /serving commands/,
-    );
+    const tasks: StartedProcess = await startService({
+      service: 'tasks',
+      env: { NATS_URL: nats.url, DATABASE_URL: databaseUrl },
+      readyWhen: /serving commands/,
+    });
     stops.push(() => tasks.stop());
     const secret = `cli-${randomUUID()}`;
     const port = await freePort();
-    const gateway = await service(
-      'services/gateway/src/main.ts',
-      { PORT: String(port), HOST: '127.0.0.1', JWT_SECRET: secret },
-      /Server listening at/,
-    );
+    const gateway = await startService({
+      service: 'gateway',
+      env: { NATS_URL: nats.url, PORT: String(port), HOST: '127.0.0.1', JWT_SECRET: secret },
+      readyWhen: /Server listening at/,
+    });
     stops.push(() => gateway.stop());
     const apiUrl = `http://127.0.0.1:${port}`;
     const home = await makeTempDir(`${label}-home`);

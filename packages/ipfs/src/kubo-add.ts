@@ -29,6 +29,15 @@ async function* multipart(
   yield Buffer.from(`\r\n--${boundary}--\r\n`);
 }
 
+/** Kubo answers errors as `{"Message": …}`; anything else is shown as it came. */
+function kuboMessage(text: string): string {
+  try {
+    return ((JSON.parse(text) as { Message?: string }).Message ?? text).trim();
+  } catch {
+    return text.trim();
+  }
+}
+
 /**
  * `POST /api/v0/add` with the file streamed as it is produced. The RPC client sends through
  * `fetch`, which (nodejs/undici#4058) keeps a copy of every byte of a streamed request body until
@@ -61,14 +70,7 @@ export async function streamingAdd(
   let text = '';
   for await (const chunk of res) text += (chunk as Buffer).toString('utf8');
   if (res.statusCode !== 200) {
-    const message = (() => {
-      try {
-        return (JSON.parse(text) as { Message?: string }).Message ?? text;
-      } catch {
-        return text;
-      }
-    })();
-    throw new Error(`Kubo add failed (${res.statusCode}): ${message.trim()}`);
+    throw new Error(`Kubo add failed (${res.statusCode}): ${kuboMessage(text)}`);
   }
   // One JSON object per line; the last names the file added.
   const lines = text.trim().split('\n').filter(Boolean);

@@ -18,6 +18,7 @@ import { connect } from '@nats-io/transport-node';
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import pg from 'pg';
+import { expect } from 'vitest';
 import { loadGatewayConfig } from '../src/config.js';
 import { buildGateway } from '../src/server.js';
 import { CommandSubjects, type Principal } from '@media-vault/contracts';
@@ -58,9 +59,24 @@ export interface ServiceProcess {
  * Runs the tasks service as its own process, exactly as `npm start` would but on the test
  * servers, and resolves once it answers `svc.tasks.agent.list` on the bus.
  */
-export async function startTasksProcess(opts: {
+export function startTasksProcess(opts: {
   natsUrl: string;
   databaseUrl: string;
+  nc: NatsConnection;
+  probeAs: Principal;
+  timeoutMs?: number;
+}): Promise<ServiceProcess> {
+  return startTasksProcessWith({ ...opts, env: { DATABASE_URL: opts.databaseUrl } });
+}
+
+/**
+ * Like startTasksProcess, with the service's environment given whole: e.g. `DATA_DIR` for PGlite
+ * instead of `DATABASE_URL`. Only PATH, HOME and TMPDIR come from the test's own environment, so
+ * nothing set there (a DATABASE_URL, say) changes which database the service uses.
+ */
+export async function startTasksProcessWith(opts: {
+  natsUrl: string;
+  env: Record<string, string>;
   nc: NatsConnection;
   probeAs: Principal;
   timeoutMs?: number;
@@ -72,9 +88,9 @@ export async function startTasksProcess(opts: {
       HOME: process.env.HOME,
       TMPDIR: process.env.TMPDIR,
       NATS_URL: opts.natsUrl,
-      DATABASE_URL: opts.databaseUrl,
       HEALTH_PORT: '0',
       LOG_LEVEL: 'warn',
+      ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -100,79 +116,17 @@ export async function startTasksProcess(opts: {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`tasks service exited (${child.exitCode ?? child.signalCode}):\n${output()}`);
     }
-    try {
-      await sendCommand(
-        opts.nc,
-        CommandSubjects.agentList,
-        {},
-        {
-          principal: opts.probeAs,
-          timeoutMs: 1_000,
-        },
-      );
-      break;
-    } catch {
-      // Not serving yet (no responders) or still starting: try again until the deadline.
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`tasks service did not answer svc.tasks.agent.list:\n${output()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return { child, output, stop };
-}
-
-/**
- * Like startTasksProcess, with the service's environment given whole: e.g. `DATA_DIR` for PGlite
- * instead of `DATABASE_URL`.
- */
-export async function startTasksProcessWith(opts: {
-  natsUrl: string;
-  env: Record<string, string>;
-  nc: NatsConnection;
-  probeAs: Principal;
-}): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/tasks/src/main.ts'], {
-    cwd: repoRoot,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      TMPDIR: process.env.TMPDIR,
-      NATS_URL: opts.natsUrl,
-      HEALTH_PORT: '0',
-      LOG_LEVEL: 'warn',
-      ...opts.env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  child.stdout?.on('data', (buf: Buffer) => lines.push(buf.toString('utf8')));
-  child.stderr?.on('data', (buf: Buffer) => lines.push(buf.toString('utf8')));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const output = () => lines.join('').split('\n').slice(-200).join('\n');
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(killer);
-  };
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`tasks service exited (${child.exitCode ?? child.signalCode}):\n${output()}`);
-    }
-    const ok = await sendCommand(
+    const serving = await sendCommand(
       opts.nc,
       CommandSubjects.agentList,
       {},
       { principal: opts.probeAs, timeoutMs: 1_000 },
     ).then(
       () => true,
+      // Not serving yet (no responders) or still starting: try again until the deadline.
       () => false,
     );
-    if (ok) return { child, output, stop };
+    if (serving) return { child, output, stop };
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`tasks service did not answer svc.tasks.agent.list:\n${output()}`);
@@ -376,3 +330,30 @@ export async function startMasterStack(opts: {
     throw err;
   }
 }
+
+/** Seed 000's `created_at`: UTC, `YYYY-MM-DD HH:mm:ss`. */
+export const SEED_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
+
+/** The seed's reply to creating an upload task: status 0 and nothing known of the block yet. */
+export const newUploadTaskReply = (fields: {
+  series_id: number;
+  uuid: string;
+  source_name: string;
+}) => ({
+  data: {
+    id: expect.any(Number),
+    status: 0,
+    percent: 0,
+    series_id: fields.series_id,
+    source_id: expect.any(Number),
+    source_name: fields.source_name,
+    uuid: fields.uuid,
+    ip: '',
+    file: '',
+    name: '',
+    size: 0,
+    hash: '',
+    created_at: expect.stringMatching(SEED_TIME),
+  },
+  message: '',
+});

@@ -10,6 +10,7 @@ import {
 } from '@media-vault/contracts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  newUploadTaskReply,
   readSubject,
   startMasterStack,
   totalCount,
@@ -68,24 +69,13 @@ describe.each(backends)('seed 000 client flows, tasks on $driver', ({ driver, po
       uuid: '283509238',
       source_name: '仙剑奇侠传-电视版（第21集）',
     });
-    expect(created).toEqual({
-      data: {
-        id: expect.any(Number),
-        status: 0,
-        percent: 0,
+    expect(created).toEqual(
+      newUploadTaskReply({
         series_id: 233,
-        source_id: expect.any(Number),
-        source_name: '仙剑奇侠传-电视版（第21集）',
         uuid: '283509238',
-        ip: '',
-        file: '',
-        name: '',
-        size: 0,
-        hash: '',
-        created_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/),
-      },
-      message: '',
-    });
+        source_name: '仙剑奇侠传-电视版（第21集）',
+      }),
+    );
     const uploadId = created.data.id as number;
     const block = {
       name: '仙剑奇侠传-电视版（第21集）',

@@ -1,23 +1,20 @@
 import { EventSubjects, VaultError, type AgentEvent } from '@media-vault/contracts';
-import { openDatabase, createLogger, type OpenDatabase } from '@media-vault/service-kit';
-import { createDatabase, makeTempDir, uniqueName, type TempDir } from '@media-vault/test-harness';
+import type { OpenDatabase } from '@media-vault/service-kit';
 import { asc, eq } from 'drizzle-orm';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AgentRepository } from '../src/agents/agent.repository.js';
-import { schema } from '../src/db/index.js';
+import type { schema } from '../src/db/index.js';
 import { agents, outbox } from '../src/db/schema.js';
-import { principal, registration } from './helpers.js';
+import { principal, registration, openTasksDatabase } from './helpers.js';
 
 const servers = inject('servers');
-const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
 const SEED_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 
 const backends = [{ driver: 'postgres' as const }, { driver: 'pglite' as const }];
 
 describe.each(backends)('AgentRepository on $driver', ({ driver }) => {
   let database: OpenDatabase<typeof schema>;
-  let dir: TempDir | undefined;
+  let opened: Awaited<ReturnType<typeof openTasksDatabase>> | undefined;
   let repo: AgentRepository;
   const alice = principal(`alice-${driver}`);
   const bob = principal(`bob-${driver}`);
@@ -33,27 +30,13 @@ describe.each(backends)('AgentRepository on $driver', ({ driver }) => {
   const rowsFor = (id: string) => database.db.select().from(agents).where(eq(agents.id, id));
 
   beforeAll(async () => {
-    let url: string | undefined;
-    let pgliteDir = '';
-    if (driver === 'postgres') {
-      url = await createDatabase(servers.postgresUrl!, uniqueName('tasks_repo'));
-    } else {
-      dir = await makeTempDir('tasks-repo-pglite');
-      pgliteDir = dir.path;
-    }
-    database = await openDatabase({
-      schema,
-      url,
-      pgliteDir,
-      migrationsFolder,
-      log: createLogger('test', 'silent'),
-    });
+    opened = await openTasksDatabase(driver, servers.postgresUrl, 'tasks_repo');
+    database = opened.database;
     repo = new AgentRepository(database.db);
   });
 
   afterAll(async () => {
-    await database?.close();
-    await dir?.remove();
+    await opened?.close();
   });
 
   it(`runs on ${driver}`, () => {

@@ -1,6 +1,10 @@
 export { jobCount, readJobs, readSubject, subjectCount, waitFor } from '@media-vault/test-harness';
 import type { Principal, RegisterAgentBody } from '@media-vault/contracts';
+import { createLogger, openDatabase, type OpenDatabase } from '@media-vault/service-kit';
+import { createDatabase, makeTempDir, uniqueName } from '@media-vault/test-harness';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { schema } from '../src/db/index.js';
 
 export const principal = (id: string): Principal => ({ id, name: `user ${id}`, roles: [] });
 
@@ -22,3 +26,33 @@ export const registration = (over: Partial<RegisterAgentBody> = {}): RegisterAge
 });
 
 export const rootPrincipal = (id: string): Principal => ({ id, name: `root ${id}`, roles: [1] });
+
+export type Driver = 'postgres' | 'pglite';
+
+/**
+ * The tasks schema, migrated, in a database of its own: a fresh Postgres database on the test
+ * server, or PGlite in a temp dir. `close` also removes the PGlite dir.
+ */
+export async function openTasksDatabase(
+  driver: Driver,
+  postgresUrl: string | undefined,
+  label: string,
+): Promise<{ database: OpenDatabase<typeof schema>; close(): Promise<void> }> {
+  const dir = driver === 'pglite' ? await makeTempDir(`${label}-pglite`) : undefined;
+  const url =
+    driver === 'postgres' ? await createDatabase(postgresUrl!, uniqueName(label)) : undefined;
+  const database = await openDatabase({
+    schema,
+    url,
+    pgliteDir: dir?.path ?? '',
+    migrationsFolder: fileURLToPath(new URL('../drizzle', import.meta.url)),
+    log: createLogger('test', 'silent'),
+  });
+  return {
+    database,
+    async close() {
+      await database.close();
+      await dir?.remove();
+    },
+  };
+}

@@ -13,22 +13,19 @@ import {
   type SealJob,
   type UploadTaskEvent,
 } from '@media-vault/contracts';
-import { createLogger, openDatabase, type OpenDatabase } from '@media-vault/service-kit';
-import { createDatabase, makeTempDir, uniqueName, type TempDir } from '@media-vault/test-harness';
+import type { OpenDatabase } from '@media-vault/service-kit';
 import { asc, eq, like } from 'drizzle-orm';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AgentRepository } from '../src/agents/agent.repository.js';
-import { schema } from '../src/db/index.js';
+import type { schema } from '../src/db/index.js';
 import { downloadTasks, outbox, privateTasks, uploadTasks } from '../src/db/schema.js';
 import {
   createMasterRepositories,
   type MasterRepositories,
 } from '../src/master/master.handlers.js';
-import { principal, registration, rootPrincipal } from './helpers.js';
+import { principal, registration, rootPrincipal, openTasksDatabase } from './helpers.js';
 
 const servers = inject('servers');
-const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
 const SEED_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 const HOUR = 3_600_000;
 const STATUSES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
@@ -50,7 +47,7 @@ const backends = [{ driver: 'postgres' as const }, { driver: 'pglite' as const }
 
 describe.each(backends)('film master task repositories on $driver', ({ driver }) => {
   let database: OpenDatabase<typeof schema>;
-  let dir: TempDir | undefined;
+  let opened: Awaited<ReturnType<typeof openTasksDatabase>> | undefined;
   let repos: MasterRepositories;
   let agentsRepo: AgentRepository;
   let users = 0;
@@ -101,28 +98,14 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
   };
 
   beforeAll(async () => {
-    let url: string | undefined;
-    let pgliteDir = '';
-    if (driver === 'postgres') {
-      url = await createDatabase(servers.postgresUrl!, uniqueName('tasks_master'));
-    } else {
-      dir = await makeTempDir('tasks-master-pglite');
-      pgliteDir = dir.path;
-    }
-    database = await openDatabase({
-      schema,
-      url,
-      pgliteDir,
-      migrationsFolder,
-      log: createLogger('test', 'silent'),
-    });
+    opened = await openTasksDatabase(driver, servers.postgresUrl, 'tasks_master');
+    database = opened.database;
     repos = createMasterRepositories(database.db);
     agentsRepo = new AgentRepository(database.db);
   });
 
   afterAll(async () => {
-    await database?.close();
-    await dir?.remove();
+    await opened?.close();
   });
 
   describe('upload tasks', () => {

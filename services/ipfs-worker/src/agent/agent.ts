@@ -16,16 +16,17 @@ import {
   type Logger,
   type NatsConnection,
 } from '@media-vault/service-kit';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentSettings } from '../config.js';
 import type { AgentContext } from './agent-context.js';
 import { composedHandler } from './composed.handler.js';
-import { downloadPaths, fetchHandler } from './fetch.handler.js';
+import { finishDownload } from './download-files.js';
+import { fetchHandler } from './fetch.handler.js';
 import { loadOrCreateIdentity } from './identity-store.js';
 import { releaseHandler } from './release.handler.js';
 import { sealHandler } from './seal.handler.js';
-import { TaskApi, TaskApiError } from './task-api.js';
+import { ignoreEnded, TaskApi, TaskApiError } from './task-api.js';
 import { Vault } from './vault.js';
 
 type AgentHandlers = {
@@ -36,21 +37,10 @@ type AgentHandlers = {
   };
 };
 
-/** An already-ended task refuses a report of 9: that is the outcome we wanted anyway. */
-const ignoreEnded = (err: unknown): void => {
-  if (err instanceof TaskApiError && err.status === 409) return;
-  throw err;
-};
-
 function handlers(agent: AgentContext, ipfs: IpfsPort, nc: NatsConnection): AgentHandlers {
   const { api } = agent;
-  const failDownload = async (downloadTaskId: number, reason: string) => {
-    await api
-      .reportDownload(downloadTaskId, { status: TaskStatus.error, reason })
-      .catch(ignoreEnded);
-    const { work } = downloadPaths(agent.settings.downloadDir, { downloadTaskId, sourceName: '' });
-    await rm(work, { recursive: true, force: true });
-  };
+  const failDownload = (downloadTaskId: number, reason: string) =>
+    finishDownload(agent, downloadTaskId, { status: TaskStatus.error, reason });
   return {
     seal: {
       handle: sealHandler(agent, ipfs),

@@ -21,32 +21,17 @@ import {
 } from '@media-vault/service-kit';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentContext } from './agent-context.js';
-import { byteCounter } from './seal.handler.js';
+import { byteCounter } from './byte-counter.js';
+import { downloadPaths } from './download-files.js';
 import { TaskReporter } from './task-reporter.js';
 
 /** A released private block is a few hundred bytes; anything far larger is not one. */
 const MAX_ENVELOPE_BYTES = 1024 * 1024;
 const POLL_MS = 1_000;
-
-/** Where a download's intermediate files live, and the names it finishes under. */
-export function downloadPaths(
-  downloadDir: string,
-  job: Pick<FetchJob, 'downloadTaskId' | 'sourceName'>,
-) {
-  const work = join(downloadDir, '.partial', `download-${job.downloadTaskId}`);
-  const name = job.sourceName.replace(/[/\\\0]/g, '_').replace(/^\.+/, '_') || 'master';
-  return {
-    work,
-    publicBlock: join(work, 'public.block'),
-    partial: join(work, 'master.partial'),
-    final: join(downloadDir, name),
-  };
-}
 
 const sizeOf = (path: string) =>
   stat(path).then(
@@ -80,7 +65,7 @@ function permanentIfSealed(err: unknown, what: string): unknown {
  * copy survives a crash, so a redelivered fetch resumes after it.
  */
 export function fetchHandler(agent: AgentContext, ipfs: IpfsPort, nc: NatsConnection) {
-  async function waitForPrivateBlock(job: FetchJob, ctx: JobContext): Promise<DownloadTask> {
+  async function waitForPrivateBlock(job: FetchJob): Promise<DownloadTask> {
     const deadline = Date.now() + agent.settings.privateBlockWaitMs;
     for (;;) {
       const task = await agent.api.getDownload(job.downloadTaskId);
@@ -92,7 +77,6 @@ export function fetchHandler(agent: AgentContext, ipfs: IpfsPort, nc: NatsConnec
         // Handed back, not failed: the owner may release later; the next delivery resumes here.
         throw new Error('the private block has not been released yet');
       }
-      ctx.working();
       await sleep(POLL_MS);
     }
   }
@@ -120,7 +104,6 @@ export function fetchHandler(agent: AgentContext, ipfs: IpfsPort, nc: NatsConnec
         Readable.from(ipfs.cat(job.publicBlock.hash)),
         byteCounter((got) => {
           reporter.progress(TaskStatus.downloading, expected === 0 ? 100 : (got / expected) * 100);
-          ctx.working();
         }),
         createWriteStream(temp),
       );
@@ -134,7 +117,7 @@ export function fetchHandler(agent: AgentContext, ipfs: IpfsPort, nc: NatsConnec
     let detail = await agent.api.getDownload(job.downloadTaskId);
     if (detail.private_hash === '') {
       await reporter.step(TaskStatus.waitingForAuthorisation);
-      detail = await waitForPrivateBlock(job, ctx);
+      detail = await waitForPrivateBlock(job);
     }
 
     await reporter.step(TaskStatus.downloadingKey);
@@ -162,10 +145,15 @@ export function fetchHandler(agent: AgentContext, ipfs: IpfsPort, nc: NatsConnec
         createReadStream(paths.publicBlock),
         byteCounter((read) => {
           reporter.progress(TaskStatus.composing, (read / Math.max(1, expected)) * 100);
-          ctx.working();
         }),
-        // Checks every segment's tag and, at the end, the whole file's sha256.
-        createOpenStream(key),
+        // Every segment's tag is checked here; the whole file's sha256 is the media worker's
+        // check (jobs.media.<agent>.compose), so it is not computed twice.
+        createOpenStream({
+          contentKey: key.contentKey,
+          sourceUuid: key.sourceUuid,
+          plaintextSize: key.plaintextSize,
+          segmentSize: key.segmentSize,
+        }),
         createWriteStream(paths.partial, { mode: 0o600 }),
       );
     } catch (err) {

@@ -5,8 +5,9 @@ import {
   type AgentIdentity,
 } from '@media-vault/sealed';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writePrivateFile } from './private-file.js';
 
 /** The agent's secrets: its key pairs and the secret its content keys derive from. */
 export interface AgentSecrets {
@@ -34,18 +35,6 @@ async function assertPrivate(path: string): Promise<void> {
   }
 }
 
-async function writeNew(path: string, body: string): Promise<void> {
-  const temp = `${path}.${process.pid}.tmp`;
-  const handle = await open(temp, 'wx', 0o600);
-  try {
-    await handle.writeFile(body);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, path);
-}
-
 /**
  * Loads the agent's identity from `dir`, creating it on first start (directory 0700, file 0600).
  * An identity made for another agent id is refused: the keys are registered under that id.
@@ -67,7 +56,7 @@ export async function loadOrCreateIdentity(dir: string, id: string): Promise<Age
       ...exportAgentIdentity(identity),
       contentKeySecret: contentKeySecret.toString('base64'),
     };
-    await writeNew(path, `${JSON.stringify(file, null, 2)}\n`);
+    await writePrivateFile(path, `${JSON.stringify(file, null, 2)}\n`);
     return { identity, contentKeySecret };
   }
   await assertPrivate(path);

@@ -5,25 +5,13 @@ import { PermanentJobError, type JobContext } from '@media-vault/service-kit';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { AgentContext } from './agent-context.js';
+import { byteCounter } from './byte-counter.js';
 import { contentKeyFor } from './content-key.js';
 import { resolveIngestPath } from './ingest-path.js';
 import { probeMaster } from './media-probe.js';
 import { TaskReporter } from './task-reporter.js';
-
-/** Counts bytes on their way through, for progress, without holding any. */
-export const byteCounter = (onBytes: (total: number) => void): Transform => {
-  let total = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      total += chunk.length;
-      onBytes(total);
-      done(null, chunk);
-    },
-  });
-};
 
 /**
  * jobs.ipfs.<agent>.seal: the master under the ingest root becomes a public block on IPFS
@@ -63,7 +51,6 @@ export function sealHandler(agent: AgentContext, ipfs: IpfsPort) {
       createReadStream(path),
       byteCounter((read) => {
         reporter.progress(TaskStatus.encrypting, size === 0 ? 100 : (read / size) * 100);
-        ctx.working();
       }),
       sealer,
       async (ciphertext: AsyncIterable<Uint8Array>) => {
@@ -83,9 +70,10 @@ export function sealHandler(agent: AgentContext, ipfs: IpfsPort) {
       );
     }
 
+    const folder = basename(dirname(job.path));
     const block = {
       name: basename(path),
-      file: basename(dirname(job.path)) === '.' ? '' : basename(dirname(job.path)),
+      file: folder === '.' ? '' : folder,
       size: publicBlock.size,
       ip: agent.peerId,
     };

@@ -39,6 +39,12 @@ const briefly = <R extends { reason?: string }>(report: R): R =>
     ? { ...report, reason: `${report.reason.slice(0, 997)}...` }
     : report;
 
+/** An already-ended task refuses a last report (409): it keeps the outcome it already has. */
+export const ignoreEnded = (err: unknown): void => {
+  if (err instanceof TaskApiError && err.status === 409) return;
+  throw err;
+};
+
 /**
  * The seed 000 task API as the agent's user sees it: the agent reports through the same HTTP
  * routes a desktop client uses, with its user's token, so the gateway and the tasks service

@@ -1,10 +1,10 @@
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writePrivateFile } from './private-file.js';
 
 /**
  * The agent's vault: one key envelope per source it sealed, sealed to itself (the seed's
- * "exported private block file"). Written whole under a temporary name and renamed, so a crash
- * never leaves half an envelope under the real name.
+ * "exported private block file"), each written whole and readable by the agent's user only.
  */
 export class Vault {
   constructor(private readonly dir: string) {}
@@ -16,15 +16,7 @@ export class Vault {
   async write(sourceId: number, envelope: Uint8Array): Promise<string> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const path = this.pathOf(sourceId);
-    const temp = `${path}.${process.pid}.tmp`;
-    const handle = await open(temp, 'w', 0o600);
-    try {
-      await handle.writeFile(envelope);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
+    await writePrivateFile(path, envelope);
     return path;
   }
 

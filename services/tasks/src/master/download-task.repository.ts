@@ -23,7 +23,7 @@ import {
   toDownloadTask,
   type DownloadView,
 } from './master.mapper.js';
-import { findDownloadView, findSource, uploadViewOfSource, type Db } from './master.reads.js';
+import { findDownloadView, findSource, uploadOfSource, type Db } from './master.reads.js';
 import { assertTransition, isRetry, nextPercent, reasonAfter } from './status-machine.js';
 import { ownAgent, type TaskChange } from './upload-task.repository.js';
 
@@ -98,7 +98,7 @@ export class DownloadTaskRepository {
         return { task: toDownloadTask(view), changed: false };
       }
 
-      const { upload } = await uploadViewOfSource(tx, source.id);
+      const { upload } = await uploadOfSource(tx, source);
       if (upload.status !== TaskStatus.done) {
         throw new VaultError(
           'conflict',

@@ -12,7 +12,7 @@ import type { TasksDatabase } from '../db/index.js';
 import { grants, type GrantRow, type SourceRow } from '../db/schema.js';
 import { grantEvent } from './master.events.js';
 import { grantRefusal, toGrant, toSource } from './master.mapper.js';
-import { findSource, uploadViewOfSource, type Db } from './master.reads.js';
+import { findSource, uploadOfSource, type Db } from './master.reads.js';
 
 export async function findGrant(
   db: Db,
@@ -79,8 +79,8 @@ export class GrantRepository {
   constructor(private readonly db: TasksDatabase) {}
 
   async getSource(principal: Principal, sourceId: number): Promise<MasterSource> {
-    await visibleSource(this.db, principal, sourceId);
-    return toSource(await uploadViewOfSource(this.db, sourceId));
+    const source = await visibleSource(this.db, principal, sourceId);
+    return toSource(await uploadOfSource(this.db, source));
   }
 
   /**

@@ -36,13 +36,17 @@ export async function findSource(
   return first(await (lock ? query.for('update') : query));
 }
 
-export async function uploadViewOfSource(db: Db, sourceId: number): Promise<UploadView> {
-  const source = present(await findSource(db, sourceId), `source ${sourceId}`);
+/** A source already read, with its upload task. */
+export async function uploadOfSource(db: Db, source: SourceRow): Promise<UploadView> {
   const upload = present(
-    first(await db.select().from(uploadTasks).where(eq(uploadTasks.sourceId, sourceId))),
-    `upload task of source ${sourceId}`,
+    first(await db.select().from(uploadTasks).where(eq(uploadTasks.sourceId, source.id))),
+    `upload task of source ${source.id}`,
   );
   return { source, upload };
+}
+
+export async function uploadViewOfSource(db: Db, sourceId: number): Promise<UploadView> {
+  return uploadOfSource(db, present(await findSource(db, sourceId), `source ${sourceId}`));
 }
 
 export async function findUploadView(
