@@ -1,7 +1,7 @@
 import { TaskStatus, type ComposedJob } from '@media-vault/contracts';
 import type { JobContext } from '@media-vault/service-kit';
 import type { AgentContext } from './agent-context.js';
-import { finishDownload } from './download-files.js';
+import { finishDownload, removeWork } from './download-files.js';
 
 /**
  * jobs.ipfs.<agent>.composed: the media worker's verdict on a decrypted master. The agent reports
@@ -10,16 +10,22 @@ import { finishDownload } from './download-files.js';
  */
 export function composedHandler(agent: AgentContext) {
   return async function composed(job: ComposedJob, ctx: JobContext): Promise<void> {
-    await finishDownload(
-      agent,
-      job.downloadTaskId,
-      job.ok
-        ? { status: TaskStatus.done, percent: 100 }
-        : {
-            status: TaskStatus.error,
-            reason: job.reason ?? 'the composed master failed its checks',
-          },
-    );
+    // A task that has already ended (a verdict delivered again) keeps its outcome.
+    const task = await agent.api.getDownload(job.downloadTaskId);
+    if (task.status === TaskStatus.done || task.status === TaskStatus.error) {
+      await removeWork(agent, job.downloadTaskId);
+    } else {
+      await finishDownload(
+        agent,
+        job.downloadTaskId,
+        job.ok
+          ? { status: TaskStatus.done, percent: 100 }
+          : {
+              status: TaskStatus.error,
+              reason: job.reason ?? 'the composed master failed its checks',
+            },
+      );
+    }
     if (job.ok) {
       ctx.log.info({ downloadTaskId: job.downloadTaskId, path: job.finalPath }, 'master composed');
     } else {

@@ -23,15 +23,16 @@ export function downloadPaths(
   };
 }
 
-/**
- * Ends a download: reports its last status (a task that has already ended keeps its own) and
- * drops its intermediate files, which neither outcome needs any more.
- */
+/** Drops a download's intermediate files, which neither outcome needs any more. */
+export const removeWork = (agent: AgentContext, downloadTaskId: number): Promise<void> =>
+  rm(workDirOf(agent.settings.downloadDir, downloadTaskId), { recursive: true, force: true });
+
+/** Ends a download with a last report (one that has already ended keeps its own) and cleans up. */
 export async function finishDownload(
   agent: AgentContext,
   downloadTaskId: number,
   report: { status: number; percent?: number; reason?: string },
 ): Promise<void> {
   await agent.api.reportDownload(downloadTaskId, report).then(() => undefined, ignoreEnded);
-  await rm(workDirOf(agent.settings.downloadDir, downloadTaskId), { recursive: true, force: true });
+  await removeWork(agent, downloadTaskId);
 }
