@@ -1,6 +1,8 @@
-import { EventSubjects, TaskStatus } from '@media-vault/contracts';
+import { EventSubjects, JobSubjects, TaskStatus, type ReleaseJob } from '@media-vault/contracts';
+import { publishJob } from '@media-vault/service-kit';
 import { createKuboIpfs, type IpfsPort } from '@media-vault/ipfs';
 import {
+  encodeRawKey,
   generateAgentIdentity,
   isSealedFormatError,
   openKeyEnvelope,
@@ -254,6 +256,95 @@ describe('sealed master pipeline on Kubo, ffmpeg, Postgres and NATS', () => {
     );
     expect(isSealedFormatError(forged)).toBe(true);
   });
+
+  it('a fetch or release an agent cannot do ends its task in 9 with the reason', async () => {
+    // A master uploaded by hand (no sealing agent): its key is nobody's to release.
+    const upload = await platform.call<{ id: number; source_id: number }>(
+      tokens.studio,
+      'POST',
+      '/tasks/upload/pbulic/',
+      { series_id: 233, uuid: `hand-${run}`, source_name: 'hand.mov' },
+    );
+    expect(upload.status).toBe(200);
+    const done = await platform.call(
+      tokens.studio,
+      'PATCH',
+      `/tasks/upload/pbulic/${upload.body.data.id}/`,
+      {
+        status: 8,
+        hash: sealed.publicHash,
+        size: 1,
+        name: 'hand.mov',
+      },
+    );
+    expect(done.status).toBe(200);
+    await platform.call(tokens.studio, 'POST', `/sources/${upload.body.data.source_id}/grants/`, {
+      user_id: users.licensee,
+    });
+
+    // The licensee's agent is asked to fetch it: with no sealer there is no key to wait for.
+    const opened = await platform.call<{ id: number }>(
+      tokens.licensee,
+      'GET',
+      `/tasks/download/?source_id=${upload.body.data.source_id}&agent=${agentId('licensee')}`,
+    );
+    expect(opened.status).toBe(200);
+    await platform.waitForStatus(tokens.licensee, `/tasks/download/${opened.body.data.id}/`, [
+      TaskStatus.error,
+    ]);
+    const downloadEvents = await eventsOf(
+      platform,
+      EventSubjects.downloadTask(opened.body.data.id),
+    );
+    expect(downloadEvents.at(-1)?.record.reason).toMatch(/not sealed by an agent/);
+
+    // The studio's agent is asked to release it: its vault holds no private block of that source.
+    const privateTask = (
+      await platform.call<{ id: number; source_id: number }[]>(
+        tokens.studio,
+        'GET',
+        '/tasks/upload/private/',
+      )
+    ).body.data.find((t) => t.source_id === upload.body.data.source_id)!;
+    const studioIdentity = await loadOrCreateIdentity(
+      join(dir.path, 'studio', 'agents', agentId('studio')),
+      agentId('studio'),
+    );
+    const release: ReleaseJob = {
+      id: `release-hand-${run}`,
+      agent: agentId('studio'),
+      ownerId: users.studio,
+      privateTaskId: privateTask.id,
+      downloadTaskId: opened.body.data.id,
+      sourceId: upload.body.data.source_id,
+      uuid: `hand-${run}`,
+      recipient: {
+        userId: users.licensee,
+        agent: agentId('licensee'),
+        peerId: 'peer',
+        publicKey: encodeRawKey(studioIdentity.identity.publicKey),
+        signingKey: encodeRawKey(studioIdentity.identity.signingPublicKey),
+      },
+      grant: { notBefore: null, notAfter: null },
+    };
+    await publishJob(platform.nc, JobSubjects.release(agentId('studio')), release, release.id);
+    await waitFor(
+      'the release to fail',
+      async () => {
+        const { data } = (
+          await platform.call<{ id: number; status: number }[]>(
+            tokens.studio,
+            'GET',
+            '/tasks/upload/private/',
+          )
+        ).body;
+        return data.find((t) => t.id === privateTask.id)?.status === TaskStatus.error;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    const privateEvents = await eventsOf(platform, EventSubjects.privateTask(privateTask.id));
+    expect(privateEvents.at(-1)?.record.reason).toMatch(/holds no private block/);
+  }, 120_000);
 
   it('a flipped byte in the public block ends the download in 9 and leaves no file', async () => {
     const licensee = agentId('licensee-tamper');
