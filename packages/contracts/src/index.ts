@@ -1,4 +1,3 @@
-export * from './agent-permissions.js';
 export * from './agents.js';
 export * from './asset-status.js';
 export * from './audio-asset-jobs.js';
@@ -10,6 +9,7 @@ export * from './events.js';
 export * from './jobs.js';
 export * from './master-jobs.js';
 export * from './master-tasks.js';
+export * from './nats-permissions.js';
 export * from './principal.js';
 export * from './streams.js';
 export * from './subjects.js';

@@ -16,7 +16,7 @@ export const UserId = Type.String({
   description: 'The user id, from the token `sub` claim.',
 });
 
-/** The verified caller, forwarded by the gateway to services in the principal header. */
+/** The verified caller: who the gateway authenticated, as the owning service verifies it. */
 export const Principal = Type.Object(
   {
     id: UserId,
@@ -27,8 +27,16 @@ export const Principal = Type.Object(
 );
 export type Principal = Static<typeof Principal>;
 
-/** NATS header carrying the JSON principal from the gateway to the owning service. */
+/**
+ * NATS header carrying the caller from the gateway to the owning service: a compact JWS (EdDSA)
+ * signed by the gateway, whose claims are `sub`, `name`, `roles` (the principal), `aud` (the
+ * command subject), `rid` (the request id), `bdy` (base64url sha256 of the request bytes), `jti`,
+ * `iat` and an `exp` seconds away. A service acts only on one it has verified; a header that merely
+ * claims an identity is refused as `unauthenticated`.
+ */
 export const PrincipalHeader = 'Vault-Principal';
+/** The `iss` of every principal token. */
+export const PrincipalTokenIssuer = 'media-vault-gateway';
 /** NATS header carrying the HTTP request id, so one request can be followed across services. */
 export const RequestIdHeader = 'Vault-Request-Id';
 

@@ -16,9 +16,13 @@ import {
   TimeoutError,
   type NatsConnection,
 } from '@nats-io/transport-node';
+import { randomUUID } from 'node:crypto';
+import type { PrincipalSigner } from './principal-token.js';
 
 export interface SendOptions {
   readonly principal: Principal;
+  /** Signs the principal for this one request; only the gateway holds a signing key. */
+  readonly signer: PrincipalSigner;
   readonly requestId?: string;
   readonly timeoutMs?: number;
 }
@@ -30,12 +34,14 @@ export async function sendCommand<S extends CommandSubject>(
   request: CommandRequest<S>,
   opts: SendOptions,
 ): Promise<CommandResponse<S>> {
+  const body = new TextEncoder().encode(JSON.stringify(request));
+  const requestId = opts.requestId ?? randomUUID();
   const h = headers();
-  h.set(PrincipalHeader, JSON.stringify(opts.principal));
-  if (opts.requestId) h.set(RequestIdHeader, opts.requestId);
+  h.set(PrincipalHeader, await opts.signer.sign(opts.principal, subject, requestId, body));
+  h.set(RequestIdHeader, requestId);
   let reply;
   try {
-    reply = await nc.request(subject, JSON.stringify(request), {
+    reply = await nc.request(subject, body, {
       headers: h,
       timeout: opts.timeoutMs ?? 10_000,
     });

@@ -1,8 +1,7 @@
 import {
   Commands,
   PrincipalHeader,
-  Principal,
-  RequestIdHeader,
+  type Principal,
   VaultError,
   type CommandRequest,
   type CommandResponse,
@@ -14,6 +13,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import type { PrincipalVerifier } from './principal-token.js';
 
 export interface CommandContext {
   /** The verified caller; commands without one are refused before the handler runs. */
@@ -37,9 +37,9 @@ export interface ServeCommandsOptions<P extends string> {
   readonly handlers: CommandHandlers<P>;
   readonly log: Logger;
   readonly metrics: Metrics;
+  /** Verifies the gateway-signed caller of every command before its handler runs. */
+  readonly verifier: PrincipalVerifier;
 }
-
-const principalCheck = TypeCompiler.Compile(Principal);
 
 const decodeJson = (msg: ServiceMsg): unknown => {
   if (msg.data.length === 0) return {};
@@ -50,17 +50,10 @@ const decodeJson = (msg: ServiceMsg): unknown => {
   }
 };
 
-const readPrincipal = (msg: ServiceMsg): Principal => {
-  const raw = msg.headers?.get(PrincipalHeader);
-  if (!raw) throw new VaultError('unauthenticated', 'no principal on the request');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new VaultError('unauthenticated', 'principal header is not JSON');
-  }
-  if (!principalCheck.Check(parsed)) throw new VaultError('unauthenticated', 'malformed principal');
-  return parsed;
+const readCaller = (msg: ServiceMsg, subject: string, verifier: PrincipalVerifier) => {
+  const token = msg.headers?.get(PrincipalHeader);
+  if (!token) throw new VaultError('unauthenticated', 'no principal on the request');
+  return verifier.verify(token, subject, msg.data);
 };
 
 /**
@@ -106,11 +99,12 @@ async function handle<P extends string>(
   opts: ServeCommandsOptions<P>,
 ): Promise<void> {
   const started = performance.now();
-  const requestId = msg.headers?.get(RequestIdHeader) || undefined;
-  const log = opts.log.child({ subject, requestId });
+  let log = opts.log.child({ subject });
   let outcome = 'ok';
   try {
-    const principal = readPrincipal(msg);
+    // The request id is taken from the signed token, so a log line cannot be pinned on another.
+    const { principal, requestId } = await readCaller(msg, subject, opts.verifier);
+    log = log.child({ requestId, caller: principal.id });
     const request = decodeJson(msg);
     if (!check.Check(request)) {
       const first = check.Errors(request).First();
@@ -122,6 +116,7 @@ async function handle<P extends string>(
   } catch (err) {
     if (err instanceof VaultError) {
       outcome = err.kind;
+      if (err.kind === 'unauthenticated') log.warn({ reason: err.message }, 'command refused');
       msg.respondError(err.code, err.message);
     } else {
       outcome = 'internal';

@@ -75,3 +75,17 @@ export const DatabaseConfig = {
     description: 'where PGlite and other local state live',
   }),
 } satisfies TProperties;
+
+const Base64Key = '[A-Za-z0-9+/]{43}='; // 32 bytes
+
+/** Variables of a service that serves commands: how it verifies the gateway-signed caller. */
+export const CommandServiceConfig = {
+  PRINCIPAL_KEYS: Type.String({
+    pattern: `^${Base64Key}(,${Base64Key})*$`,
+    description:
+      "the gateway's principal public keys (Ed25519, base64), comma-separated: several while a key rotates",
+  }),
+} satisfies TProperties;
+
+/** The comma-separated keys of PRINCIPAL_KEYS. */
+export const principalKeysOf = (value: string): string[] => value.split(',');

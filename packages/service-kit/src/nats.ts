@@ -8,6 +8,8 @@ export interface NatsOptions {
   readonly servers: string;
   readonly name: string;
   readonly credsFile?: string | undefined;
+  /** Reply subjects start with this; a user's permissions allow it to read only its own. */
+  readonly inboxPrefix?: string | undefined;
 }
 
 /** Connects with unlimited reconnects: a service outlives NATS restarts instead of exiting. */
@@ -21,6 +23,7 @@ export async function connectNats(opts: NatsOptions, log: Logger): Promise<NatsC
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
     ...(authenticator ? { authenticator } : {}),
+    ...(opts.inboxPrefix ? { inboxPrefix: opts.inboxPrefix } : {}),
   });
   log.info({ server: nc.getServer() }, 'connected to NATS');
   void (async () => {

@@ -6,20 +6,16 @@ import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { connectNats, type NatsConnection } from './nats.js';
 import { OutboxRelay } from './outbox.js';
-import { ensureStreams } from './streams.js';
+import { waitForStreams } from './streams.js';
 
 export interface RuntimeOptions<S extends Record<string, unknown>> {
   readonly service: string;
   readonly natsUrl: string;
   readonly natsCreds?: string | undefined;
+  /** The prefix of this process's reply subjects: its NATS user may subscribe only there. */
+  readonly natsInboxPrefix: string;
   readonly logLevel: string;
   readonly healthPort: number;
-  readonly streamReplicas?: number;
-  /**
-   * Create or update EVENTS and JOBS at start (default). Off for processes outside the platform,
-   * such as agents, whose credentials do not (and should not) allow managing streams.
-   */
-  readonly provisionStreams?: boolean;
   /** For services that own tables: their schema (with the outbox table) and migrations. */
   readonly database?: {
     readonly schema: S;
@@ -41,7 +37,7 @@ export interface ServiceRuntime<S extends Record<string, unknown>> {
 }
 
 /**
- * The start-up every service shares: logger, NATS (with the streams provisioned), optionally the
+ * The start-up every service shares: logger, NATS (once the streams exist), optionally the
  * database with migrations and the outbox relay, metrics and a lifecycle that closes it all.
  */
 export async function createRuntime<S extends Record<string, unknown> = Record<string, never>>(
@@ -64,14 +60,17 @@ export async function createRuntime<S extends Record<string, unknown> = Record<s
       lifecycle.onClose('database', () => db.close());
     }
     const nc = await connectNats(
-      { servers: opts.natsUrl, name: opts.service, credsFile: opts.natsCreds },
+      {
+        servers: opts.natsUrl,
+        name: opts.service,
+        credsFile: opts.natsCreds,
+        inboxPrefix: opts.natsInboxPrefix,
+      },
       log,
     );
     // Draining lets replies and publishes in flight finish before the connection closes.
     lifecycle.onClose('nats', () => nc.drain());
-    if (opts.provisionStreams !== false) {
-      await ensureStreams(nc, { replicas: opts.streamReplicas ?? 1 });
-    }
+    await waitForStreams(nc, log);
 
     let relay: OutboxRelay | undefined;
     if (database) {

@@ -8,11 +8,20 @@ import {
   type RegisterAgentBody,
 } from '@media-vault/contracts';
 import { Svcm } from '@nats-io/services';
-import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
+import { connectAs, natsAccess, testPrincipalKeys, testSigner } from '@media-vault/test-harness';
+import { headers, type NatsConnection } from '@nats-io/transport-node';
+import { SignJWT } from 'jose';
+import { createHash, createPrivateKey, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sendCommand } from '../src/command-client.js';
 import { serveCommands, type CommandContext, type CommandHandlers } from '../src/commands.js';
 import { Metrics } from '../src/metrics.js';
+import {
+  bodyDigest,
+  createPrincipalSigner,
+  createPrincipalVerifier,
+  generatePrincipalKeyPair,
+} from '../src/principal-token.js';
 import { silentLog } from './helpers.js';
 
 const servers = inject('servers');
@@ -20,6 +29,8 @@ const servers = inject('servers');
 const alice: Principal = { id: 'alice', name: 'Alice', roles: [] };
 const bob: Principal = { id: 'bob@example.org', name: 'Bob', roles: [1] };
 const key = 'A'.repeat(43);
+const signer = testSigner;
+const verifier = createPrincipalVerifier([testPrincipalKeys.publicKey]);
 
 const body = (over: Partial<RegisterAgentBody> = {}): RegisterAgentBody => ({
   id: 'agent-1',
@@ -39,6 +50,21 @@ const agentOf = (request: RegisterAgentBody, principal: Principal): Agent => ({
   created_at: '2026-01-02 03:04:05',
   updated_at: '2026-01-02 03:04:05',
 });
+
+/** The gateway's signing key as a key object, for tokens the signer would never make. */
+const gatewayKey = () =>
+  createPrivateKey({
+    key: Buffer.concat([
+      Buffer.from('302e020100300506032b657004220420', 'hex'),
+      Buffer.from(testPrincipalKeys.signingKey, 'base64'),
+    ]),
+    format: 'der',
+    type: 'pkcs8',
+  });
+const kidOf = (publicKey: string) =>
+  createHash('sha256').update(Buffer.from(publicKey, 'base64')).digest('hex').slice(0, 16);
+const unsigned = (claims: object) =>
+  `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`;
 
 const errorHeaders = (msg: { headers?: { get(k: string): string } | undefined }) => ({
   code: msg.headers?.get('Nats-Service-Error-Code'),
@@ -89,7 +115,7 @@ describe('serveCommands and sendCommand', () => {
   let state: ReturnType<typeof testHandlers>;
 
   beforeAll(async () => {
-    nc = await connect({ servers: servers.natsUrl! });
+    nc = await connectAs(natsAccess(servers));
   });
 
   afterAll(async () => {
@@ -99,7 +125,7 @@ describe('serveCommands and sendCommand', () => {
   });
 
   it('with no service running, a command fails as unavailable', async () => {
-    const err = await sendCommand(nc, CommandSubjects.agentList, {}, { principal: alice }).catch(
+    const err = await sendCommand(nc, CommandSubjects.agentList, {}, { principal: alice, signer }).catch(
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(VaultError);
@@ -118,6 +144,7 @@ describe('serveCommands and sendCommand', () => {
         handlers: state.handlers,
         log: silentLog,
         metrics,
+        verifier,
       });
     });
 
@@ -128,6 +155,7 @@ describe('serveCommands and sendCommand', () => {
     it('round-trips a valid command with its principal and request id', async () => {
       const agent = await sendCommand(nc, CommandSubjects.agentRegister, body({ name: 'n' }), {
         principal: bob,
+        signer,
         requestId: 'req-42',
       });
       expect(agent).toEqual(agentOf(body({ name: 'n' }), bob));
@@ -136,9 +164,10 @@ describe('serveCommands and sendCommand', () => {
       expect(state.seen[0]?.ctx.requestId).toBe('req-42');
       expect(state.seen[0]?.request).toEqual(body({ name: 'n' }));
 
-      const list = await sendCommand(nc, CommandSubjects.agentList, {}, { principal: alice });
+      const list = await sendCommand(nc, CommandSubjects.agentList, {}, { principal: alice, signer });
       expect(list.map((a) => a.user_id)).toEqual(['alice']);
-      expect(state.seen[1]?.ctx.requestId).toBeUndefined();
+      // Without one from the caller, each command gets its own, so its log lines can be followed.
+      expect(state.seen[1]?.ctx.requestId).toMatch(/^[0-9a-f-]{36}$/);
     });
 
     it('refuses an invalid request as badRequest naming the field, before the handler', async () => {
@@ -155,7 +184,7 @@ describe('serveCommands and sendCommand', () => {
           nc,
           CommandSubjects.agentRegister,
           request as RegisterAgentBody,
-          { principal: alice },
+          { principal: alice, signer },
         ).catch((e: unknown) => e);
         expect(err, field).toBeInstanceOf(VaultError);
         expect((err as VaultError).kind, field).toBe('badRequest');
@@ -165,9 +194,10 @@ describe('serveCommands and sendCommand', () => {
     });
 
     it('refuses a body that is not JSON as badRequest', async () => {
+      const raw = new TextEncoder().encode('{"id": ');
       const h = headers();
-      h.set(PrincipalHeader, JSON.stringify(alice));
-      const reply = await nc.request(CommandSubjects.agentRegister, '{"id": ', {
+      h.set(PrincipalHeader, await signer.sign(alice, CommandSubjects.agentRegister, 'r0', raw));
+      const reply = await nc.request(CommandSubjects.agentRegister, raw, {
         headers: h,
         timeout: 5_000,
       });
@@ -185,30 +215,59 @@ describe('serveCommands and sendCommand', () => {
       expect(state.seen).toHaveLength(0);
     });
 
-    it('refuses malformed principals with code 401', async () => {
-      const bad = [
-        'not json',
-        JSON.stringify({ name: 'no id', roles: [] }),
-        JSON.stringify({ ...alice, id: '' }),
-        JSON.stringify({ ...alice, id: 'a b' }),
-        JSON.stringify({ ...alice, admin: true }),
+    it('refuses principals it cannot verify with code 401: bare, forged, misdirected, stale', async () => {
+      const list = CommandSubjects.agentList;
+      const payload = new TextEncoder().encode('{}');
+      const other = createPrincipalSigner(generatePrincipalKeyPair().signingKey);
+      // A token as the gateway's key would sign it, with claims chosen by the test.
+      const craft = (claims: Record<string, unknown>, iat: number, exp: number) =>
+        new SignJWT({ name: 'Root', roles: [1], rid: 'r1', bdy: bodyDigest(payload), ...claims })
+          .setProtectedHeader({ alg: 'EdDSA', kid: kidOf(testPrincipalKeys.publicKey) })
+          .setIssuer('media-vault-gateway')
+          .setSubject('root')
+          .setAudience(list)
+          .setJti(randomUUID())
+          .setIssuedAt(iat)
+          .setExpirationTime(exp)
+          .sign(gatewayKey());
+      const now = Math.floor(Date.now() / 1000);
+      const bad: [string, string][] = [
+        ['a bare JSON principal', JSON.stringify({ id: 'root', name: '', roles: [1] })],
+        ['not a token', 'not json'],
+        ['signed by another key', await other.sign(alice, list, 'r1', payload)],
+        ['issued for another command', await signer.sign(alice, CommandSubjects.agentRegister, 'r1', payload)],
+        ['issued for another body', await signer.sign(alice, list, 'r1', new TextEncoder().encode('{"x":1}'))],
+        ['expired', await craft({}, now - 120, now - 60)],
+        ['living too long', await craft({}, now, now + 3600)],
+        ['with an unsigned algorithm', unsigned({ sub: 'root', roles: [1], aud: list })],
       ];
-      for (const raw of bad) {
+      for (const [what, token] of bad) {
         const h = headers();
-        h.set(PrincipalHeader, raw);
+        h.set(PrincipalHeader, token);
         h.set(RequestIdHeader, 'r1');
-        const reply = await nc.request(CommandSubjects.agentList, '{}', {
-          headers: h,
-          timeout: 5_000,
-        });
-        expect(errorHeaders(reply).code, raw).toBe('401');
+        const reply = await nc.request(list, payload, { headers: h, timeout: 5_000 });
+        expect(errorHeaders(reply).code, what).toBe('401');
       }
       expect(state.seen).toHaveLength(0);
     });
 
+    it('accepts a principal once: the same message sent again is refused', async () => {
+      const payload = new TextEncoder().encode('{}');
+      const h = headers();
+      h.set(PrincipalHeader, await signer.sign(alice, CommandSubjects.agentList, 'r2', payload));
+      const first = await nc.request(CommandSubjects.agentList, payload, { headers: h, timeout: 5_000 });
+      expect(errorHeaders(first).code).toBeUndefined();
+      const again = await nc.request(CommandSubjects.agentList, payload, { headers: h, timeout: 5_000 });
+      expect(errorHeaders(again)).toEqual({
+        code: '401',
+        message: 'caller not verified: the principal was already used',
+      });
+      expect(state.seen).toHaveLength(1);
+    });
+
     it('an empty body counts as {}', async () => {
       const h = headers();
-      h.set(PrincipalHeader, JSON.stringify(alice));
+      h.set(PrincipalHeader, await signer.sign(alice, CommandSubjects.agentList, 'r0', new Uint8Array()));
       const reply = await nc.request(CommandSubjects.agentList, undefined, {
         headers: h,
         timeout: 5_000,
@@ -222,7 +281,7 @@ describe('serveCommands and sendCommand', () => {
         nc,
         CommandSubjects.agentRegister,
         body({ name: 'not-found' }),
-        { principal: alice },
+        { principal: alice, signer },
       ).catch((e: unknown) => e);
       expect(notFound).toBeInstanceOf(VaultError);
       expect(notFound).toMatchObject({ kind: 'notFound', message: 'no such agent here' });
@@ -232,7 +291,7 @@ describe('serveCommands and sendCommand', () => {
         nc,
         CommandSubjects.agentRegister,
         body({ name: 'conflict' }),
-        { principal: alice },
+        { principal: alice, signer },
       ).catch((e: unknown) => e);
       expect(exists).toMatchObject({ kind: 'alreadyExists', message: 'taken' });
     });
@@ -240,6 +299,7 @@ describe('serveCommands and sendCommand', () => {
     it('a plain Error from the handler becomes internal, without leaking its message', async () => {
       const err = await sendCommand(nc, CommandSubjects.agentRegister, body({ name: 'explode' }), {
         principal: alice,
+        signer,
       }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(VaultError);
       expect(err).toMatchObject({ kind: 'internal', message: 'internal error' });
@@ -249,6 +309,7 @@ describe('serveCommands and sendCommand', () => {
     it('a handler that does not answer in time fails as timeout', async () => {
       const err = await sendCommand(nc, CommandSubjects.agentRegister, body({ name: 'slow' }), {
         principal: alice,
+        signer,
         timeoutMs: 300,
       }).catch((e: unknown) => e);
       state.release();
@@ -266,7 +327,7 @@ describe('serveCommands and sendCommand', () => {
       };
       expect(count(CommandSubjects.agentRegister, 'ok')).toBeGreaterThanOrEqual(1);
       expect(count(CommandSubjects.agentRegister, 'badRequest')).toBe(7);
-      expect(count(CommandSubjects.agentList, 'unauthenticated')).toBe(6);
+      expect(count(CommandSubjects.agentList, 'unauthenticated')).toBe(10);
       expect(count(CommandSubjects.agentRegister, 'notFound')).toBe(1);
       expect(count(CommandSubjects.agentRegister, 'alreadyExists')).toBe(1);
       expect(count(CommandSubjects.agentRegister, 'internal')).toBe(1);
@@ -302,12 +363,13 @@ describe('serveCommands and sendCommand', () => {
         handlers: second.handlers,
         log: silentLog,
         metrics: new Metrics('tasks-replica'),
+        verifier,
       });
       try {
         const n = 40;
         await Promise.all(
           Array.from({ length: n }, () =>
-            sendCommand(nc, CommandSubjects.agentList, {}, { principal: alice }),
+            sendCommand(nc, CommandSubjects.agentList, {}, { principal: alice, signer }),
           ),
         );
         expect(state.seen.length + second.seen.length).toBe(n);
@@ -319,7 +381,7 @@ describe('serveCommands and sendCommand', () => {
     it('after stop, commands fail as unavailable again', async () => {
       await service?.stop();
       service = undefined;
-      const err = await sendCommand(nc, CommandSubjects.agentList, {}, { principal: alice }).catch(
+      const err = await sendCommand(nc, CommandSubjects.agentList, {}, { principal: alice, signer }).catch(
         (e: unknown) => e,
       );
       expect(err).toMatchObject({ kind: 'unavailable' });

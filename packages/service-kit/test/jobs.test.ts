@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { consumeJobs, PermanentJobError, publishJob, type JobContext } from '../src/jobs.js';
-import { ensureStreams } from '../src/streams.js';
+import { connectAs, natsAccess } from '@media-vault/test-harness';
 import { silentLog, waitFor } from './helpers.js';
 import { Streams } from '@media-vault/contracts';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -24,8 +24,7 @@ describe('consumeJobs on a real JetStream work queue', () => {
   const stops: { stop(): Promise<void> }[] = [];
 
   beforeAll(async () => {
-    nc = await connect({ servers: servers.natsUrl! });
-    await ensureStreams(nc);
+    nc = await connectAs(natsAccess(servers));
   });
 
   afterAll(async () => {

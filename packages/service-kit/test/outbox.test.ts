@@ -1,11 +1,17 @@
-import { createDatabase, makeTempDir, uniqueName, type TempDir } from '@media-vault/test-harness';
+import {
+  connectAs,
+  createDatabase,
+  makeTempDir,
+  natsAccess,
+  uniqueName,
+  type TempDir,
+} from '@media-vault/test-harness';
 import { jetstream } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openDatabase, type Database, type OpenDatabase } from '../src/database.js';
 import { enqueueEvents, newEventId, outbox, OutboxRelay, type OutboxEvent } from '../src/outbox.js';
-import { ensureStreams } from '../src/streams.js';
 import { readSubject, silentLog, subjectCount, waitFor } from './helpers.js';
 
 const servers = inject('servers');
@@ -88,8 +94,7 @@ describe.each(backends)('outbox relay on $driver', ({ driver, open }) => {
       log: silentLog,
     });
     db = database.db;
-    nc = await connect({ servers: servers.natsUrl! });
-    await ensureStreams(nc);
+    nc = await connectAs(natsAccess(servers));
   });
 
   afterEach(async () => {

@@ -1,4 +1,11 @@
-import { createDatabase, makeTempDir, uniqueName } from '@media-vault/test-harness';
+import {
+  ADMIN,
+  createDatabase,
+  makeTempDir,
+  natsAccess,
+  natsCreds,
+  uniqueName,
+} from '@media-vault/test-harness';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
 import { openDatabase } from '../src/database.js';
@@ -55,6 +62,9 @@ describe('createRuntime', () => {
     const runtime = await createRuntime<Record<string, unknown>>({
       service: 'runtime-test',
       natsUrl: servers.natsUrl!,
+      // The admin: the test publishes on a subject no service owns.
+      natsCreds: await natsCreds(natsAccess(servers), ADMIN),
+      natsInboxPrefix: '_INBOX',
       logLevel: 'silent',
       healthPort: 0,
       database: { schema: { outbox }, url, dataDir: '/nonexistent', migrationsFolder },
@@ -91,6 +101,7 @@ describe('createRuntime', () => {
       createRuntime({
         service: 'runtime-fail',
         natsUrl: 'nats://127.0.0.1:1',
+        natsInboxPrefix: '_INBOX',
         logLevel: 'silent',
         healthPort: 0,
       }),

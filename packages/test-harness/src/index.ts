@@ -11,3 +11,4 @@ export * from './vitest.js';
 export * from './events.js';
 export * from './wait-for.js';
 export * from './jobs.js';
+export * from './principal.js';

@@ -1,5 +1,14 @@
+import { natsPermissions, type NatsIdentity } from '@media-vault/contracts';
+import {
+  ensureStreams,
+  openAuthority,
+  SERVER_AUTH_FILE,
+  writeCreds,
+  type IssueOptions,
+} from '@media-vault/nats-admin';
+import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { installHints, requireBinary } from './binaries.js';
@@ -9,32 +18,39 @@ import { makeTempDir } from './temp-dir.js';
 
 const run = promisify(execFile);
 
-export interface StartedNats {
+/** Where a test server is and where its trust chain lives: enough to connect as anyone. */
+export interface NatsAccess {
   readonly url: string;
+  /** The operator's directory (authority seeds, server auth config, issued creds). */
+  readonly authDir: string;
+}
+
+export interface StartedNats extends NatsAccess {
   readonly version: string;
   stop(): Promise<void>;
 }
 
+export const ADMIN: NatsIdentity = { kind: 'admin' };
+
 /**
- * nats-server with JetStream, its store in a temp dir, on a free loopback port. `config` is
- * nats-server configuration text (e.g. an `authorization` block with users and permissions);
- * the command-line settings here win over it.
+ * nats-server with JetStream and decentralised auth (an operator, the VAULT account, no
+ * anonymous users), its store in a temp dir, on a free loopback port; EVENTS and JOBS provisioned
+ * as the admin unless `provision` is false. `config` is more nats-server configuration text.
  */
-export async function startNats(opts: { config?: string } = {}): Promise<StartedNats> {
+export async function startNats(
+  opts: { config?: string; provision?: boolean } = {},
+): Promise<StartedNats> {
   const bin = requireBinary('nats-server', installHints['nats-server']);
   const dir = await makeTempDir('nats');
+  const authDir = join(dir.path, 'auth');
+  await openAuthority(authDir);
   const port = await freePort();
-  const configArgs: string[] = [];
-  if (opts.config !== undefined) {
-    const file = join(dir.path, 'nats.conf');
-    await writeFile(file, opts.config);
-    configArgs.push('-c', file);
-  }
+  const file = join(dir.path, 'nats.conf');
+  await writeFile(file, `include ./auth/${SERVER_AUTH_FILE}\n${opts.config ?? ''}\n`);
   const proc = await startProcess({
     command: bin,
     args: [
-      ...configArgs,
-      ...['-js', '-sd', join(dir.path, 'store'), '-a', '127.0.0.1', '-p', String(port)],
+      ...['-c', file, '-js', '-sd', join(dir.path, 'store'), '-a', '127.0.0.1', '-p', String(port)],
       ...['-n', `test-${port}`],
     ],
     label: 'nats-server',
@@ -43,13 +59,52 @@ export async function startNats(opts: { config?: string } = {}): Promise<Started
   const { stdout } = await run(bin, ['--version']);
   const version = stdout.trim();
   const url = `nats://127.0.0.1:${port}`;
-  process.stderr.write(`${version} with JetStream ready at ${url}\n`);
+  const access = { url, authDir };
+  if (opts.provision !== false) {
+    const admin = await connectAs(access);
+    await ensureStreams(admin);
+    await admin.drain();
+  }
+  process.stderr.write(`${version} with JetStream and auth ready at ${url}\n`);
   return {
-    url,
+    ...access,
     version,
     async stop() {
       await proc.stop();
       await dir.remove();
     },
   };
+}
+
+/** The creds file of an identity on this server (issued on every call: a fresh user). */
+export async function natsCreds(
+  access: NatsAccess,
+  identity: NatsIdentity,
+  opts: IssueOptions = {},
+): Promise<string> {
+  return writeCreds(access.authDir, await openAuthority(access.authDir), identity, opts);
+}
+
+/** A connection as `identity` (the admin by default), with that identity's inbox prefix. */
+export async function connectAs(
+  access: NatsAccess,
+  identity: NatsIdentity = ADMIN,
+  opts: IssueOptions & { name?: string } = {},
+): Promise<NatsConnection> {
+  const creds = await readFile(await natsCreds(access, identity, opts));
+  return connect({
+    servers: access.url,
+    authenticator: credsAuthenticator(new Uint8Array(creds)),
+    inboxPrefix: natsPermissions(identity).inboxPrefix,
+    ...(opts.name ? { name: opts.name } : {}),
+  });
+}
+
+/** `NATS_URL` and `NATS_CREDS` for a service process running as `identity`. */
+export async function natsEnv(
+  access: NatsAccess,
+  identity: NatsIdentity,
+  opts: IssueOptions = {},
+): Promise<{ NATS_URL: string; NATS_CREDS: string }> {
+  return { NATS_URL: access.url, NATS_CREDS: await natsCreds(access, identity, opts) };
 }

@@ -1,11 +1,13 @@
 import { startKubo } from './kubo.js';
-import { startNats } from './nats.js';
+import { startNats, type NatsAccess } from './nats.js';
 import { startPostgres } from './postgres.js';
 
 export interface ServerUrls {
   /** Superuser URL of the test cluster's `postgres` database; tests create their own databases. */
   readonly postgresUrl?: string;
   readonly natsUrl?: string;
+  /** The NATS server's trust chain directory: `natsAccess(urls)` connects as any identity. */
+  readonly natsAuthDir?: string;
   readonly kuboApiUrl?: string;
 }
 
@@ -35,7 +37,7 @@ export async function startServers(choice: ServerChoice): Promise<StartedServers
     return {
       urls: {
         ...(pg ? { postgresUrl: pg.url } : {}),
-        ...(nats ? { natsUrl: nats.url } : {}),
+        ...(nats ? { natsUrl: nats.url, natsAuthDir: nats.authDir } : {}),
         ...(kubo ? { kuboApiUrl: kubo.apiUrl } : {}),
       },
       stop,
@@ -49,3 +51,9 @@ export async function startServers(choice: ServerChoice): Promise<StartedServers
 /** Names unique across test files and runs, for databases, streams and buckets. */
 export const uniqueName = (prefix: string): string =>
   `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+
+/** The NATS server of a global set-up, as `connectAs` and `natsEnv` take it. */
+export function natsAccess(urls: ServerUrls): NatsAccess {
+  if (!urls.natsUrl || !urls.natsAuthDir) throw new Error('this test run started no NATS server');
+  return { url: urls.natsUrl, authDir: urls.natsAuthDir };
+}

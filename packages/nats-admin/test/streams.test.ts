@@ -1,12 +1,12 @@
 import { Streams } from '@media-vault/contracts';
-import { startNats, type StartedNats } from '@media-vault/test-harness';
+import { connectAs, startNats, type StartedNats } from '@media-vault/test-harness';
 import {
   jetstream,
   jetstreamManager,
   RetentionPolicy,
   type JetStreamManager,
 } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureStreams } from '../src/streams.js';
 
@@ -21,8 +21,8 @@ describe('ensureStreams', () => {
   let jsm: JetStreamManager;
 
   beforeAll(async () => {
-    nats = await startNats();
-    nc = await connect({ servers: nats.url });
+    nats = await startNats({ provision: false });
+    nc = await connectAs(nats);
     jsm = await jetstreamManager(nc);
   });
 
@@ -40,7 +40,7 @@ describe('ensureStreams', () => {
   it('creates both streams when several services start at the same moment', async () => {
     expect(await streamNames()).toEqual([]);
     const clients = await Promise.all(
-      Array.from({ length: 4 }, () => connect({ servers: nats.url })),
+      Array.from({ length: 4 }, () => connectAs(nats)),
     );
     try {
       await Promise.all(clients.map((c) => ensureStreams(c)));

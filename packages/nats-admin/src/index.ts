@@ -1,0 +1,3 @@
+export * from './authority.js';
+export * from './authority-store.js';
+export * from './streams.js';

@@ -1,0 +1,52 @@
+import { jetstreamManager, RetentionPolicy, type StreamConfig } from '@nats-io/jetstream';
+import { Streams } from '@media-vault/contracts';
+import type { NatsConnection } from '@nats-io/transport-node';
+
+const DAY_NS = 24 * 60 * 60 * 1_000_000_000;
+const DUPLICATE_WINDOW_NS = 10 * 60 * 1_000_000_000;
+
+export interface StreamOptions {
+  /** JetStream replicas; 3 in a clustered deployment, 1 on one machine. */
+  readonly replicas?: number;
+}
+
+const streamConfigs = (replicas: number): (Partial<StreamConfig> & { name: string })[] => [
+  {
+    name: Streams.events.name,
+    subjects: [...Streams.events.subjects],
+    description: Streams.events.description,
+    retention: RetentionPolicy.Limits,
+    max_age: 7 * DAY_NS,
+    duplicate_window: DUPLICATE_WINDOW_NS,
+    num_replicas: replicas,
+  },
+  {
+    name: Streams.jobs.name,
+    subjects: [...Streams.jobs.subjects],
+    description: Streams.jobs.description,
+    retention: RetentionPolicy.Workqueue,
+    duplicate_window: DUPLICATE_WINDOW_NS,
+    num_replicas: replicas,
+  },
+];
+
+/**
+ * Creates EVENTS and JOBS, or brings an existing stream's settings up to date: the admin's work,
+ * done before (or while) the services start. Safe to run from several places at once.
+ */
+export async function ensureStreams(nc: NatsConnection, opts: StreamOptions = {}): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  for (const config of streamConfigs(opts.replicas ?? 1)) {
+    const name = config.name;
+    const existing = await jsm.streams.info(name).catch(() => undefined);
+    if (!existing) {
+      await jsm.streams.add(config).catch(async (err: unknown) => {
+        // Another service created it between our look-up and add.
+        if (!(await jsm.streams.info(name).catch(() => undefined))) throw err;
+      });
+    } else {
+      await jsm.streams.update(name, { ...existing.config, ...config });
+    }
+  }
+}
+
