@@ -128,6 +128,10 @@ const serving = (service: string) => ({
   subscribe: [`${commandGroup(service as never)}.>`, '$SRV.*', `$SRV.*.${service}`, `$SRV.*.${service}.>`],
 });
 
+/** An agent-addressed job subject with the agent token as a wildcard. */
+const everyAgent = (subject: (agent: string) => string): string =>
+  subject('AGENT').replace('.AGENT.', '.*.');
+
 const inboxOf = (name: string) => `_INBOX_${name}`;
 
 interface Grant {
@@ -167,9 +171,9 @@ function grantFor(identity: NatsIdentity, buckets: BucketNames): Grant {
           ...streamInfo(events),
           ...streamInfo(jobs),
           'events.tasks.>',
-          JobSubjects.seal('*'),
-          JobSubjects.fetch('*'),
-          JobSubjects.release('*'),
+          everyAgent(JobSubjects.seal),
+          everyAgent(JobSubjects.fetch),
+          everyAgent(JobSubjects.release),
         ],
         subscribe: serving(Services.tasks).subscribe,
         allowResponses: true,
@@ -223,7 +227,7 @@ function grantFor(identity: NatsIdentity, buckets: BucketNames): Grant {
           ...(compose && agent !== undefined
             ? [
                 ...durableConsumer(jobs, compose.name, compose.subject),
-                agent === '*' ? 'jobs.ipfs.*.composed' : JobSubjects.composed(agent),
+                agent === '*' ? everyAgent(JobSubjects.composed) : JobSubjects.composed(agent),
               ]
             : []),
           ...bucketRead(buckets.chunks),

@@ -4,6 +4,7 @@
  * in production the operator keeps the seeds offline and hands out only creds files.
  */
 import { natsUserName, type NatsIdentity } from '@media-vault/contracts';
+import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -20,7 +21,7 @@ export const SERVER_AUTH_FILE = 'auth.conf';
 
 /** Writes through a temp file and a rename, readable by the owner only. */
 async function writePrivate(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
+  const tmp = `${path}.${randomUUID()}.tmp`;
   await writeFile(tmp, data, { mode: 0o600 });
   await chmod(tmp, 0o600);
   await rename(tmp, path);

@@ -1,6 +1,7 @@
 import { natsPermissions, type NatsIdentity } from '@media-vault/contracts';
 import {
   ensureStreams,
+  issueUser,
   openAuthority,
   SERVER_AUTH_FILE,
   writeCreds,
@@ -8,7 +9,7 @@ import {
 } from '@media-vault/nats-admin';
 import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { installHints, requireBinary } from './binaries.js';
@@ -91,10 +92,10 @@ export async function connectAs(
   identity: NatsIdentity = ADMIN,
   opts: IssueOptions & { name?: string } = {},
 ): Promise<NatsConnection> {
-  const creds = await readFile(await natsCreds(access, identity, opts));
+  const user = await issueUser(await openAuthority(access.authDir), identity, opts);
   return connect({
     servers: access.url,
-    authenticator: credsAuthenticator(new Uint8Array(creds)),
+    authenticator: credsAuthenticator(user.creds),
     inboxPrefix: natsPermissions(identity).inboxPrefix,
     ...(opts.name ? { name: opts.name } : {}),
   });
