@@ -1,4 +1,9 @@
-import { EventSubjects, Streams, type MasterTaskKind } from '@media-vault/contracts';
+import {
+  EventSubjects,
+  Streams,
+  type MasterTaskKind,
+  natsPermissions,
+} from '@media-vault/contracts';
 import { DeliverPolicy, jetstream, jetstreamManager, type StoredMsg } from '@nats-io/jetstream';
 import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { readFile } from 'node:fs/promises';
@@ -107,6 +112,8 @@ async function connectNats(opts: NatsOptions): Promise<NatsConnection> {
     // A short outage is ridden out; a long one closes the connection and polling takes over.
     maxReconnectAttempts: 10,
     reconnectTimeWait: 1_000,
+    // The CLI reads events as the observer identity, whose replies come on its own inbox only.
+    inboxPrefix: natsPermissions({ kind: 'observer' }).inboxPrefix,
     ...(opts.natsCreds
       ? { authenticator: credsAuthenticator(new Uint8Array(await readFile(opts.natsCreds))) }
       : {}),

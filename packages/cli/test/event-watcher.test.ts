@@ -1,7 +1,13 @@
-import { EventSubjects, Streams, type UploadTask } from '@media-vault/contracts';
-import { freePort, startNats, type StartedNats } from '@media-vault/test-harness';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { EventSubjects, type UploadTask } from '@media-vault/contracts';
+import {
+  connectAs,
+  freePort,
+  natsCreds,
+  startNats,
+  type StartedNats,
+} from '@media-vault/test-harness';
+import { jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { watchTasks, type TaskUpdate, type WatchPlan } from '../src/event-watcher.js';
 import { viewOfUpload } from '../src/task-view.js';
@@ -9,12 +15,13 @@ import { uploadRecord } from './fixtures.js';
 
 let nats: StartedNats;
 let nc: NatsConnection;
+/** What an operator hands a CLI user who may watch events: the observer's creds. */
+let observer: string;
 
 beforeAll(async () => {
   nats = await startNats();
-  nc = await connect({ servers: nats.url });
-  const jsm = await jetstreamManager(nc);
-  await jsm.streams.add({ name: Streams.events.name, subjects: [...Streams.events.subjects] });
+  nc = await connectAs(nats);
+  observer = await natsCreds(nats, { kind: 'observer' });
 });
 
 afterAll(async () => {
@@ -79,6 +86,7 @@ describe('watchTasks on JetStream', () => {
     const seen = await collect(
       watchTasks(plan({ ids: [5], accept: (r) => r.uuid === 'mine' }), {
         natsUrl: nats.url,
+        natsCreds: observer,
         signal: controller.signal,
         onFallback: (m) => expect.fail(m),
       }),
@@ -101,7 +109,12 @@ describe('watchTasks on JetStream', () => {
     const since = new Date();
     const updates = watchTasks(
       plan({ follow: true, since, accept: (r) => (r as { user_id?: string }).user_id === 'me' }),
-      { natsUrl: nats.url, signal: controller.signal, onFallback: (m) => expect.fail(m) },
+      {
+        natsUrl: nats.url,
+        natsCreds: observer,
+        signal: controller.signal,
+        onFallback: (m) => expect.fail(m),
+      },
     );
     await publish(record(20, 0, 'x', 'someone-else'));
     await publish(record(21, 3, 'y', 'me'));
@@ -113,6 +126,7 @@ describe('watchTasks on JetStream', () => {
     const controller = new AbortController();
     const updates = watchTasks(plan({ ids: [404] }), {
       natsUrl: nats.url,
+      natsCreds: observer,
       signal: controller.signal,
       onFallback: (m) => expect.fail(m),
     });
@@ -122,7 +136,7 @@ describe('watchTasks on JetStream', () => {
 });
 
 describe('watchTasks falling back to polling', () => {
-  const polling = (natsUrl: string) => {
+  const polling = (natsUrl: string, natsCreds?: string) => {
     const notes: string[] = [];
     const controller = new AbortController();
     let polls = 0;
@@ -131,7 +145,13 @@ describe('watchTasks falling back to polling', () => {
         ids: [1],
         poll: async () => [viewOfUpload(record(1, ++polls >= 2 ? 8 : 3, 'u'))],
       }),
-      { natsUrl, signal: controller.signal, onFallback: (m) => notes.push(m), pollIntervalMs: 20 },
+      {
+        natsUrl,
+        natsCreds,
+        signal: controller.signal,
+        onFallback: (m) => notes.push(m),
+        pollIntervalMs: 20,
+      },
     );
     return { notes, updates };
   };
@@ -147,10 +167,19 @@ describe('watchTasks falling back to polling', () => {
     expect(notes[0]).toMatch(/cannot connect to NATS at .*polling the HTTP API every second/);
   });
 
+  it('without NATS credentials: the server refuses the CLI, which polls', async () => {
+    const { notes, updates } = polling(nats.url);
+    const seen = await collect(updates, (s) => s.at(-1)?.view.status === 8);
+    expect(seen.at(-1)?.view.status).toBe(8);
+    expect(notes).toEqual([
+      expect.stringMatching(/cannot connect to NATS at .*polling the HTTP API/),
+    ]);
+  });
+
   it('when the server has no EVENTS stream', async () => {
-    const bare = await startNats();
+    const bare = await startNats({ provision: false });
     try {
-      const { notes, updates } = polling(bare.url);
+      const { notes, updates } = polling(bare.url, await natsCreds(bare, { kind: 'observer' }));
       await collect(updates, (s) => s.at(-1)?.view.status === 8);
       expect(notes).toEqual([
         expect.stringMatching(/cannot read status events from stream EVENTS/),
@@ -162,15 +191,7 @@ describe('watchTasks falling back to polling', () => {
 
   it('when NATS goes away for good while watching', async () => {
     const doomed = await startNats();
-    const dnc = await connect({ servers: doomed.url });
-    await (
-      await jetstreamManager(dnc)
-    ).streams.add({
-      name: Streams.events.name,
-      subjects: [...Streams.events.subjects],
-    });
-    await dnc.close();
-    const { notes, updates } = polling(doomed.url);
+    const { notes, updates } = polling(doomed.url, await natsCreds(doomed, { kind: 'observer' }));
     setTimeout(() => void doomed.stop(), 300);
     const seen = await collect(updates, (s) => s.at(-1)?.view.status === 8);
     expect(seen.at(-1)?.view.status).toBe(8);

@@ -1,7 +1,12 @@
 import {
+  connectAs,
   createDatabase,
   freePort,
   makeTempDir,
+  natsCreds,
+  natsEnv,
+  principalSigningEnv,
+  principalVerifyEnv,
   readSubject,
   startNats,
   startService,
@@ -9,7 +14,7 @@ import {
   waitFor,
   type StartedProcess,
 } from '@media-vault/test-harness';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { SignJWT } from 'jose';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -69,12 +74,16 @@ export async function startVaultStack(label: string, postgresUrl: string): Promi
   try {
     const nats = await startNats();
     stops.push(() => nats.stop());
-    const nc = await connect({ servers: nats.url });
+    const nc = await connectAs(nats);
     stops.push(() => nc.close());
     const databaseUrl = await createDatabase(postgresUrl, uniqueName(label));
     const tasks: StartedProcess = await startService({
       service: 'tasks',
-      env: { NATS_URL: nats.url, DATABASE_URL: databaseUrl },
+      env: {
+        ...(await natsEnv(nats, { kind: 'tasks' })),
+        ...principalVerifyEnv(),
+        DATABASE_URL: databaseUrl,
+      },
       readyWhen: /serving commands/,
     });
     stops.push(() => tasks.stop());
@@ -82,11 +91,18 @@ export async function startVaultStack(label: string, postgresUrl: string): Promi
     const port = await freePort();
     const gateway = await startService({
       service: 'gateway',
-      env: { NATS_URL: nats.url, PORT: String(port), HOST: '127.0.0.1', JWT_SECRET: secret },
+      env: {
+        ...(await natsEnv(nats, { kind: 'gateway' })),
+        ...principalSigningEnv(),
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        JWT_SECRET: secret,
+      },
       readyWhen: /Server listening at/,
     });
     stops.push(() => gateway.stop());
     const apiUrl = `http://127.0.0.1:${port}`;
+    const observerCreds = await natsCreds(nats, { kind: 'observer' });
     const home = await makeTempDir(`${label}-home`);
     stops.push(() => home.remove());
 
@@ -124,6 +140,7 @@ export async function startVaultStack(label: string, postgresUrl: string): Promi
             HOME: home.path,
             VAULT_API: apiUrl,
             NATS_URL: nats.url,
+            NATS_CREDS: observerCreds,
             ...env,
           },
           stdio: ['ignore', 'pipe', 'pipe'],

@@ -98,14 +98,16 @@ const objectStream = (bucket: string) => `OBJ_${bucket}`;
 
 /** Reading a stream: look-ups and the short-lived ordered consumers a read makes. */
 const streamRead = (stream: string): string[] => [
-    ...streamInfo(stream),
-    `${jsApi}.STREAM.MSG.GET.${stream}`,
-    `${jsApi}.DIRECT.GET.${stream}`,
-    `${jsApi}.DIRECT.GET.${stream}.>`,
-    `${jsApi}.CONSUMER.CREATE.${stream}.>`,
-    `${jsApi}.CONSUMER.INFO.${stream}.>`,
-    `${jsApi}.CONSUMER.DELETE.${stream}.>`,
-    `${jsApi}.CONSUMER.MSG.NEXT.${stream}.>`,
+  ...streamInfo(stream),
+  `${jsApi}.STREAM.MSG.GET.${stream}`,
+  `${jsApi}.DIRECT.GET.${stream}`,
+  `${jsApi}.DIRECT.GET.${stream}.>`,
+  // Ordered consumers: with several filters the request names no consumer and no filter.
+  `${jsApi}.CONSUMER.CREATE.${stream}`,
+  `${jsApi}.CONSUMER.CREATE.${stream}.>`,
+  `${jsApi}.CONSUMER.INFO.${stream}.>`,
+  `${jsApi}.CONSUMER.DELETE.${stream}.>`,
+  `${jsApi}.CONSUMER.MSG.NEXT.${stream}.>`,
 ];
 
 const bucketRead = (bucket: string): string[] => streamRead(objectStream(bucket));
@@ -125,7 +127,12 @@ const bucketCreate = (bucket: string): string[] => [
 
 /** Serving a command group through the NATS services framework, with discovery. */
 const serving = (service: string) => ({
-  subscribe: [`${commandGroup(service as never)}.>`, '$SRV.*', `$SRV.*.${service}`, `$SRV.*.${service}.>`],
+  subscribe: [
+    `${commandGroup(service as never)}.>`,
+    '$SRV.*',
+    `$SRV.*.${service}`,
+    `$SRV.*.${service}.>`,
+  ],
 });
 
 /** An agent-addressed job subject with the agent token as a wildcard. */
@@ -160,6 +167,7 @@ function grantFor(identity: NatsIdentity, buckets: BucketNames): Grant {
           ...commandSubjects(AgentCommandSubjects),
           ...commandSubjects(MasterTaskCommandSubjects),
           ...commandSubjects(AudioAssetCommandSubjects),
+          ...bucketRead(buckets.chunks),
           ...bucketWrite(buckets.chunks),
         ],
         subscribe: [],
@@ -188,7 +196,11 @@ function grantFor(identity: NatsIdentity, buckets: BucketNames): Grant {
           AssetJobSubjects.merge,
           AssetJobSubjects.cleanup,
           AssetJobSubjects.unpin,
-          ...durableConsumer(jobs, JobConsumers.assetsMerged.name, JobConsumers.assetsMerged.subject),
+          ...durableConsumer(
+            jobs,
+            JobConsumers.assetsMerged.name,
+            JobConsumers.assetsMerged.subject,
+          ),
           ...durableConsumer(
             jobs,
             JobConsumers.assetsCleanup.name,
@@ -197,6 +209,9 @@ function grantFor(identity: NatsIdentity, buckets: BucketNames): Grant {
           ...bucketCreate(buckets.chunks),
           ...bucketRead(buckets.chunks),
           ...bucketWrite(buckets.chunks),
+          // It creates the transit bucket too, so it exists before the first merge job.
+          ...bucketCreate(buckets.files),
+          ...streamInfo(objectStream(buckets.files)),
         ],
         subscribe: serving(Services.assets).subscribe,
         allowResponses: true,
@@ -245,7 +260,11 @@ function grantFor(identity: NatsIdentity, buckets: BucketNames): Grant {
         publish: [
           ...streamInfo(jobs),
           ...kinds.flatMap((kind) =>
-            durableConsumer(jobs, agentConsumerName(identity.agent, kind), agentJobSubject(identity.agent, kind)),
+            durableConsumer(
+              jobs,
+              agentConsumerName(identity.agent, kind),
+              agentJobSubject(identity.agent, kind),
+            ),
           ),
           JobSubjects.compose(identity.agent),
         ],

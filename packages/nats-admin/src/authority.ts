@@ -161,7 +161,10 @@ export async function issueUser(
  * The chain with one more user revoked: connections with that user's credentials are refused
  * once the servers have the new account JWT.
  */
-export function revokeUser(authority: NatsAuthority, userPublicKey: string): Promise<NatsAuthority> {
+export function revokeUser(
+  authority: NatsAuthority,
+  userPublicKey: string,
+): Promise<NatsAuthority> {
   fromPublic(userPublicKey); // throws on something that is not a public nkey
   return createAuthority({
     ...authority.seeds,

@@ -49,4 +49,3 @@ export async function ensureStreams(nc: NatsConnection, opts: StreamOptions = {}
     }
   }
 }
-

@@ -39,9 +39,7 @@ describe('ensureStreams', () => {
 
   it('creates both streams when several services start at the same moment', async () => {
     expect(await streamNames()).toEqual([]);
-    const clients = await Promise.all(
-      Array.from({ length: 4 }, () => connectAs(nats)),
-    );
+    const clients = await Promise.all(Array.from({ length: 4 }, () => connectAs(nats)));
     try {
       await Promise.all(clients.map((c) => ensureStreams(c)));
     } finally {

@@ -29,7 +29,9 @@ export async function connectNats(opts: NatsOptions, log: Logger): Promise<NatsC
   void (async () => {
     for await (const status of nc.status()) {
       if (status.type === 'ping') continue;
-      log.info({ status: status.type }, 'NATS connection status');
+      // A permission violation arrives here, not at the call that caused it: name it.
+      if (status.type === 'error') log.warn({ err: status.error }, 'NATS refused an operation');
+      else log.info({ status: status.type }, 'NATS connection status');
     }
   })();
   return nc;

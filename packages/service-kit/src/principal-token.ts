@@ -76,7 +76,12 @@ export function createPrincipalSigner(signingKey: string): PrincipalSigner {
   const kid = keyIdOf(rawPublicKey(createPublicKey(key)));
   return {
     sign: (principal, subject, requestId, body) =>
-      new SignJWT({ name: principal.name, roles: principal.roles, rid: requestId, bdy: bodyDigest(body) })
+      new SignJWT({
+        name: principal.name,
+        roles: principal.roles,
+        rid: requestId,
+        bdy: bodyDigest(body),
+      })
         .setProtectedHeader({ alg: 'EdDSA', kid })
         .setIssuer(PrincipalTokenIssuer)
         .setSubject(principal.id)
@@ -160,7 +165,8 @@ export function createPrincipalVerifier(publicKeys: readonly string[]): Principa
       if ((payload.exp as number) - (payload.iat as number) > PRINCIPAL_TOKEN_TTL_S) {
         throw refuse('the principal lives longer than allowed');
       }
-      if (payload.bdy !== bodyDigest(body)) throw refuse('the principal was issued for another request body');
+      if (payload.bdy !== bodyDigest(body))
+        throw refuse('the principal was issued for another request body');
       const principal = { id: payload.sub, name: payload.name ?? '', roles: payload.roles ?? [] };
       if (!principalCheck.Check(principal)) throw refuse('malformed principal claims');
       const now = Date.now();

@@ -1,3 +1,4 @@
+import type { StreamName } from '@media-vault/contracts';
 import { join } from 'node:path';
 import { openDatabase, type OpenDatabase } from './database.js';
 import { startHealthServer, type ReadinessCheck } from './health-server.js';
@@ -16,6 +17,8 @@ export interface RuntimeOptions<S extends Record<string, unknown>> {
   readonly natsInboxPrefix: string;
   readonly logLevel: string;
   readonly healthPort: number;
+  /** The streams this process uses, waited for at start (their NATS user may only look them up). */
+  readonly streams: readonly StreamName[];
   /** For services that own tables: their schema (with the outbox table) and migrations. */
   readonly database?: {
     readonly schema: S;
@@ -70,7 +73,7 @@ export async function createRuntime<S extends Record<string, unknown> = Record<s
     );
     // Draining lets replies and publishes in flight finish before the connection closes.
     lifecycle.onClose('nats', () => nc.drain());
-    await waitForStreams(nc, log);
+    await waitForStreams(nc, opts.streams, log);
 
     let relay: OutboxRelay | undefined;
     if (database) {

@@ -1,19 +1,20 @@
-import { Streams } from '@media-vault/contracts';
+import type { StreamName } from '@media-vault/contracts';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 
 /**
- * Waits until EVENTS and JOBS exist. Services do not manage streams (their NATS users may only
- * look them up); the platform's admin identity provisions them, and a service started first waits.
+ * Waits until the streams exist. Services do not manage streams (their NATS users may only look
+ * them up); the platform's admin identity provisions them, and a service started first waits.
  */
 export async function waitForStreams(
   nc: NatsConnection,
+  streams: readonly StreamName[],
   log: { info(obj: object, msg: string): void },
   opts: { pollMs?: number; signal?: AbortSignal } = {},
 ): Promise<void> {
   const jsm = await jetstreamManager(nc);
   let told = false;
-  for (const { name } of Object.values(Streams)) {
+  for (const name of streams) {
     while (!(await jsm.streams.info(name).catch(() => undefined))) {
       opts.signal?.throwIfAborted();
       if (!told) log.info({ stream: name }, 'waiting for the stream to be provisioned');

@@ -125,9 +125,12 @@ describe('serveCommands and sendCommand', () => {
   });
 
   it('with no service running, a command fails as unavailable', async () => {
-    const err = await sendCommand(nc, CommandSubjects.agentList, {}, { principal: alice, signer }).catch(
-      (e: unknown) => e,
-    );
+    const err = await sendCommand(
+      nc,
+      CommandSubjects.agentList,
+      {},
+      { principal: alice, signer },
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(VaultError);
     expect((err as VaultError).kind).toBe('unavailable');
     expect((err as VaultError).message).toContain(CommandSubjects.agentList);
@@ -164,7 +167,12 @@ describe('serveCommands and sendCommand', () => {
       expect(state.seen[0]?.ctx.requestId).toBe('req-42');
       expect(state.seen[0]?.request).toEqual(body({ name: 'n' }));
 
-      const list = await sendCommand(nc, CommandSubjects.agentList, {}, { principal: alice, signer });
+      const list = await sendCommand(
+        nc,
+        CommandSubjects.agentList,
+        {},
+        { principal: alice, signer },
+      );
       expect(list.map((a) => a.user_id)).toEqual(['alice']);
       // Without one from the caller, each command gets its own, so its log lines can be followed.
       expect(state.seen[1]?.ctx.requestId).toMatch(/^[0-9a-f-]{36}$/);
@@ -235,8 +243,14 @@ describe('serveCommands and sendCommand', () => {
         ['a bare JSON principal', JSON.stringify({ id: 'root', name: '', roles: [1] })],
         ['not a token', 'not json'],
         ['signed by another key', await other.sign(alice, list, 'r1', payload)],
-        ['issued for another command', await signer.sign(alice, CommandSubjects.agentRegister, 'r1', payload)],
-        ['issued for another body', await signer.sign(alice, list, 'r1', new TextEncoder().encode('{"x":1}'))],
+        [
+          'issued for another command',
+          await signer.sign(alice, CommandSubjects.agentRegister, 'r1', payload),
+        ],
+        [
+          'issued for another body',
+          await signer.sign(alice, list, 'r1', new TextEncoder().encode('{"x":1}')),
+        ],
         ['expired', await craft({}, now - 120, now - 60)],
         ['living too long', await craft({}, now, now + 3600)],
         ['with an unsigned algorithm', unsigned({ sub: 'root', roles: [1], aud: list })],
@@ -255,9 +269,15 @@ describe('serveCommands and sendCommand', () => {
       const payload = new TextEncoder().encode('{}');
       const h = headers();
       h.set(PrincipalHeader, await signer.sign(alice, CommandSubjects.agentList, 'r2', payload));
-      const first = await nc.request(CommandSubjects.agentList, payload, { headers: h, timeout: 5_000 });
+      const first = await nc.request(CommandSubjects.agentList, payload, {
+        headers: h,
+        timeout: 5_000,
+      });
       expect(errorHeaders(first).code).toBeUndefined();
-      const again = await nc.request(CommandSubjects.agentList, payload, { headers: h, timeout: 5_000 });
+      const again = await nc.request(CommandSubjects.agentList, payload, {
+        headers: h,
+        timeout: 5_000,
+      });
       expect(errorHeaders(again)).toEqual({
         code: '401',
         message: 'caller not verified: the principal was already used',
@@ -267,7 +287,10 @@ describe('serveCommands and sendCommand', () => {
 
     it('an empty body counts as {}', async () => {
       const h = headers();
-      h.set(PrincipalHeader, await signer.sign(alice, CommandSubjects.agentList, 'r0', new Uint8Array()));
+      h.set(
+        PrincipalHeader,
+        await signer.sign(alice, CommandSubjects.agentList, 'r0', new Uint8Array()),
+      );
       const reply = await nc.request(CommandSubjects.agentList, undefined, {
         headers: h,
         timeout: 5_000,
@@ -381,9 +404,12 @@ describe('serveCommands and sendCommand', () => {
     it('after stop, commands fail as unavailable again', async () => {
       await service?.stop();
       service = undefined;
-      const err = await sendCommand(nc, CommandSubjects.agentList, {}, { principal: alice, signer }).catch(
-        (e: unknown) => e,
-      );
+      const err = await sendCommand(
+        nc,
+        CommandSubjects.agentList,
+        {},
+        { principal: alice, signer },
+      ).catch((e: unknown) => e);
       expect(err).toMatchObject({ kind: 'unavailable' });
     });
   });

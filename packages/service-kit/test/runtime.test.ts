@@ -67,6 +67,7 @@ describe('createRuntime', () => {
       natsInboxPrefix: '_INBOX',
       logLevel: 'silent',
       healthPort: 0,
+      streams: ['EVENTS', 'JOBS'],
       database: { schema: { outbox }, url, dataDir: '/nonexistent', migrationsFolder },
     });
     let closed = false;
@@ -104,6 +105,7 @@ describe('createRuntime', () => {
         natsInboxPrefix: '_INBOX',
         logLevel: 'silent',
         healthPort: 0,
+        streams: [],
       }),
     ).rejects.toThrow();
   });

@@ -1,5 +1,12 @@
-import { Services } from '@media-vault/contracts';
-import { createRuntime, serveCommands, type ServiceRuntime } from '@media-vault/service-kit';
+import { natsPermissions, Services } from '@media-vault/contracts';
+import { Streams } from '@media-vault/contracts';
+import {
+  createPrincipalVerifier,
+  createRuntime,
+  principalKeysOf,
+  serveCommands,
+  type ServiceRuntime,
+} from '@media-vault/service-kit';
 import { fileURLToPath } from 'node:url';
 import { assetHandlers } from './audio/asset.handlers.js';
 import { AssetRepository } from './audio/asset.repository.js';
@@ -24,9 +31,10 @@ export async function startAssetsService(config: AssetsConfig): Promise<AssetsSe
     service: Services.assets,
     natsUrl: config.NATS_URL,
     natsCreds: config.NATS_CREDS,
+    natsInboxPrefix: natsPermissions({ kind: 'assets' }).inboxPrefix,
     logLevel: config.LOG_LEVEL,
-    streamReplicas: config.STREAM_REPLICAS,
     healthPort: config.HEALTH_PORT,
+    streams: [Streams.events.name, Streams.jobs.name],
     database: { schema, url: config.DATABASE_URL, dataDir: config.DATA_DIR, migrationsFolder },
   });
   try {
@@ -52,6 +60,7 @@ export async function startAssetsService(config: AssetsConfig): Promise<AssetsSe
       handlers: assetHandlers(assets, runtime.relay),
       log: runtime.log,
       metrics: runtime.metrics,
+      verifier: createPrincipalVerifier(principalKeysOf(config.PRINCIPAL_KEYS)),
     });
     runtime.lifecycle.onClose('commands', () => commands.stop());
     const healthPort = await runtime.serveHealth();

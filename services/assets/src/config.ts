@@ -1,4 +1,10 @@
-import { BaseConfig, ConfigError, DatabaseConfig, loadConfig } from '@media-vault/service-kit';
+import {
+  BaseConfig,
+  CommandServiceConfig,
+  ConfigError,
+  DatabaseConfig,
+  loadConfig,
+} from '@media-vault/service-kit';
 import { Type, type Static } from '@sinclair/typebox';
 
 const MiB = 1024 * 1024;
@@ -6,6 +12,7 @@ const MiB = 1024 * 1024;
 export const AssetsConfigSchema = Type.Object({
   ...BaseConfig,
   ...DatabaseConfig,
+  ...CommandServiceConfig,
   HEALTH_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9102 }),
   ASSET_CHUNK_SIZE: Type.Integer({
     minimum: 64 * 1024,

@@ -1,11 +1,13 @@
+import { connectAs, natsAccess, natsEnv, principalVerifyEnv } from '@media-vault/test-harness';
 import { createDatabase, makeTempDir, uniqueName } from '@media-vault/test-harness';
 import { Svcm } from '@nats-io/services';
-import { connect } from '@nats-io/transport-node';
 import { describe, expect, inject, it } from 'vitest';
 import { loadAssetsConfig } from '../src/config.js';
 import { startAssetsService } from '../src/assets-service.js';
 
-const { natsUrl, postgresUrl } = inject('servers');
+const servers = inject('servers');
+const { postgresUrl } = servers;
+const nats = natsAccess(servers);
 
 const databases = {
   postgres: async () => ({
@@ -17,14 +19,20 @@ const databases = {
 
 describe.each(Object.entries(databases))('assets service on %s', (_name, database) => {
   it('migrates, serves health and is discoverable, twice on the same database', async () => {
-    const env = { NATS_URL: natsUrl, HEALTH_PORT: '0', LOG_LEVEL: 'silent', ...(await database()) };
+    const env = {
+      ...(await natsEnv(nats, { kind: 'assets' })),
+      ...principalVerifyEnv(),
+      HEALTH_PORT: '0',
+      LOG_LEVEL: 'silent',
+      ...(await database()),
+    };
     // The second start proves migrations are idempotent on an existing database.
     for (let run = 0; run < 2; run++) {
       const service = await startAssetsService(loadAssetsConfig(env));
       try {
         const ready = await fetch(`http://127.0.0.1:${service.healthPort}/readyz`);
         expect(ready.status).toBe(200);
-        const nc = await connect({ servers: natsUrl });
+        const nc = await connectAs(nats);
         try {
           const client = new Svcm(nc as never).client();
           const names: string[] = [];

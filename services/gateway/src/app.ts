@@ -1,4 +1,9 @@
-import type { Metrics, NatsConnection, ReadinessCheck } from '@media-vault/service-kit';
+import type {
+  Metrics,
+  NatsConnection,
+  PrincipalSigner,
+  ReadinessCheck,
+} from '@media-vault/service-kit';
 import type { IpfsPort } from '@media-vault/ipfs';
 import type { FastifyInstance } from 'fastify';
 import { authPlugin } from './plugins/auth.js';
@@ -15,6 +20,7 @@ import type { TokenVerifier } from './token-verifier.js';
 
 export interface AppOptions {
   readonly nc: NatsConnection;
+  readonly signer: PrincipalSigner;
   readonly verify: TokenVerifier;
   readonly metrics: Metrics;
   readonly bodyLimit: number;
@@ -37,7 +43,11 @@ export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<v
   await fastify.register(errorsPlugin);
   await fastify.register(bodyParsersPlugin, { bodyLimit: opts.bodyLimit });
   await fastify.register(authPlugin, { verify: opts.verify });
-  await fastify.register(busPlugin, { nc: opts.nc, timeoutMs: opts.commandTimeoutMs });
+  await fastify.register(busPlugin, {
+    nc: opts.nc,
+    signer: opts.signer,
+    timeoutMs: opts.commandTimeoutMs,
+  });
   await fastify.register(docsPlugin);
   await fastify.register(healthRoutes, { checks, metrics: opts.metrics });
   await fastify.register(userRoutes);

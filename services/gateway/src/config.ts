@@ -23,6 +23,11 @@ export const GatewayConfigSchema = Type.Object({
     default: 'EdDSA',
   }),
   JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'JWKS endpoint' })),
+  PRINCIPAL_SIGNING_KEY: Type.String({
+    pattern: '^[A-Za-z0-9+/]{43}=$',
+    description:
+      'Ed25519 seed (base64) that signs the caller on every command; services hold its public key',
+  }),
   JWT_ISSUER: Type.Optional(Type.String()),
   JWT_AUDIENCE: Type.Optional(Type.String()),
   BODY_LIMIT: Type.Integer({

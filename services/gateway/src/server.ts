@@ -1,5 +1,6 @@
 import { createKuboIpfs } from '@media-vault/ipfs';
-import { createRuntime, type Lifecycle } from '@media-vault/service-kit';
+import { natsPermissions } from '@media-vault/contracts';
+import { createPrincipalSigner, createRuntime, type Lifecycle } from '@media-vault/service-kit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { app } from './app.js';
@@ -21,9 +22,11 @@ export async function buildGateway(config: GatewayConfig): Promise<GatewayServer
     service: 'gateway',
     natsUrl: config.NATS_URL,
     natsCreds: config.NATS_CREDS,
+    natsInboxPrefix: natsPermissions({ kind: 'gateway' }).inboxPrefix,
     logLevel: config.LOG_LEVEL,
-    streamReplicas: config.STREAM_REPLICAS,
     healthPort: 0,
+    // Commands are plain requests; the gateway neither publishes events nor takes jobs.
+    streams: [],
   });
   const verify = await createTokenVerifier({
     secret: config.JWT_SECRET,
@@ -56,6 +59,7 @@ export async function buildGateway(config: GatewayConfig): Promise<GatewayServer
   });
   await fastify.register(app, {
     nc: runtime.nc,
+    signer: createPrincipalSigner(config.PRINCIPAL_SIGNING_KEY),
     verify,
     metrics: runtime.metrics,
     bodyLimit: config.BODY_LIMIT,

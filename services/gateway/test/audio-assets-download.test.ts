@@ -1,4 +1,5 @@
 import type { AudioAsset } from '@media-vault/contracts';
+import { natsEnv, principalSigningEnv } from '@media-vault/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '../src/config.js';
 import { buildGateway } from '../src/server.js';
@@ -206,7 +207,8 @@ describe('audio asset download over HTTP: ranges, ETag, headers', () => {
     const secret = 'another-secret-for-this-gateway';
     const withoutIpfs = await buildGateway(
       loadGatewayConfig({
-        NATS_URL: stack.natsUrl,
+        ...(await natsEnv(stack.nats, { kind: 'gateway' })),
+        ...principalSigningEnv(),
         PORT: '0',
         HOST: '127.0.0.1',
         JWT_SECRET: secret,

@@ -9,18 +9,24 @@ import {
 } from '@media-vault/contracts';
 import { sendCommand } from '@media-vault/service-kit';
 import {
+  connectAs,
   createDatabase,
   makeTempDir,
+  natsEnv,
+  principalSigningEnv,
+  principalVerifyEnv,
   readSubject,
   startNats,
+  testSigner,
   uniqueName,
   waitFor,
+  type NatsAccess,
   type StartedNats,
   type TempDir,
 } from '@media-vault/test-harness';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Objm, type ObjectStore } from '@nats-io/obj';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -336,7 +342,7 @@ export class AudioStack {
   private readonly stores = new Map<string, Promise<ObjectStore>>();
 
   private constructor(
-    readonly natsUrl: string,
+    readonly nats: NatsAccess,
     readonly nc: NatsConnection,
     readonly gateway: GatewayServer,
     readonly kuboApiUrl: string,
@@ -369,7 +375,7 @@ export class AudioStack {
       cleanup.push(() => nats.stop());
       const dir: TempDir = await makeTempDir('audio-test');
       cleanup.push(() => dir.remove());
-      const nc = await connect({ servers: nats.url });
+      const nc = await connectAs(nats);
       cleanup.push(() => nc.close());
       const databaseUrl = await createDatabase(postgresUrl, uniqueName('audio'));
 
@@ -380,7 +386,8 @@ export class AudioStack {
           label: 'assets service',
           entry: 'services/assets/src/main.ts',
           env: {
-            NATS_URL: nats.url,
+            ...(await natsEnv(nats, { kind: 'assets' })),
+            ...principalVerifyEnv(),
             DATABASE_URL: databaseUrl,
             DATA_DIR: join(dir.path, 'assets'),
             ASSET_CHUNK_SIZE: String(chunkSize),
@@ -389,7 +396,12 @@ export class AudioStack {
             ...opts.assetsEnv,
           },
           ready: async () => {
-            await sendCommand(nc, S.assetFind, {}, { principal: probeAs, timeoutMs: 1_000 });
+            await sendCommand(
+              nc,
+              S.assetFind,
+              {},
+              { principal: probeAs, signer: testSigner, timeoutMs: 1_000 },
+            );
             return true;
           },
         });
@@ -400,7 +412,7 @@ export class AudioStack {
           label: name,
           entry: `services/${name}/src/main.ts`,
           env: {
-            NATS_URL: nats.url,
+            ...(await natsEnv(nats, { kind: name })),
             IPFS_API_URL: kuboApiUrl,
             DATA_DIR: join(dir.path, name),
             TMP_DIR: join(dir.path, `${name}-tmp`),
@@ -420,7 +432,8 @@ export class AudioStack {
 
       const gateway = await buildGateway(
         loadGatewayConfig({
-          NATS_URL: nats.url,
+          ...(await natsEnv(nats, { kind: 'gateway' })),
+          ...principalSigningEnv(),
           PORT: '0',
           HOST: '127.0.0.1',
           JWT_SECRET: secret,
@@ -432,7 +445,7 @@ export class AudioStack {
       );
       cleanup.push(() => gateway.close());
       return new AudioStack(
-        nats.url,
+        nats,
         nc,
         gateway,
         kuboApiUrl,

@@ -3,10 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '../src/config.js';
 
 const secret = 'a-secret-of-at-least-16-chars';
+const signing = { PRINCIPAL_SIGNING_KEY: Buffer.alloc(32, 7).toString('base64') };
 
 const problemsOf = (env: Record<string, string>): string => {
   try {
-    loadGatewayConfig(env);
+    loadGatewayConfig({ ...signing, ...env });
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
     return (err as ConfigError).message;
@@ -16,7 +17,7 @@ const problemsOf = (env: Record<string, string>): string => {
 
 describe('loadGatewayConfig', () => {
   it('applies the defaults', () => {
-    const config = loadGatewayConfig({ JWT_SECRET: secret });
+    const config = loadGatewayConfig({ ...signing, JWT_SECRET: secret });
     expect(config).toMatchObject({
       PORT: 8080,
       HOST: '0.0.0.0',
@@ -30,7 +31,12 @@ describe('loadGatewayConfig', () => {
   });
 
   it('converts numbers and accepts port 0', () => {
-    const config = loadGatewayConfig({ JWT_SECRET: secret, PORT: '0', BODY_LIMIT: '2048' });
+    const config = loadGatewayConfig({
+      ...signing,
+      JWT_SECRET: secret,
+      PORT: '0',
+      BODY_LIMIT: '2048',
+    });
     expect(config.PORT).toBe(0);
     expect(config.BODY_LIMIT).toBe(2048);
   });
@@ -46,10 +52,17 @@ describe('loadGatewayConfig', () => {
 
   it('accepts a public key or a JWKS URL instead of the secret', () => {
     const pem = '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----';
-    expect(loadGatewayConfig({ JWT_PUBLIC_KEY: pem }).JWT_PUBLIC_KEY).toBe(pem);
-    expect(loadGatewayConfig({ JWKS_URL: 'https://id.example/jwks' }).JWKS_URL).toBe(
+    expect(loadGatewayConfig({ ...signing, JWT_PUBLIC_KEY: pem }).JWT_PUBLIC_KEY).toBe(pem);
+    expect(loadGatewayConfig({ ...signing, JWKS_URL: 'https://id.example/jwks' }).JWKS_URL).toBe(
       'https://id.example/jwks',
     );
+  });
+
+  it('refuses to start without the key that signs callers for the services', () => {
+    expect(() => loadGatewayConfig({ JWT_SECRET: secret })).toThrow(/PRINCIPAL_SIGNING_KEY/);
+    expect(() =>
+      loadGatewayConfig({ JWT_SECRET: secret, PRINCIPAL_SIGNING_KEY: 'too-short' }),
+    ).toThrow(/PRINCIPAL_SIGNING_KEY/);
   });
 
   it('names a secret that is too short', () => {

@@ -1,6 +1,13 @@
 import { EventSubjects, type Agent, type AgentEvent } from '@media-vault/contracts';
-import { createDatabase, uniqueName } from '@media-vault/test-harness';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import {
+  connectAs,
+  createDatabase,
+  natsAccess,
+  natsEnv,
+  principalSigningEnv,
+  uniqueName,
+} from '@media-vault/test-harness';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -100,18 +107,19 @@ describe('gateway and tasks service, end to end over HTTP and NATS', () => {
 
   beforeAll(async () => {
     const databaseUrl = await createDatabase(servers.postgresUrl!, uniqueName('gateway_e2e'));
-    nc = await connect({ servers: servers.natsUrl! });
+    nc = await connectAs(natsAccess(servers));
     alice = await signToken({ sub: aliceId, name: 'Alice', roles: [100], secret });
     bob = await signToken({ sub: bobId, name: 'Bob', secret });
     tasks = await startTasksProcess({
-      natsUrl: servers.natsUrl!,
+      nats: natsAccess(servers),
       databaseUrl,
       nc,
       probeAs: { id: 'probe', name: 'probe', roles: [] },
     });
     gateway = await buildGateway(
       loadGatewayConfig({
-        NATS_URL: servers.natsUrl!,
+        ...(await natsEnv(natsAccess(servers), { kind: 'gateway' })),
+        ...principalSigningEnv(),
         PORT: '0',
         HOST: '127.0.0.1',
         JWT_SECRET: secret,

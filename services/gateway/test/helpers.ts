@@ -7,14 +7,19 @@ export {
   waitFor,
 } from '@media-vault/test-harness';
 import {
+  connectAs,
   createDatabase,
   makeTempDir,
+  natsEnv,
+  principalSigningEnv,
+  principalVerifyEnv,
   startNats,
   subjectCount,
+  testSigner,
   uniqueName,
   waitFor,
+  type NatsAccess,
 } from '@media-vault/test-harness';
-import { connect } from '@nats-io/transport-node';
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import pg from 'pg';
@@ -60,7 +65,7 @@ export interface ServiceProcess {
  * servers, and resolves once it answers `svc.tasks.agent.list` on the bus.
  */
 export function startTasksProcess(opts: {
-  natsUrl: string;
+  nats: NatsAccess;
   databaseUrl: string;
   nc: NatsConnection;
   probeAs: Principal;
@@ -75,7 +80,7 @@ export function startTasksProcess(opts: {
  * nothing set there (a DATABASE_URL, say) changes which database the service uses.
  */
 export async function startTasksProcessWith(opts: {
-  natsUrl: string;
+  nats: NatsAccess;
   env: Record<string, string>;
   nc: NatsConnection;
   probeAs: Principal;
@@ -87,7 +92,8 @@ export async function startTasksProcessWith(opts: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       TMPDIR: process.env.TMPDIR,
-      NATS_URL: opts.natsUrl,
+      ...(await natsEnv(opts.nats, { kind: 'tasks' })),
+      ...principalVerifyEnv(),
       HEALTH_PORT: '0',
       LOG_LEVEL: 'warn',
       ...opts.env,
@@ -120,7 +126,7 @@ export async function startTasksProcessWith(opts: {
       opts.nc,
       CommandSubjects.agentList,
       {},
-      { principal: opts.probeAs, timeoutMs: 1_000 },
+      { principal: opts.probeAs, signer: testSigner, timeoutMs: 1_000 },
     ).then(
       () => true,
       // Not serving yet (no responders) or still starting: try again until the deadline.
@@ -260,7 +266,7 @@ export async function startMasterStack(opts: {
   try {
     const nats = await startNats();
     stops.push(() => nats.stop());
-    const nc = await connect({ servers: nats.url });
+    const nc = await connectAs(nats);
     stops.push(() => nc.drain());
     const env: Record<string, string> = {};
     let db: pg.Client | undefined;
@@ -273,7 +279,7 @@ export async function startMasterStack(opts: {
       env.DATA_DIR = dir.path;
     }
     const tasks = await startTasksProcessWith({
-      natsUrl: nats.url,
+      nats,
       env,
       nc,
       probeAs: { id: 'probe', name: 'probe', roles: [] },
@@ -287,7 +293,8 @@ export async function startMasterStack(opts: {
     const secret = `master-${randomUUID()}`;
     const gateway = await buildGateway(
       loadGatewayConfig({
-        NATS_URL: nats.url,
+        ...(await natsEnv(nats, { kind: 'gateway' })),
+        ...principalSigningEnv(),
         PORT: '0',
         HOST: '127.0.0.1',
         JWT_SECRET: secret,

@@ -1,4 +1,5 @@
-import { AssetJobSubjects, IpfsAddJob, UnpinJob } from '@media-vault/contracts';
+import { IpfsAddJob, JobConsumers, natsPermissions, UnpinJob } from '@media-vault/contracts';
+import { Streams } from '@media-vault/contracts';
 import { createIpfs, type IpfsPort } from '@media-vault/ipfs';
 import { consumeJobs, createRuntime, type ServiceRuntime } from '@media-vault/service-kit';
 import { jetstream } from '@nats-io/jetstream';
@@ -17,8 +18,6 @@ export interface IpfsWorker {
 }
 
 /** Durable consumer name on JOBS; every replica shares it. */
-export const IPFS_ADD_CONSUMER = 'ipfs-add';
-export const IPFS_UNPIN_CONSUMER = 'ipfs-unpin';
 
 /**
  * The only writer to IPFS, through Kubo over RPC or an embedded Helia node. Adds and pins merged
@@ -31,10 +30,13 @@ export async function startIpfsWorker(config: IpfsWorkerConfig): Promise<IpfsWor
     natsUrl: config.NATS_URL,
     natsCreds: config.NATS_CREDS,
     logLevel: config.LOG_LEVEL,
-    streamReplicas: config.STREAM_REPLICAS,
-    // An agent is a guest of the platform: it uses the streams, it does not manage them.
-    provisionStreams: config.agent === undefined,
+    natsInboxPrefix: natsPermissions(
+      config.agent === undefined
+        ? { kind: 'ipfs-worker' }
+        : { kind: 'agent', agent: config.agent.id },
+    ).inboxPrefix,
     healthPort: config.HEALTH_PORT,
+    streams: [Streams.jobs.name],
   });
   try {
     const ipfs = await createIpfs({
@@ -63,8 +65,8 @@ export async function startIpfsWorker(config: IpfsWorkerConfig): Promise<IpfsWor
     const js = jetstream(runtime.nc);
     const add = ipfsAddHandler({ nc: runtime.nc, js, objm: new Objm(js), ipfs });
     const consumer = await consumeJobs(runtime.nc, {
-      durable: IPFS_ADD_CONSUMER,
-      subject: AssetJobSubjects.ipfsAdd,
+      durable: JobConsumers.ipfsAdd.name,
+      subject: JobConsumers.ipfsAdd.subject,
       schema: IpfsAddJob,
       handle: add.handle,
       onGiveUp: add.onGiveUp,
@@ -73,8 +75,8 @@ export async function startIpfsWorker(config: IpfsWorkerConfig): Promise<IpfsWor
     // Registered after the IPFS node, so it closes first: the job in hand finishes with its node.
     runtime.lifecycle.onClose('ipfs-add consumer', () => consumer.stop());
     const unpin = await consumeJobs(runtime.nc, {
-      durable: IPFS_UNPIN_CONSUMER,
-      subject: AssetJobSubjects.unpin,
+      durable: JobConsumers.ipfsUnpin.name,
+      subject: JobConsumers.ipfsUnpin.subject,
       schema: UnpinJob,
       handle: unpinHandler(ipfs),
       log: runtime.log,

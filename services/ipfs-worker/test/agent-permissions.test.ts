@@ -1,15 +1,14 @@
 import {
   agentConsumerName,
   agentJobSubject,
-  agentNatsPermissions,
   JobSubjects,
   SealJob,
   Streams,
 } from '@media-vault/contracts';
-import { consumeJobs, ensureStreams, publishJob, createLogger } from '@media-vault/service-kit';
-import { startNats, waitFor, type StartedNats } from '@media-vault/test-harness';
+import { consumeJobs, publishJob, createLogger } from '@media-vault/service-kit';
+import { connectAs, startNats, waitFor, type StartedNats } from '@media-vault/test-harness';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const log = createLogger('test', 'silent');
@@ -38,7 +37,7 @@ const fails = (work: Promise<unknown>) =>
   );
 
 /**
- * The permissions agentNatsPermissions gives an agent, on a real nats-server with users: the
+ * The permissions an agent's NATS user has, on a real nats-server in operator mode: the
  * agent takes its own jobs and publishes its compose requests, and nothing of another agent's.
  */
 describe('agent NATS permissions', () => {
@@ -47,24 +46,9 @@ describe('agent NATS permissions', () => {
   let agent: NatsConnection;
 
   beforeAll(async () => {
-    const users = [
-      { user: 'platform', password: 'platform-secret' },
-      {
-        user: 'agent-a',
-        password: 'agent-a-secret',
-        permissions: agentNatsPermissions('agent-a'),
-      },
-    ];
-    nats = await startNats({ config: `authorization { users = ${JSON.stringify(users)} }\n` });
-    platform = await connect({ servers: nats.url, user: 'platform', pass: 'platform-secret' });
-    await ensureStreams(platform);
-    agent = await connect({
-      servers: nats.url,
-      user: 'agent-a',
-      pass: 'agent-a-secret',
-      // A refused request fails fast instead of after the default 5 s.
-      timeout: 2_000,
-    });
+    nats = await startNats();
+    platform = await connectAs(nats);
+    agent = await connectAs(nats, { kind: 'agent', agent: 'agent-a' });
   });
 
   afterAll(async () => {

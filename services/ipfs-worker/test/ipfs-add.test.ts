@@ -1,16 +1,26 @@
-import { AssetJobSubjects, MergedJob, type IpfsAddJob } from '@media-vault/contracts';
-import { makeTempDir, waitFor, type TempDir } from '@media-vault/test-harness';
+import { connectAs, natsAccess, natsEnv } from '@media-vault/test-harness';
+import {
+  AssetBuckets,
+  AssetJobSubjects,
+  JobConsumers,
+  MergedJob,
+  type IpfsAddJob,
+} from '@media-vault/contracts';
+import { makeTempDir, uniqueName, waitFor, type TempDir } from '@media-vault/test-harness';
 import { jetstream } from '@nats-io/jetstream';
 import { Objm } from '@nats-io/obj';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { Value } from '@sinclair/typebox/value';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadIpfsWorkerConfig } from '../src/config.js';
-import { IPFS_ADD_CONSUMER, startIpfsWorker, type IpfsWorker } from '../src/ipfs-worker.js';
+import { startIpfsWorker, type IpfsWorker } from '../src/ipfs-worker.js';
 import { JobTap } from './support/jobs.js';
 import { makeMergedFiles, stageTransit, type MergedFile } from './support/transit.js';
 
-const { natsUrl, kuboApiUrl } = inject('servers');
+const servers = inject('servers');
+const { kuboApiUrl } = servers;
+const nats = natsAccess(servers);
+const filesBucket = uniqueName('files');
 
 /** Kubo's own RPC, not the worker's adapter, so the test sees what Kubo really holds. */
 const kubo = async (command: string, arg: string): Promise<Response> => {
@@ -31,10 +41,14 @@ describe('ipfs worker add jobs, on Kubo', () => {
   beforeAll(async () => {
     dir = await makeTempDir('ipfs-add');
     merged = await makeMergedFiles(dir.path);
-    nc = await connect({ servers: natsUrl! });
+    nc = await connectAs(nats);
     worker = await startIpfsWorker(
       loadIpfsWorkerConfig({
-        NATS_URL: natsUrl,
+        ...(await natsEnv(
+          nats,
+          { kind: 'ipfs-worker' },
+          { buckets: { chunks: AssetBuckets.chunks, files: filesBucket } },
+        )),
         HEALTH_PORT: '0',
         LOG_LEVEL: 'silent',
         IPFS_API_URL: kuboApiUrl,
@@ -62,7 +76,7 @@ describe('ipfs worker add jobs, on Kubo', () => {
   };
 
   it('adds and pins every file, reports them, then clears the transit bucket', async () => {
-    const job = await stageTransit(nc, merged);
+    const job = await stageTransit(nc, merged, filesBucket);
     expect(merged[0]!.bytes.length).toBeGreaterThan(2 * 262_144);
     await publishAdd(job);
 
@@ -97,7 +111,7 @@ describe('ipfs worker add jobs, on Kubo', () => {
   });
 
   it('answers a job whose transit object is gone with a failed merge', async () => {
-    const job = await stageTransit(nc, merged);
+    const job = await stageTransit(nc, merged, filesBucket);
     const gone = job.files[1]!;
     await (await new Objm(nc).open(job.bucket)).delete(gone.object);
     await publishAdd(job);
@@ -117,12 +131,12 @@ describe('ipfs worker add jobs, on Kubo', () => {
   });
 
   it('reports a job once when it is handled twice', async () => {
-    const job = await stageTransit(nc, merged);
+    const job = await stageTransit(nc, merged, filesBucket);
     // Two deliveries of one job, as after a crash between publishing the result and the ack.
     await publishAdd(job, `${job.jobId}#1`);
     await publishAdd(job, `${job.jobId}#2`);
     await tap.next(AssetJobSubjects.merged, job.jobId);
-    await tap.settled([IPFS_ADD_CONSUMER]);
+    await tap.settled([JobConsumers.ipfsAdd.name]);
 
     const results = tap.of(AssetJobSubjects.merged, job.jobId);
     expect(results).toHaveLength(1);

@@ -1,9 +1,12 @@
+import { natsAccess, natsEnv } from '@media-vault/test-harness';
 import { makeTempDir } from '@media-vault/test-harness';
 import { describe, expect, inject, it } from 'vitest';
 import { loadIpfsWorkerConfig } from '../src/config.js';
 import { startIpfsWorker } from '../src/ipfs-worker.js';
 
-const { natsUrl, kuboApiUrl } = inject('servers');
+const servers = inject('servers');
+const { kuboApiUrl } = servers;
+const nats = natsAccess(servers);
 
 const nodes = {
   kubo: { IPFS_API_URL: kuboApiUrl },
@@ -19,7 +22,7 @@ describe.each(Object.entries(nodes))('ipfs worker with %s', (_name, node) => {
     const dir = await makeTempDir('ipfs-worker');
     const worker = await startIpfsWorker(
       loadIpfsWorkerConfig({
-        NATS_URL: natsUrl,
+        ...(await natsEnv(nats, { kind: 'ipfs-worker' })),
         HEALTH_PORT: '0',
         LOG_LEVEL: 'silent',
         DATA_DIR: dir.path,

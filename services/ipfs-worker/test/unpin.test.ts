@@ -1,14 +1,16 @@
+import { connectAs, natsAccess, natsEnv } from '@media-vault/test-harness';
 import { AssetJobSubjects, type UnpinJob } from '@media-vault/contracts';
 import { publishJob } from '@media-vault/service-kit';
 import { makeTempDir, waitFor } from '@media-vault/test-harness';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadIpfsWorkerConfig } from '../src/config.js';
 import { startIpfsWorker, type IpfsWorker } from '../src/ipfs-worker.js';
 
-const { natsUrl, kuboApiUrl } = inject('servers');
+const servers = inject('servers');
+const { kuboApiUrl } = servers;
+const nats = natsAccess(servers);
 
 describe('jobs.ipfs.unpin', () => {
   let worker: IpfsWorker;
@@ -18,7 +20,7 @@ describe('jobs.ipfs.unpin', () => {
     dir = await makeTempDir('unpin');
     worker = await startIpfsWorker(
       loadIpfsWorkerConfig({
-        NATS_URL: natsUrl,
+        ...(await natsEnv(nats, { kind: 'ipfs-worker' })),
         IPFS_API_URL: kuboApiUrl,
         HEALTH_PORT: '0',
         LOG_LEVEL: 'silent',
@@ -44,7 +46,7 @@ describe('jobs.ipfs.unpin', () => {
       }),
     );
     const job: UnpinJob = { jobId: randomUUID(), cids: added };
-    const nc = await connect({ servers: natsUrl });
+    const nc = await connectAs(nats);
     try {
       await publishJob(nc, AssetJobSubjects.unpin, job, job.jobId);
       await waitFor('both CIDs unpinned', async () => {

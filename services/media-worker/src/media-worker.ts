@@ -1,4 +1,11 @@
-import { AssetJobSubjects, ComposeJob, JobSubjects, MergeJob } from '@media-vault/contracts';
+import {
+  ComposeJob,
+  composeConsumer,
+  JobConsumers,
+  MergeJob,
+  natsPermissions,
+} from '@media-vault/contracts';
+import { Streams } from '@media-vault/contracts';
 import { consumeJobs, createRuntime, type ServiceRuntime } from '@media-vault/service-kit';
 import { jetstream } from '@nats-io/jetstream';
 import { Objm } from '@nats-io/obj';
@@ -16,12 +23,6 @@ export interface MediaWorker {
   close(): Promise<void>;
 }
 
-/** Durable consumer name on JOBS; every replica shares it. */
-export const MERGE_CONSUMER = 'media-merge';
-/** One durable consumer per agent served (or one for all); overlapping filters are not allowed. */
-export const composeConsumerName = (agent: string): string =>
-  agent === '*' ? 'media-compose-any' : `media-compose-${agent}`;
-
 /**
  * Merges, probes and transcodes with ffmpeg: consumes jobs.media.merge and, beside an agent,
  * verifies the masters it composed (jobs.media.<agent>.compose), once ffmpeg and ffprobe are
@@ -32,9 +33,11 @@ export async function startMediaWorker(config: MediaWorkerConfig): Promise<Media
     service: 'media-worker',
     natsUrl: config.NATS_URL,
     natsCreds: config.NATS_CREDS,
+    natsInboxPrefix: natsPermissions({ kind: 'media-worker', composeFor: config.COMPOSE_AGENT_ID })
+      .inboxPrefix,
     logLevel: config.LOG_LEVEL,
-    streamReplicas: config.STREAM_REPLICAS,
     healthPort: config.HEALTH_PORT,
+    streams: [Streams.jobs.name],
   });
   try {
     const [ffmpegVersion, ffprobeVersion] = await Promise.all([
@@ -61,8 +64,8 @@ export async function startMediaWorker(config: MediaWorkerConfig): Promise<Media
       tmpDir: config.TMP_DIR,
     });
     const consumer = await consumeJobs(runtime.nc, {
-      durable: MERGE_CONSUMER,
-      subject: AssetJobSubjects.merge,
+      durable: JobConsumers.mediaMerge.name,
+      subject: JobConsumers.mediaMerge.subject,
       schema: MergeJob,
       handle: merge.handle,
       onGiveUp: merge.onGiveUp,
@@ -74,8 +77,9 @@ export async function startMediaWorker(config: MediaWorkerConfig): Promise<Media
     if (agent !== undefined) {
       const compose = composeHandler({ nc: runtime.nc, ffmpeg });
       const composer = await consumeJobs(runtime.nc, {
-        durable: composeConsumerName(agent),
-        subject: agent === '*' ? JobSubjects.composeAnyAgent : JobSubjects.compose(agent),
+        // One durable consumer per agent served (or one for all): filters may not overlap.
+        durable: composeConsumer(agent).name,
+        subject: composeConsumer(agent).subject,
         schema: ComposeJob,
         handle: compose.handle,
         onGiveUp: compose.onGiveUp,

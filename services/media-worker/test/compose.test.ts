@@ -1,3 +1,4 @@
+import { connectAs, natsAccess } from '@media-vault/test-harness';
 import {
   ComposedJob,
   JobSubjects,
@@ -7,10 +8,10 @@ import {
   type MasterMedia,
   type ProbedMedia,
 } from '@media-vault/contracts';
-import { createLogger, ensureStreams, type JobContext } from '@media-vault/service-kit';
+import { createLogger, type JobContext } from '@media-vault/service-kit';
 import { makeTempDir, readJobs, uniqueName, type TempDir } from '@media-vault/test-harness';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { Value } from '@sinclair/typebox/value';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -22,7 +23,8 @@ import { composedMsgId, composeHandler } from '../src/compose/compose.handler.js
 import { loadMediaWorkerConfig } from '../src/config.js';
 import { FfmpegRunner } from '../src/ffmpeg/ffmpeg-runner.js';
 
-const { natsUrl } = inject('servers');
+const servers = inject('servers');
+const nats = natsAccess(servers);
 const run = promisify(execFile);
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -55,10 +57,9 @@ describe('compose handler, on real ffprobe and NATS', () => {
   beforeAll(async () => {
     dir = await makeTempDir('compose');
     master = await makeMaster(dir.path);
-    nc = await connect({ servers: natsUrl! });
-    await ensureStreams(nc);
+    nc = await connectAs(nats);
     // Built as startMediaWorker builds it, from the worker's own configuration.
-    const config = loadMediaWorkerConfig({ NATS_URL: natsUrl });
+    const config = loadMediaWorkerConfig({});
     compose = composeHandler({
       nc,
       ffmpeg: new FfmpegRunner({

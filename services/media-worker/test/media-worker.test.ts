@@ -1,16 +1,22 @@
+import { natsAccess, natsEnv } from '@media-vault/test-harness';
 import { ConfigError } from '@media-vault/service-kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadMediaWorkerConfig } from '../src/config.js';
 import { startMediaWorker, type MediaWorker } from '../src/media-worker.js';
 
-const { natsUrl } = inject('servers');
+const servers = inject('servers');
+const nats = natsAccess(servers);
 
 describe('media worker start-up', () => {
   let worker: MediaWorker;
 
   beforeAll(async () => {
     worker = await startMediaWorker(
-      loadMediaWorkerConfig({ NATS_URL: natsUrl, HEALTH_PORT: '0', LOG_LEVEL: 'silent' }),
+      loadMediaWorkerConfig({
+        ...(await natsEnv(nats, { kind: 'media-worker' })),
+        HEALTH_PORT: '0',
+        LOG_LEVEL: 'silent',
+      }),
     );
   });
   afterAll(() => worker?.close());
@@ -28,7 +34,7 @@ describe('media worker start-up', () => {
     await expect(
       startMediaWorker(
         loadMediaWorkerConfig({
-          NATS_URL: natsUrl,
+          ...(await natsEnv(nats, { kind: 'media-worker' })),
           HEALTH_PORT: '0',
           LOG_LEVEL: 'silent',
           FFPROBE_PATH: '/nonexistent/ffprobe',

@@ -1,15 +1,23 @@
-import { AssetJobSubjects, IpfsAddJob, MergedJob, type MergeJob } from '@media-vault/contracts';
+import { connectAs, natsAccess, natsEnv } from '@media-vault/test-harness';
+import {
+  AssetBuckets,
+  AssetJobSubjects,
+  IpfsAddJob,
+  JobConsumers,
+  MergedJob,
+  type MergeJob,
+} from '@media-vault/contracts';
 import { makeTempDir, uniqueName, waitFor, type TempDir } from '@media-vault/test-harness';
 import { jetstream } from '@nats-io/jetstream';
 import { Objm } from '@nats-io/obj';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { Value } from '@sinclair/typebox/value';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadMediaWorkerConfig } from '../src/config.js';
 import { ARCHIVE_LOUDNESS } from '../src/ffmpeg/renditions.js';
-import { MERGE_CONSUMER, startMediaWorker, type MediaWorker } from '../src/media-worker.js';
+import { startMediaWorker, type MediaWorker } from '../src/media-worker.js';
 import {
   ffprobe,
   integratedLoudness,
@@ -19,7 +27,8 @@ import {
 import { JobTap } from './support/jobs.js';
 import { sha256, stageUpload } from './support/uploads.js';
 
-const { natsUrl } = inject('servers');
+const servers = inject('servers');
+const nats = natsAccess(servers);
 
 const CHUNK = 16 * 1024;
 
@@ -36,10 +45,14 @@ describe('media worker merge jobs', () => {
     fixtures = await makeTempDir('media-fixtures');
     workDir = await makeTempDir('media-work');
     audio = await makeAudioFixtures(fixtures.path);
-    nc = await connect({ servers: natsUrl! });
+    nc = await connectAs(nats);
     worker = await startMediaWorker(
       loadMediaWorkerConfig({
-        NATS_URL: natsUrl,
+        ...(await natsEnv(
+          nats,
+          { kind: 'media-worker' },
+          { buckets: { chunks: AssetBuckets.chunks, files: filesBucket } },
+        )),
         HEALTH_PORT: '0',
         LOG_LEVEL: 'silent',
         TMP_DIR: workDir.path,
@@ -206,7 +219,7 @@ describe('media worker merge jobs', () => {
     await publishMerge(job, `${job.jobId}#1`);
     await publishMerge(job, `${job.jobId}#2`);
     await tap.next(AssetJobSubjects.ipfsAdd, job.jobId);
-    await tap.settled([MERGE_CONSUMER]);
+    await tap.settled([JobConsumers.mediaMerge.name]);
 
     expect(tap.of(AssetJobSubjects.ipfsAdd, job.jobId)).toHaveLength(1);
     expect(tap.of(AssetJobSubjects.merged, job.jobId)).toEqual([]);

@@ -1,9 +1,15 @@
-import { BaseConfig, DatabaseConfig, loadConfig } from '@media-vault/service-kit';
+import {
+  BaseConfig,
+  CommandServiceConfig,
+  DatabaseConfig,
+  loadConfig,
+} from '@media-vault/service-kit';
 import { Type, type Static } from '@sinclair/typebox';
 
 export const TasksConfigSchema = Type.Object({
   ...BaseConfig,
   ...DatabaseConfig,
+  ...CommandServiceConfig,
   HEALTH_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9101 }),
 });
 

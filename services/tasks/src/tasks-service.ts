@@ -1,5 +1,12 @@
-import { Services } from '@media-vault/contracts';
-import { createRuntime, serveCommands, type ServiceRuntime } from '@media-vault/service-kit';
+import { natsPermissions, Services } from '@media-vault/contracts';
+import { Streams } from '@media-vault/contracts';
+import {
+  createPrincipalVerifier,
+  createRuntime,
+  principalKeysOf,
+  serveCommands,
+  type ServiceRuntime,
+} from '@media-vault/service-kit';
 import { fileURLToPath } from 'node:url';
 import { agentHandlers } from './agents/agent.handlers.js';
 import { AgentRepository } from './agents/agent.repository.js';
@@ -21,9 +28,10 @@ export async function startTasksService(config: TasksConfig): Promise<TasksServi
     service: Services.tasks,
     natsUrl: config.NATS_URL,
     natsCreds: config.NATS_CREDS,
+    natsInboxPrefix: natsPermissions({ kind: 'tasks' }).inboxPrefix,
     logLevel: config.LOG_LEVEL,
-    streamReplicas: config.STREAM_REPLICAS,
     healthPort: config.HEALTH_PORT,
+    streams: [Streams.events.name, Streams.jobs.name],
     database: {
       schema,
       url: config.DATABASE_URL,
@@ -44,6 +52,7 @@ export async function startTasksService(config: TasksConfig): Promise<TasksServi
       },
       log: runtime.log,
       metrics: runtime.metrics,
+      verifier: createPrincipalVerifier(principalKeysOf(config.PRINCIPAL_KEYS)),
     });
     runtime.lifecycle.onClose('commands', () => commands.stop());
     const healthPort = await runtime.serveHealth();

@@ -12,14 +12,18 @@ import {
 } from '@media-vault/contracts';
 import { sendCommand } from '@media-vault/service-kit';
 import {
+  connectAs,
   createDatabase,
   makeTempDir,
+  natsEnv,
+  principalVerifyEnv,
   startNats,
+  testSigner,
   uniqueName,
   type StartedNats,
   type TempDir,
 } from '@media-vault/test-harness';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadTasksConfig } from '../src/config.js';
 import { startTasksService, type TasksService } from '../src/tasks-service.js';
@@ -52,14 +56,15 @@ describe.each(backends)('film master commands on $driver, over NATS', ({ driver 
     subject: S,
     body: Parameters<typeof sendCommand<S>>[2],
     as = owner,
-  ) => sendCommand(nc, subject, body, { principal: as });
+  ) => sendCommand(nc, subject, body, { principal: as, signer: testSigner });
   const eventually = (what: string, subject: string, count: number) =>
     waitFor(what, async () => ((await subjectCount(nc, subject)) >= count ? true : undefined));
 
   beforeAll(async () => {
     nats = await startNats();
     const env: Record<string, string> = {
-      NATS_URL: nats.url,
+      ...(await natsEnv(nats, { kind: 'tasks' })),
+      ...principalVerifyEnv(),
       HEALTH_PORT: '0',
       LOG_LEVEL: 'silent',
     };
@@ -70,7 +75,7 @@ describe.each(backends)('film master commands on $driver, over NATS', ({ driver 
       env.DATA_DIR = dir.path;
     }
     service = await startTasksService(loadTasksConfig(env));
-    nc = await connect({ servers: nats.url });
+    nc = await connectAs(nats);
   });
 
   afterAll(async () => {

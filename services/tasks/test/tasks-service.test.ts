@@ -5,8 +5,18 @@ import {
   type AgentEvent,
 } from '@media-vault/contracts';
 import { sendCommand } from '@media-vault/service-kit';
-import { createDatabase, makeTempDir, uniqueName, type TempDir } from '@media-vault/test-harness';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import {
+  connectAs,
+  createDatabase,
+  makeTempDir,
+  natsAccess,
+  natsEnv,
+  principalVerifyEnv,
+  testSigner,
+  uniqueName,
+  type TempDir,
+} from '@media-vault/test-harness';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadTasksConfig } from '../src/config.js';
 import { startTasksService, type TasksService } from '../src/tasks-service.js';
@@ -27,7 +37,8 @@ describe.each(backends)('tasks service on $driver, over NATS', ({ driver }) => {
 
   beforeAll(async () => {
     const env: Record<string, string> = {
-      NATS_URL: servers.natsUrl!,
+      ...(await natsEnv(natsAccess(servers), { kind: 'tasks' })),
+      ...principalVerifyEnv(),
       HEALTH_PORT: '0',
       LOG_LEVEL: 'silent',
     };
@@ -38,7 +49,7 @@ describe.each(backends)('tasks service on $driver, over NATS', ({ driver }) => {
       env.DATA_DIR = dir.path;
     }
     service = await startTasksService(loadTasksConfig(env));
-    nc = await connect({ servers: servers.natsUrl! });
+    nc = await connectAs(natsAccess(servers));
   });
 
   afterAll(async () => {
@@ -63,6 +74,7 @@ describe.each(backends)('tasks service on $driver, over NATS', ({ driver }) => {
 
     const agent = await sendCommand(nc, CommandSubjects.agentRegister, body, {
       principal: alice,
+      signer: testSigner,
       requestId: 'tasks-e2e-1',
     });
 
@@ -82,22 +94,34 @@ describe.each(backends)('tasks service on $driver, over NATS', ({ driver }) => {
       record: agent,
     });
 
-    const list = await sendCommand(nc, CommandSubjects.agentList, {}, { principal: alice });
+    const list = await sendCommand(
+      nc,
+      CommandSubjects.agentList,
+      {},
+      { principal: alice, signer: testSigner },
+    );
     expect(list).toContainEqual(agent);
   });
 
   it('emits one event per real change only', async () => {
     const body = registration();
     const subject = EventSubjects.agent(body.id);
-    await sendCommand(nc, CommandSubjects.agentRegister, body, { principal: alice });
+    await sendCommand(nc, CommandSubjects.agentRegister, body, {
+      principal: alice,
+      signer: testSigner,
+    });
     // Unchanged: no event. A later real change proves the relay ran past this point.
-    await sendCommand(nc, CommandSubjects.agentRegister, body, { principal: alice });
+    await sendCommand(nc, CommandSubjects.agentRegister, body, {
+      principal: alice,
+      signer: testSigner,
+    });
     await sendCommand(
       nc,
       CommandSubjects.agentRegister,
       { ...body, peer_id: '12D3KooWnew' },
       {
         principal: alice,
+        signer: testSigner,
       },
     );
 
@@ -114,10 +138,14 @@ describe.each(backends)('tasks service on $driver, over NATS', ({ driver }) => {
 
   it('maps repository and validation failures to error kinds on the bus', async () => {
     const body = registration();
-    await sendCommand(nc, CommandSubjects.agentRegister, body, { principal: alice });
+    await sendCommand(nc, CommandSubjects.agentRegister, body, {
+      principal: alice,
+      signer: testSigner,
+    });
 
     const taken = await sendCommand(nc, CommandSubjects.agentRegister, body, {
       principal: bob,
+      signer: testSigner,
     }).catch((e: unknown) => e);
     expect(taken).toBeInstanceOf(VaultError);
     expect(taken).toMatchObject({ kind: 'alreadyExists' });
@@ -126,13 +154,18 @@ describe.each(backends)('tasks service on $driver, over NATS', ({ driver }) => {
       nc,
       CommandSubjects.agentRegister,
       { ...body, id: 'no.dots' },
-      { principal: alice },
+      { principal: alice, signer: testSigner },
     ).catch((e: unknown) => e);
     expect(invalid).toMatchObject({ kind: 'badRequest' });
     expect((invalid as Error).message).toMatch(/^id: /);
 
     // Bob sees none of Alice's agents.
-    const bobs = await sendCommand(nc, CommandSubjects.agentList, {}, { principal: bob });
+    const bobs = await sendCommand(
+      nc,
+      CommandSubjects.agentList,
+      {},
+      { principal: bob, signer: testSigner },
+    );
     expect(bobs).toEqual([]);
   });
 
@@ -146,9 +179,12 @@ describe.each(backends)('tasks service on $driver, over NATS', ({ driver }) => {
 
   it('after close, commands fail as unavailable', async () => {
     await service.close();
-    const err = await sendCommand(nc, CommandSubjects.agentList, {}, { principal: alice }).catch(
-      (e: unknown) => e,
-    );
+    const err = await sendCommand(
+      nc,
+      CommandSubjects.agentList,
+      {},
+      { principal: alice, signer: testSigner },
+    ).catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: 'unavailable' });
   });
 });

@@ -1,4 +1,4 @@
-import { AssetJobSubjects, CleanupJob, MergedJob } from '@media-vault/contracts';
+import { CleanupJob, JobConsumers, MergedJob } from '@media-vault/contracts';
 import { consumeJobs, type Logger, type OutboxRelay } from '@media-vault/service-kit';
 import { Objm } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -15,8 +15,8 @@ export async function consumePipelineJobs(
   log: Logger,
 ): Promise<{ stop(): Promise<void> }> {
   const merged = await consumeJobs(nc, {
-    durable: 'assets-merged',
-    subject: AssetJobSubjects.merged,
+    durable: JobConsumers.assetsMerged.name,
+    subject: JobConsumers.assetsMerged.subject,
     schema: MergedJob,
     log,
     handle: async (result, ctx) => {
@@ -27,8 +27,8 @@ export async function consumePipelineJobs(
   });
   const objm = new Objm(nc);
   const cleanup = await consumeJobs(nc, {
-    durable: 'assets-cleanup',
-    subject: AssetJobSubjects.cleanup,
+    durable: JobConsumers.assetsCleanup.name,
+    subject: JobConsumers.assetsCleanup.subject,
     schema: CleanupJob,
     log,
     handle: async (job) => {

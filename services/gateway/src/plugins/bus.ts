@@ -1,5 +1,5 @@
 import type { CommandRequest, CommandResponse, CommandSubject } from '@media-vault/contracts';
-import { sendCommand, type NatsConnection } from '@media-vault/service-kit';
+import { sendCommand, type NatsConnection, type PrincipalSigner } from '@media-vault/service-kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { principalOf } from './auth.js';
@@ -16,10 +16,14 @@ declare module 'fastify' {
 }
 
 export const busPlugin = fp(
-  async (app: FastifyInstance, opts: { nc: NatsConnection; timeoutMs: number }) => {
+  async (
+    app: FastifyInstance,
+    opts: { nc: NatsConnection; signer: PrincipalSigner; timeoutMs: number },
+  ) => {
     app.decorate('command', (request, subject, body) =>
       sendCommand(opts.nc, subject, body, {
         principal: principalOf(request),
+        signer: opts.signer,
         requestId: request.id,
         timeoutMs: opts.timeoutMs,
       }),

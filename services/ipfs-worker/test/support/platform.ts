@@ -1,15 +1,21 @@
 import type { TaskStatus } from '@media-vault/contracts';
 import {
+  connectAs,
   createDatabase,
   freePort,
   makeTempDir,
+  natsAccess,
+  natsEnv,
+  principalSigningEnv,
+  principalVerifyEnv,
   startService,
   uniqueName,
   waitFor,
+  type NatsAccess,
   type ServerUrls,
   type StartedProcess,
 } from '@media-vault/test-harness';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { SignJWT } from 'jose';
 import { loadIpfsWorkerConfig } from '../../src/config.js';
 import { startIpfsWorker, type IpfsWorker } from '../../src/ipfs-worker.js';
@@ -25,7 +31,7 @@ export interface Reply<T = unknown> {
 export interface Platform {
   readonly gatewayUrl: string;
   readonly nc: NatsConnection;
-  readonly natsUrl: string;
+  readonly nats: NatsAccess;
   readonly kuboApiUrl: string;
   token(user: string): Promise<string>;
   call<T = Record<string, unknown>>(
@@ -45,11 +51,11 @@ export interface Platform {
 }
 
 export async function startPlatform(servers: ServerUrls): Promise<Platform> {
-  const natsUrl = servers.natsUrl!;
+  const nats = natsAccess(servers);
   const kuboApiUrl = servers.kuboApiUrl!;
   const started: StartedProcess[] = [];
   const tmp = await makeTempDir('compose');
-  const nc = await connect({ servers: natsUrl });
+  const nc = await connectAs(nats);
   const port = await freePort();
   const gatewayUrl = `http://127.0.0.1:${port}`;
   const stop = async () => {
@@ -62,14 +68,22 @@ export async function startPlatform(servers: ServerUrls): Promise<Platform> {
     started.push(
       await startService({
         service: 'tasks',
-        env: { NATS_URL: natsUrl, DATABASE_URL: databaseUrl },
+        env: {
+          ...(await natsEnv(nats, { kind: 'tasks' })),
+          ...principalVerifyEnv(),
+          DATABASE_URL: databaseUrl,
+        },
         readyWhen: /health endpoints listening/,
       }),
     );
     started.push(
       await startService({
         service: 'media-worker',
-        env: { NATS_URL: natsUrl, TMP_DIR: tmp.path, COMPOSE_AGENT_ID: '*' },
+        env: {
+          ...(await natsEnv(nats, { kind: 'media-worker', composeFor: '*' })),
+          TMP_DIR: tmp.path,
+          COMPOSE_AGENT_ID: '*',
+        },
         readyWhen: /health endpoints listening/,
       }),
     );
@@ -77,7 +91,8 @@ export async function startPlatform(servers: ServerUrls): Promise<Platform> {
       await startService({
         service: 'gateway',
         env: {
-          NATS_URL: natsUrl,
+          ...(await natsEnv(nats, { kind: 'gateway' })),
+          ...principalSigningEnv(),
           PORT: String(port),
           HOST: '127.0.0.1',
           JWT_SECRET,
@@ -108,7 +123,7 @@ export async function startPlatform(servers: ServerUrls): Promise<Platform> {
   return {
     gatewayUrl,
     nc,
-    natsUrl,
+    nats,
     kuboApiUrl,
     token: (user) =>
       new SignJWT({ name: `user ${user}`, roles: [] })
@@ -141,9 +156,12 @@ export interface AgentOptions {
   readonly ackWaitSeconds?: number;
 }
 
-export function agentEnv(platform: Platform, opts: AgentOptions): Record<string, string> {
+export async function agentEnv(
+  platform: Platform,
+  opts: AgentOptions,
+): Promise<Record<string, string>> {
   return {
-    NATS_URL: platform.natsUrl,
+    ...(await natsEnv(platform.nats, { kind: 'agent', agent: opts.id })),
     IPFS_API_URL: platform.kuboApiUrl,
     GATEWAY_URL: platform.gatewayUrl,
     HEALTH_PORT: '0',
@@ -159,17 +177,22 @@ export function agentEnv(platform: Platform, opts: AgentOptions): Record<string,
 }
 
 /** An agent inside the test process. */
-export const startAgentInProcess = (platform: Platform, opts: AgentOptions): Promise<IpfsWorker> =>
-  startIpfsWorker(loadIpfsWorkerConfig({ LOG_LEVEL: 'silent', ...agentEnv(platform, opts) }));
+export const startAgentInProcess = async (
+  platform: Platform,
+  opts: AgentOptions,
+): Promise<IpfsWorker> =>
+  startIpfsWorker(
+    loadIpfsWorkerConfig({ LOG_LEVEL: 'silent', ...(await agentEnv(platform, opts)) }),
+  );
 
 /** An agent as its own process, which a test can kill outright. */
-export const startAgentProcess = (
+export const startAgentProcess = async (
   platform: Platform,
   opts: AgentOptions,
 ): Promise<StartedProcess> =>
   startService({
     service: 'ipfs-worker',
-    env: agentEnv(platform, opts),
+    env: await agentEnv(platform, opts),
     readyWhen: /agent registered/,
     label: `agent ${opts.id}`,
   });

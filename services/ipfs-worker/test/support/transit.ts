@@ -1,5 +1,4 @@
 import type { IpfsAddJob } from '@media-vault/contracts';
-import { uniqueName } from '@media-vault/test-harness';
 import { Objm } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { execFile } from 'node:child_process';
@@ -37,10 +36,17 @@ export async function makeMergedFiles(dir: string): Promise<MergedFile[]> {
   );
 }
 
-/** Puts the files in a transit bucket of their own and returns the job that names them. */
-export async function stageTransit(nc: NatsConnection, files: MergedFile[]): Promise<IpfsAddJob> {
-  const bucket = uniqueName('files');
-  const store = await new Objm(nc).create(bucket);
+/**
+ * Puts the files in the transit bucket (the worker's NATS user may read only the one it is given)
+ * and returns the job that names them.
+ */
+export async function stageTransit(
+  nc: NatsConnection,
+  files: MergedFile[],
+  bucket: string,
+): Promise<IpfsAddJob> {
+  const objm = new Objm(nc);
+  const store = await objm.open(bucket).catch(() => objm.create(bucket));
   const jobId = randomUUID();
   const assetId = String(Date.now());
   const staged: IpfsAddJob['files'] = [];
