@@ -1,6 +1,5 @@
 import { connectAs, natsAccess, natsEnv } from '@media-vault/test-harness';
 import {
-  AssetBuckets,
   AssetJobSubjects,
   IpfsAddJob,
   JobConsumers,
@@ -40,6 +39,7 @@ describe('media worker merge jobs', () => {
   let fixtures: TempDir;
   let workDir: TempDir;
   const filesBucket = uniqueName('files');
+  const chunksBucket = uniqueName('chunks');
 
   beforeAll(async () => {
     fixtures = await makeTempDir('media-fixtures');
@@ -51,7 +51,7 @@ describe('media worker merge jobs', () => {
         ...(await natsEnv(
           nats,
           { kind: 'media-worker' },
-          { buckets: { chunks: AssetBuckets.chunks, files: filesBucket } },
+          { buckets: { chunks: chunksBucket, files: filesBucket } },
         )),
         HEALTH_PORT: '0',
         LOG_LEVEL: 'silent',
@@ -98,7 +98,7 @@ describe('media worker merge jobs', () => {
   };
 
   it('merges an mp3 from its chunks, renders archive and live files and hands all three on', async () => {
-    const job = await stageUpload(nc, audio.mp3, CHUNK);
+    const job = await stageUpload(nc, audio.mp3, CHUNK, chunksBucket);
     expect(job.chunks.length).toBeGreaterThan(4);
     await publishMerge(job);
 
@@ -171,7 +171,7 @@ describe('media worker merge jobs', () => {
   });
 
   it('rejects an upload whose bytes do not match the declared hash', async () => {
-    const job = await stageUpload(nc, audio.mp3, CHUNK);
+    const job = await stageUpload(nc, audio.mp3, CHUNK, chunksBucket);
     const declared = sha256(audio.noise);
     await publishMerge({ ...job, hash: declared });
     expect(await failureOf(job)).toBe(
@@ -181,7 +181,7 @@ describe('media worker merge jobs', () => {
   });
 
   it('rejects a WAV file named .mp3, saying what ffprobe found', async () => {
-    const job = await stageUpload(nc, audio.wavNamedMp3, CHUNK);
+    const job = await stageUpload(nc, audio.wavNamedMp3, CHUNK, chunksBucket);
     await publishMerge(job);
     expect(await failureOf(job)).toBe(
       'not an mp3: ffprobe found format wav with audio codec pcm_s16le at 44100 Hz',
@@ -189,7 +189,7 @@ describe('media worker merge jobs', () => {
   });
 
   it('rejects bytes that are no media at all', async () => {
-    const job = await stageUpload(nc, audio.noise, CHUNK);
+    const job = await stageUpload(nc, audio.noise, CHUNK, chunksBucket);
     await publishMerge(job);
     expect(await failureOf(job)).toBe(
       'not an mp3: ffprobe found no readable media (Invalid data found when processing input)',
@@ -197,7 +197,7 @@ describe('media worker merge jobs', () => {
   });
 
   it('rejects an upload with a chunk missing from the store', async () => {
-    const job = await stageUpload(nc, audio.mp3, CHUNK);
+    const job = await stageUpload(nc, audio.mp3, CHUNK, chunksBucket);
     const gone = job.chunks.find((c) => c.index === 1)!;
     await (await new Objm(nc).open(job.bucket)).delete(gone.object);
     await publishMerge(job);
@@ -206,15 +206,15 @@ describe('media worker merge jobs', () => {
     );
   });
 
-  it('rejects a job whose chunk bucket does not exist', async () => {
-    const job = await stageUpload(nc, audio.mp3, CHUNK);
-    const bucket = uniqueName('gone');
+  it('rejects a job naming a bucket its NATS user may not read, at once', async () => {
+    const job = await stageUpload(nc, audio.mp3, CHUNK, chunksBucket);
+    const bucket = uniqueName('elsewhere');
     await publishMerge({ ...job, bucket });
-    expect(await failureOf(job)).toBe(`bucket ${bucket} does not exist`);
+    expect(await failureOf(job)).toBe(`bucket ${bucket} is not readable by this worker`);
   });
 
   it('hands a job on once when it is handled twice', async () => {
-    const job = await stageUpload(nc, audio.mp3, CHUNK);
+    const job = await stageUpload(nc, audio.mp3, CHUNK, chunksBucket);
     // Two deliveries of one job, as after a crash between publishing the next step and the ack.
     await publishMerge(job, `${job.jobId}#1`);
     await publishMerge(job, `${job.jobId}#2`);

@@ -13,13 +13,23 @@ export interface AssembledFile {
   readonly size: number;
 }
 
-/** Opens a bucket a job names; one that does not exist will not appear by retrying. */
+/**
+ * Opens a bucket a job names. One that does not exist will not appear by retrying, and one the
+ * worker's NATS user may not read (a job pointing elsewhere) will not become readable.
+ */
 export async function openJobBucket(objm: Objm, bucket: string): Promise<ObjectStore> {
   try {
     return await objm.open(bucket);
   } catch (err) {
     if (err instanceof Error && err.message === 'object store not found') {
       throw new PermanentJobError(`bucket ${bucket} does not exist`, { cause: err });
+    }
+    for (let e: unknown = err; e instanceof Error; e = e.cause) {
+      if (/Permissions Violation/.test(e.message)) {
+        throw new PermanentJobError(`bucket ${bucket} is not readable by this worker`, {
+          cause: err,
+        });
+      }
     }
     throw err;
   }

@@ -1,5 +1,4 @@
 import type { MergeJob } from '@media-vault/contracts';
-import { uniqueName } from '@media-vault/test-harness';
 import { Objm } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { createHash, randomUUID } from 'node:crypto';
@@ -8,16 +7,17 @@ export const sha256 = (bytes: Uint8Array): string =>
   createHash('sha256').update(bytes).digest('hex');
 
 /**
- * Puts `bytes` in a bucket of its own as chunks, the way the gateway stages an upload, and returns
- * the merge job for it. The chunks are listed out of order: the worker must sort them by index.
+ * Puts `bytes` in the chunk bucket, the way the gateway stages an upload, and returns the merge job
+ * for it. The chunks are listed out of order: the worker must sort them by index.
  */
 export async function stageUpload(
   nc: NatsConnection,
   bytes: Uint8Array,
   chunkSize: number,
+  bucket: string,
 ): Promise<MergeJob> {
-  const bucket = uniqueName('chunks');
-  const store = await new Objm(nc).create(bucket);
+  const objm = new Objm(nc);
+  const store = await objm.open(bucket).catch(() => objm.create(bucket));
   const chunks: MergeJob['chunks'] = [];
   for (let index = 0, at = 0; at < bytes.length; index++, at += chunkSize) {
     const part = bytes.subarray(at, at + chunkSize);
