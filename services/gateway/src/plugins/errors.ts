@@ -19,7 +19,12 @@ export const errorsPlugin = fp(
         request.log.error({ err: error }, 'request failed');
         return reply.status(500).send(errorBody(style, 'internal', 'internal error'));
       }
-      return reply.status(status).send(errorBody(style, kindOfHttpStatus(status), error.message));
+      // Fastify's own wording does not say what the limit is.
+      const message =
+        'code' in error && error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? `request body is larger than the ${request.routeOptions.bodyLimit}-byte limit`
+          : error.message;
+      return reply.status(status).send(errorBody(style, kindOfHttpStatus(status), message));
     });
     app.setNotFoundHandler((request, reply) => {
       const style = apiStyleOf(request.url);
