@@ -14,12 +14,12 @@ declare module 'fastify' {
 /** The path of the first string in a parsed body, query or path that holds a NUL character. */
 function nulIn(value: unknown, path: string): string | undefined {
   if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
-  const plain =
-    Array.isArray(value) ||
-    (typeof value === 'object' &&
-      value !== null &&
-      [Object.prototype, null].includes(Object.getPrototypeOf(value)));
-  if (!plain) return undefined;
+  // Parsed JSON, forms and query strings (whose objects may have no or a bare prototype); not the
+  // raw chunk route's request stream, nor binary.
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (ArrayBuffer.isView(value) || typeof (value as { pipe?: unknown }).pipe === 'function') {
+    return undefined;
+  }
   for (const [key, item] of Object.entries(value as object)) {
     if (key.includes('\u0000')) return path ? `${path}.${key}` : key;
     const found = nulIn(item, path ? `${path}.${key}` : key);
