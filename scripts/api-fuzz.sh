@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SCHEMATHESIS_VERSION=4.32.5
-examples=${API_FUZZ_EXAMPLES:-25}
+examples=${API_FUZZ_EXAMPLES:-50}
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/media-vault"
 venv="$cache/schemathesis-$SCHEMATHESIS_VERSION"
 extra=()
