@@ -25,7 +25,10 @@ fi
 if [ ! -x "$venv/bin/schemathesis" ]; then
   echo "installing schemathesis $SCHEMATHESIS_VERSION into $venv"
   rm -rf "$venv"
-  python3 -m venv "$venv"
+  python3 -m venv "$venv" || {
+    echo "python3 -m venv failed: install python3 with venv (Debian: apt-get install python3-venv)" >&2
+    exit 1
+  }
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 "$venv/bin/schemathesis" --version
