@@ -39,8 +39,9 @@ if (values['nats-permissions']) {
 if (!values.token && !values.user) fail('--user (or --token) is required');
 
 const root = resolve(import.meta.dirname, '..');
+// The longest life the gateway accepts (24 h): a development agent is restarted after a day.
 const token =
-  values.token ?? (await signDevToken({ user: values.user!, name: values.name, ttl: '30d' }));
+  values.token ?? (await signDevToken({ user: values.user!, name: values.name, ttl: '24h' }));
 
 const child = spawn(
   process.execPath,

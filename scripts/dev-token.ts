@@ -1,7 +1,10 @@
 import { SignJWT } from 'jose';
 import { DEV_JWT_SECRET } from './dev-defaults.js';
 
-/** A token the development gateway accepts: HS256 with JWT_SECRET or the development secret. */
+/**
+ * A token the development gateway accepts: HS256 with JWT_SECRET or the development secret, and
+ * the issuer and audience the gateway checks (JWT_ISSUER, JWT_AUDIENCE) when they are set.
+ */
 export function signDevToken(opts: {
   user: string;
   name?: string | undefined;
@@ -9,10 +12,12 @@ export function signDevToken(opts: {
   ttl: string;
 }): Promise<string> {
   const secret = process.env.JWT_SECRET || DEV_JWT_SECRET;
-  return new SignJWT({ name: opts.name ?? `user ${opts.user}`, roles: opts.roles ?? [] })
+  let jwt = new SignJWT({ name: opts.name ?? `user ${opts.user}`, roles: opts.roles ?? [] })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(opts.user)
     .setIssuedAt()
-    .setExpirationTime(opts.ttl)
-    .sign(new TextEncoder().encode(secret));
+    .setExpirationTime(opts.ttl);
+  if (process.env.JWT_ISSUER) jwt = jwt.setIssuer(process.env.JWT_ISSUER);
+  if (process.env.JWT_AUDIENCE) jwt = jwt.setAudience(process.env.JWT_AUDIENCE);
+  return jwt.sign(new TextEncoder().encode(secret));
 }

@@ -8,9 +8,16 @@ import { UserId } from './principal.js';
 
 const Int64 = (description: string) =>
   Type.String({ pattern: '^[0-9]{1,19}$', description: `${description} (64-bit, as a string)` });
-/** Accepts a JSON number too, as grpc-gateway does for int64 fields. */
+/**
+ * Accepts a JSON number too, as grpc-gateway does for int64 fields; only up to 2^53 - 1, beyond
+ * which a JSON number no longer names one integer.
+ */
 const Int64In = (description: string) =>
-  Type.Union([Int64(description), Type.Integer({ minimum: 0 })]);
+  Type.Union([Int64(description), Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })]);
+
+/** The largest page offset a list takes (the database's int4); larger ones are a 400. */
+export const MAX_OFFSET = 2_147_483_647;
+const Offset = Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_OFFSET, default: 0 }));
 
 export const AssetId = Int64('asset id');
 export const Sha256Hex = Type.String({
@@ -97,7 +104,7 @@ export const ChunksResponse = Type.Object({
   chunks: Type.Array(StoredChunk),
 });
 
-export const ChunkIndex = Type.Integer({ minimum: 0 });
+export const ChunkIndex = Type.Integer({ minimum: 0, maximum: 2_147_483_647 });
 
 /** Before the gateway streams a chunk: may it, how many bytes, and is it already stored? */
 export const ChunkBeginRequest = Type.Object(
@@ -158,7 +165,7 @@ export const RejectRequest = Type.Object(
 export const ListOwnRequest = Type.Object(
   {
     uid: UserId,
-    offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+    offset: Offset,
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
   },
   { additionalProperties: false },
@@ -169,7 +176,7 @@ export const FindRequest = Type.Object(
     name: Type.Optional(Type.String({ maxLength: 255 })),
     status: Type.Optional(AssetStatusSchema),
     owner: Type.Optional(UserId),
-    offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+    offset: Offset,
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
   },
   { additionalProperties: false },

@@ -58,7 +58,7 @@ const StatusCode = Type.Integer({
     '0=未开始 1=分块中 2=加密中 3=上载中 4=下载中 5=等待授权中 6=下载密钥中 7=合成中 8=已完成 9=出现错误',
 });
 const Percent = Type.Integer({ minimum: 0, maximum: 100, description: 'progress, 0–100' });
-const Bytes = Type.Number({ minimum: 0, description: 'bytes' });
+const Bytes = Type.Number({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'bytes' });
 const SeedTime = Type.String({ description: 'UTC, `YYYY-MM-DD HH:mm:ss` as in seed 000' });
 const Text = (maxLength: number, description: string) => Type.String({ maxLength, description });
 

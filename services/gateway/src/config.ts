@@ -1,5 +1,6 @@
 import { BaseConfig, ConfigError, loadConfig } from '@media-vault/service-kit';
 import { Type, type Static } from '@sinclair/typebox';
+import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } from './token-verifier.js';
 
 const { HEALTH_PORT: _unused, ...base } = BaseConfig;
 
@@ -28,8 +29,18 @@ export const GatewayConfigSchema = Type.Object({
     description:
       'Ed25519 seed (base64) that signs the caller on every command; services hold its public key',
   }),
-  JWT_ISSUER: Type.Optional(Type.String()),
-  JWT_AUDIENCE: Type.Optional(Type.String()),
+  JWT_ISSUER: Type.Optional(
+    Type.String({ description: 'required `iss` of tokens; must be set in production' }),
+  ),
+  JWT_AUDIENCE: Type.Optional(
+    Type.String({ description: 'required `aud` of tokens; must be set in production' }),
+  ),
+  JWT_MAX_LIFETIME_SECONDS: Type.Integer({
+    minimum: 60,
+    default: DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+    description: 'longest a token may live (exp - iat); longer-lived tokens are refused',
+  }),
+  NODE_ENV: Type.String({ default: 'development' }),
   BODY_LIMIT: Type.Integer({
     minimum: 1024,
     default: 1_048_576,
@@ -56,11 +67,20 @@ export const loadGatewayConfig = (
   env: Record<string, string | undefined> = process.env,
 ): GatewayConfig => {
   const config = loadConfig(GatewayConfigSchema, env);
+  const problems: string[] = [];
   if (!config.JWT_SECRET && !config.JWT_PUBLIC_KEY && !config.JWKS_URL) {
     // Refusing to start beats accepting unsigned or default-signed tokens.
-    throw new ConfigError([
+    problems.push(
       'JWT_SECRET, JWT_PUBLIC_KEY or JWKS_URL: one of them must be set to verify tokens',
-    ]);
+    );
   }
+  if (config.NODE_ENV === 'production') {
+    // Without them a token the same issuer minted for another service, or another issuer sharing
+    // the key, would be accepted here.
+    for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE'] as const) {
+      if (!config[name]) problems.push(`${name}: must be set when NODE_ENV=production`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
   return config;
 };

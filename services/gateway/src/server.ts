@@ -35,6 +35,7 @@ export async function buildGateway(config: GatewayConfig): Promise<GatewayServer
     jwksUrl: config.JWKS_URL,
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
+    maxLifetimeSeconds: config.JWT_MAX_LIFETIME_SECONDS,
   });
   const ipfs = config.IPFS_API_URL ? createKuboIpfs({ url: config.IPFS_API_URL }) : undefined;
   if (ipfs) runtime.lifecycle.onClose('ipfs', () => ipfs.close());

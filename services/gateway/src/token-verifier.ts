@@ -16,7 +16,11 @@ export interface TokenVerifierOptions {
   readonly jwksUrl?: string | undefined;
   readonly issuer?: string | undefined;
   readonly audience?: string | undefined;
+  /** Longest life a token may have, `exp` counted from `iat` and from now; default 24 h. */
+  readonly maxLifetimeSeconds?: number;
 }
+
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 24 * 60 * 60;
 
 export type TokenVerifier = (token: string) => Promise<Principal>;
 
@@ -25,6 +29,8 @@ const principalCheck = TypeCompiler.Compile(Principal);
 /**
  * Verifies a JWT and turns its claims (`sub`, `name`, `roles`) into the principal. The algorithms
  * follow the key kind: HS256 for the development secret, EdDSA/RS256 for public keys and JWKS.
+ * A token must expire (`exp`), and within the maximum lifetime: a leaked token is then only good
+ * for a bounded time, and no issuer can mint one that is good for years.
  */
 export async function createTokenVerifier(opts: TokenVerifierOptions): Promise<TokenVerifier> {
   let key: Uint8Array | Awaited<ReturnType<typeof importSPKI>> | JWTVerifyGetKey;
@@ -42,8 +48,10 @@ export async function createTokenVerifier(opts: TokenVerifierOptions): Promise<T
   } else {
     throw new Error('no token verification key configured');
   }
+  const maxLifetime = opts.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
   const verifyOptions: JWTVerifyOptions = {
     algorithms,
+    requiredClaims: ['exp'],
     ...(opts.issuer ? { issuer: opts.issuer } : {}),
     ...(opts.audience ? { audience: opts.audience } : {}),
   };
@@ -59,10 +67,21 @@ export async function createTokenVerifier(opts: TokenVerifierOptions): Promise<T
       const reason =
         err instanceof joseErrors.JWTExpired
           ? 'token has expired'
-          : err instanceof joseErrors.JOSEError
-            ? 'token is invalid'
-            : 'token could not be verified';
+          : err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'exp'
+            ? 'token has no expiry (exp claim)'
+            : err instanceof joseErrors.JOSEError
+              ? 'token is invalid'
+              : 'token could not be verified';
       throw new VaultError('unauthenticated', reason, { cause: err });
+    }
+    // jose has checked that exp is a number in the future and iat, when given, a number.
+    const now = Math.floor(Date.now() / 1000);
+    const issuedAt = typeof payload.iat === 'number' ? Math.min(payload.iat, now) : now;
+    if ((payload.exp as number) - issuedAt > maxLifetime) {
+      throw new VaultError(
+        'unauthenticated',
+        `token lives longer than the ${maxLifetime}-second maximum (exp - iat)`,
+      );
     }
     const roles = Array.isArray(payload.roles) ? payload.roles.map(Number) : [];
     const principal = {

@@ -151,7 +151,7 @@ describe('audio asset chunks over HTTP: bad input, duplicates, parallel uploads 
         () => json({ id: draft.id, index: 1, data: 'A'.repeat(5 * stack.chunkSize) }),
         413,
         Grpc.outOfRange,
-        /too large/i,
+        /^request body is larger than the \d+-byte limit$/,
       ],
       [
         'an unknown field',

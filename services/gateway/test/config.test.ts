@@ -75,6 +75,37 @@ describe('loadGatewayConfig', () => {
     expect(message).toContain(JSON.stringify(port));
   });
 
+  it('refuses to start in production without the issuer and audience to check, naming both', () => {
+    const message = problemsOf({ JWT_SECRET: secret, NODE_ENV: 'production' });
+    expect(message).toContain('JWT_ISSUER: must be set when NODE_ENV=production');
+    expect(message).toContain('JWT_AUDIENCE: must be set when NODE_ENV=production');
+    expect(
+      problemsOf({ JWT_SECRET: secret, NODE_ENV: 'production', JWT_ISSUER: 'https://id/' }),
+    ).not.toContain('JWT_ISSUER');
+    const config = loadGatewayConfig({
+      JWT_SECRET: secret,
+      NODE_ENV: 'production',
+      JWT_ISSUER: 'https://id.example/',
+      JWT_AUDIENCE: 'media-vault-api',
+    });
+    expect(config).toMatchObject({
+      JWT_ISSUER: 'https://id.example/',
+      JWT_MAX_LIFETIME_SECONDS: 86_400,
+    });
+    // Outside production both stay optional.
+    expect(loadGatewayConfig({ JWT_SECRET: secret }).JWT_ISSUER).toBeUndefined();
+  });
+
+  it('takes a maximum token lifetime of at least a minute', () => {
+    expect(
+      loadGatewayConfig({ JWT_SECRET: secret, JWT_MAX_LIFETIME_SECONDS: '3600' })
+        .JWT_MAX_LIFETIME_SECONDS,
+    ).toBe(3600);
+    expect(problemsOf({ JWT_SECRET: secret, JWT_MAX_LIFETIME_SECONDS: '10' })).toContain(
+      'JWT_MAX_LIFETIME_SECONDS',
+    );
+  });
+
   it('names every bad variable at once', () => {
     const message = problemsOf({
       JWT_SECRET: secret,

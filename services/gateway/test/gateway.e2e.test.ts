@@ -422,7 +422,9 @@ describe('gateway and tasks service, end to end over HTTP and NATS', () => {
         });
         expect(res.status).toBe(415);
         expect(res.body.data).toBeNull();
-        expect(res.body.message).toBe('Unsupported Media Type');
+        expect(res.body.message).toBe(
+          'Content-Type "application/xml" is not accepted: send application/json, application/x-www-form-urlencoded or multipart/form-data',
+        );
       });
 
       it('JSON sent as text/plain is a string, not an agent', async () => {
@@ -523,7 +525,7 @@ describe('gateway and tasks service, end to end over HTTP and NATS', () => {
         expect(res.status, body.constructor.name).toBe(413);
         expect(res.body, body.constructor.name).toEqual({
           data: null,
-          message: 'Request body is too large',
+          message: `request body is larger than the ${BODY_LIMIT}-byte limit`,
         });
       }
       expect((await listAgents(alice)).map((a) => a.id)).not.toContain(big.id);

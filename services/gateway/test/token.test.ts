@@ -81,6 +81,36 @@ describe('createTokenVerifier', () => {
     });
   });
 
+  it('refuses a token without exp, and one that lives longer than the maximum', async () => {
+    const verify = await createTokenVerifier({ secret, maxLifetimeSeconds: 3600 });
+    const key = new TextEncoder().encode(secret);
+    const sign = (build: (jwt: SignJWT) => SignJWT) =>
+      build(new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('u1')).sign(key);
+    await expect(verify(await sign((jwt) => jwt.setIssuedAt()))).rejects.toMatchObject({
+      kind: 'unauthenticated',
+      message: 'token has no expiry (exp claim)',
+    });
+    const tooLong = 'token lives longer than the 3600-second maximum (exp - iat)';
+    await expect(
+      verify(await sign((jwt) => jwt.setIssuedAt().setExpirationTime('2h'))),
+    ).rejects.toMatchObject({ message: tooLong });
+    // Without iat the life counts from now; an iat in the future does not shorten it.
+    await expect(verify(await sign((jwt) => jwt.setExpirationTime('2h')))).rejects.toMatchObject({
+      message: tooLong,
+    });
+    const now = Math.floor(Date.now() / 1000);
+    await expect(
+      verify(await sign((jwt) => jwt.setIssuedAt(now + 3000).setExpirationTime(now + 5000))),
+    ).rejects.toMatchObject({ message: tooLong });
+    // Issued long ago with a long life: refused even though little of it is left.
+    await expect(
+      verify(await sign((jwt) => jwt.setIssuedAt(now - 7000).setExpirationTime(now + 60))),
+    ).rejects.toMatchObject({ message: tooLong });
+    expect((await verify(await sign((jwt) => jwt.setIssuedAt().setExpirationTime('59m')))).id).toBe(
+      'u1',
+    );
+  });
+
   it('checks issuer and audience when configured', async () => {
     const verify = await createTokenVerifier({ secret, issuer: 'vault', audience: 'api' });
     const good = await new SignJWT({})

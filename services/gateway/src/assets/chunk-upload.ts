@@ -8,6 +8,9 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 
+const tooLarge = (index: number, expected: number) =>
+  new VaultError('badRequest', `chunk ${index} is larger than its ${expected} bytes`);
+
 export type ChunkResult = CommandResponse<typeof S.assetChunkCommit>;
 
 /**
@@ -49,8 +52,13 @@ export class ChunkUploader {
     const claimed = target.hash?.toLowerCase();
     if (begin.alreadyStored) {
       // Re-sending a stored chunk is a no-op; the body is read and dropped so the client's
-      // connection stays usable, and the stored chunk is reported.
-      for await (const _ of source) void _;
+      // connection stays usable, and the stored chunk is reported. It is counted all the same: a
+      // body longer than the chunk is refused rather than read for as long as it is sent.
+      let sent = 0;
+      for await (const piece of source) {
+        sent += piece.length;
+        if (sent > begin.expectedSize) throw tooLarge(target.index, begin.expectedSize);
+      }
       const { chunks } = await this.app.command(request, S.assetChunks, { id: target.id });
       const stored = chunks.find((c) => c.index === target.index);
       if (stored && claimed && stored.hash !== claimed) {
@@ -73,12 +81,7 @@ export class ChunkUploader {
     const counted = async function* () {
       for await (const piece of source) {
         size += piece.length;
-        if (size > begin.expectedSize) {
-          throw new VaultError(
-            'badRequest',
-            `chunk ${target.index} is larger than its ${begin.expectedSize} bytes`,
-          );
-        }
+        if (size > begin.expectedSize) throw tooLarge(target.index, begin.expectedSize);
         hasher.update(piece);
         yield piece;
       }

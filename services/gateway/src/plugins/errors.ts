@@ -19,7 +19,15 @@ export const errorsPlugin = fp(
         request.log.error({ err: error }, 'request failed');
         return reply.status(500).send(errorBody(style, 'internal', 'internal error'));
       }
-      return reply.status(status).send(errorBody(style, kindOfHttpStatus(status), error.message));
+      // Fastify's own wording names neither the limit nor the type.
+      const code = 'code' in error ? error.code : undefined;
+      const message =
+        code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? `request body is larger than the ${request.routeOptions.bodyLimit}-byte limit`
+          : code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+            ? `Content-Type ${JSON.stringify(String(request.headers['content-type'] ?? '').slice(0, 100))} is not accepted: send application/json, application/x-www-form-urlencoded or multipart/form-data`
+            : error.message;
+      return reply.status(status).send(errorBody(style, kindOfHttpStatus(status), message));
     });
     app.setNotFoundHandler((request, reply) => {
       const style = apiStyleOf(request.url);

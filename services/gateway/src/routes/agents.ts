@@ -8,7 +8,16 @@ import {
 } from '@media-vault/contracts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 
-const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 409: ErrorEnvelope };
+// 503/504: the tasks service is down or slow; 413/415: a body too large or of another type.
+const busErrors = { 503: ErrorEnvelope, 504: ErrorEnvelope };
+const errors = {
+  400: ErrorEnvelope,
+  401: ErrorEnvelope,
+  409: ErrorEnvelope,
+  413: ErrorEnvelope,
+  415: ErrorEnvelope,
+  ...busErrors,
+};
 
 /** Agents (ipfs-worker instances) register their ids and keys for their user. */
 export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -36,7 +45,7 @@ export const agentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['agents'],
         summary: "The signed-in user's agents",
-        response: { 200: Envelope(AgentList), 401: ErrorEnvelope },
+        response: { 200: Envelope(AgentList), 401: ErrorEnvelope, ...busErrors },
       },
     },
     async (request) => ({

@@ -3,11 +3,13 @@ import {
   AudioAsset,
   AudioAssetCommandSubjects as S,
   AssetStatusSchema,
+  ChunkIndex,
   ChunkJsonBody,
   ChunksResponse,
   CreateAssetRequest,
   CreateAssetResponse,
   GrpcError,
+  MAX_OFFSET,
   MergeRequest,
   Roles,
   Sha256Hex,
@@ -30,7 +32,7 @@ const reviewers = [Roles.root, Roles.reviewerAssets] as const;
 const IdParam = Type.Object({ id: Type.String({ pattern: '^[0-9]{1,19}$' }) });
 const UidParam = Type.Object({ uid: UserId });
 const Paging = {
-  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_OFFSET, default: 0 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
 };
 const AssetReply = Type.Object({ asset: AudioAsset });
@@ -40,7 +42,18 @@ const ChunkReply = Type.Object({
   hash: Type.String(),
   duplicate: Type.Boolean(),
 });
-const errors = { 400: GrpcError, 401: GrpcError, 403: GrpcError, 404: GrpcError, 409: GrpcError };
+// 503/504: the assets service is down or slow.
+const errors = {
+  400: GrpcError,
+  401: GrpcError,
+  403: GrpcError,
+  404: GrpcError,
+  409: GrpcError,
+  503: GrpcError,
+  504: GrpcError,
+};
+/** Routes fastify reads a body for may also find it too large (413) or of another type (415). */
+const bodyErrors = { ...errors, 413: GrpcError, 415: GrpcError };
 
 export interface AudioAssetRouteOptions {
   readonly nc: NatsConnection;
@@ -65,7 +78,7 @@ export const audioAssetRoutes: FastifyPluginAsyncTypebox<AudioAssetRouteOptions>
         tags,
         summary: 'Create',
         body: CreateAssetRequest,
-        response: { 200: CreateAssetResponse, ...errors },
+        response: { 200: CreateAssetResponse, ...bodyErrors },
       },
     },
     (request) => app.command(request, S.assetCreate, request.body),
@@ -90,11 +103,13 @@ export const audioAssetRoutes: FastifyPluginAsyncTypebox<AudioAssetRouteOptions>
     {
       onRequest: app.requireUser(uploaders),
       bodyLimit: opts.chunkBodyLimit,
+      // As a form, `data` (the chunk in base64) is the one large field.
+      config: { formFieldBytes: opts.chunkBodyLimit },
       schema: {
         tags,
         summary: 'Chunk (base64 in JSON)',
         body: ChunkJsonBody,
-        response: { 200: ChunkReply, ...errors },
+        response: { 200: ChunkReply, ...bodyErrors },
       },
     },
     async (request) => {
@@ -127,7 +142,7 @@ export const audioAssetRoutes: FastifyPluginAsyncTypebox<AudioAssetRouteOptions>
           summary: 'Chunk (raw bytes in the body)',
           params: IdParam,
           querystring: Type.Object({
-            index: Type.Integer({ minimum: 0 }),
+            index: ChunkIndex,
             hash: Type.Optional(Sha256Hex),
           }),
           response: { 200: ChunkReply, ...errors },
@@ -150,7 +165,7 @@ export const audioAssetRoutes: FastifyPluginAsyncTypebox<AudioAssetRouteOptions>
         tags,
         summary: 'Merge',
         body: MergeRequest,
-        response: { 200: AssetReply, ...errors },
+        response: { 200: AssetReply, ...bodyErrors },
       },
     },
     (request) => app.command(request, S.assetMerge, request.body),
@@ -164,7 +179,7 @@ export const audioAssetRoutes: FastifyPluginAsyncTypebox<AudioAssetRouteOptions>
         tags,
         summary: 'Submit a merged draft',
         params: IdParam,
-        response: { 200: AssetReply, ...errors },
+        response: { 200: AssetReply, ...bodyErrors },
       },
     },
     (request) => app.command(request, S.assetSubmit, { id: request.params.id }),
@@ -199,7 +214,7 @@ export const audioAssetRoutes: FastifyPluginAsyncTypebox<AudioAssetRouteOptions>
       path,
       {
         onRequest: app.requireUser(),
-        schema: { tags, params: IdParam, response: { 200: Type.Object({}), ...errors } },
+        schema: { tags, params: IdParam, response: { 200: Type.Object({}), ...bodyErrors } },
       },
       (request) => app.command(request, subject, { id: request.params.id }),
     );
@@ -239,11 +254,22 @@ export const audioAssetRoutes: FastifyPluginAsyncTypebox<AudioAssetRouteOptions>
     (request) => app.command(request, S.assetGet, { id: request.query.id }),
   );
 
+  // Every file is an mp3 (the original is checked to be one; the renditions are made as one).
+  const audioFile = {
+    content: { 'audio/mpeg': { schema: { type: 'string', format: 'binary' } } },
+  };
   const downloadSchema = {
     tags,
     summary: 'Download: file=0 original, 1 archive rendition, 2 live rendition; Range supported',
     params: IdParam,
     querystring: Type.Object({ file: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 })) }),
+    response: {
+      200: { description: 'The file', ...audioFile },
+      206: { description: 'The asked-for byte range (Range)', ...audioFile },
+      304: { description: 'Not modified (If-None-Match names the current ETag)', type: 'null' },
+      416: { description: 'The range lies outside the file', type: 'null' },
+      ...errors,
+    },
   };
   // HEAD is its own route: fastify's automatic one would replace Content-Length with the (empty)
   // body's length, and a client asking HEAD wants the real size.
@@ -255,17 +281,19 @@ export const audioAssetRoutes: FastifyPluginAsyncTypebox<AudioAssetRouteOptions>
       onRequest: app.requireUser(),
       schema: { ...downloadSchema, ...(method === 'HEAD' ? { hide: true } : {}) },
       handler: async (request, reply) => {
+        const file = (request.query.file ?? 0) as AssetFileKind;
+        // Asked first, so that an asset that is not there (or not the caller's) is a 404 whether
+        // or not this gateway can read IPFS.
+        const target = await app.command(request, S.assetDownload, {
+          id: request.params.id,
+          file,
+        });
         if (!opts.ipfs) {
           throw new VaultError(
             'unavailable',
             'downloads need the gateway to reach IPFS: set IPFS_API_URL',
           );
         }
-        const file = (request.query.file ?? 0) as AssetFileKind;
-        const target = await app.command(request, S.assetDownload, {
-          id: request.params.id,
-          file,
-        });
         return sendAssetFile(request, reply, opts.ipfs, target);
       },
     });
@@ -283,7 +311,7 @@ export const audioAssetRoutes: FastifyPluginAsyncTypebox<AudioAssetRouteOptions>
           tags,
           summary: action,
           params: IdParam,
-          response: { 200: AssetReply, ...errors },
+          response: { 200: AssetReply, ...bodyErrors },
         },
       },
       (request) => app.command(request, subject, { id: request.params.id }),
@@ -304,7 +332,7 @@ export const audioAssetRoutes: FastifyPluginAsyncTypebox<AudioAssetRouteOptions>
           { reason: Type.String({ minLength: 1, maxLength: 1000 }) },
           { additionalProperties: false },
         ),
-        response: { 200: AssetReply, ...errors },
+        response: { 200: AssetReply, ...bodyErrors },
       },
     },
     (request) =>
@@ -319,7 +347,7 @@ export const audioAssetRoutes: FastifyPluginAsyncTypebox<AudioAssetRouteOptions>
         tags,
         summary: 'Delete (POST or DISABLE)',
         params: IdParam,
-        response: { 200: AssetReply, ...errors },
+        response: { 200: AssetReply, ...bodyErrors },
       },
     },
     (request) => app.command(request, S.assetDelete, { id: request.params.id }),

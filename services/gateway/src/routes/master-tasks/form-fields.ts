@@ -1,5 +1,6 @@
 import { VaultError } from '@media-vault/contracts';
 import type { FastifyRequest, preValidationAsyncHookHandler } from 'fastify';
+import { parseMultipartFields } from '../../plugins/form-body.js';
 
 async function readRaw(request: FastifyRequest, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -31,22 +32,9 @@ async function parseFields(type: string, raw: Buffer): Promise<Record<string, un
     }
     return parsed as Record<string, unknown>;
   }
-  if (mediaType === 'multipart/form-data' || mediaType === 'application/x-www-form-urlencoded') {
-    let form: FormData;
-    try {
-      form = await new Response(new Uint8Array(raw), {
-        headers: { 'content-type': type },
-      }).formData();
-    } catch {
-      throw new VaultError('badRequest', 'request body is not a valid form');
-    }
-    const fields: Record<string, unknown> = {};
-    for (const [key, value] of form) {
-      if (typeof value !== 'string')
-        throw new VaultError('badRequest', `${key}: files are not accepted`);
-      fields[key] = value;
-    }
-    return fields;
+  if (mediaType === 'multipart/form-data') return parseMultipartFields(type, raw);
+  if (mediaType === 'application/x-www-form-urlencoded') {
+    return Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
   }
   throw new VaultError('badRequest', `a ${mediaType} body is not accepted here`);
 }

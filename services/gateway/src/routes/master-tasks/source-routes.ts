@@ -12,7 +12,17 @@ import {
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 
 const tags = ['sources and grants'];
-const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope };
+// 503/504: the tasks service is down or slow.
+const errors = {
+  400: ErrorEnvelope,
+  401: ErrorEnvelope,
+  403: ErrorEnvelope,
+  404: ErrorEnvelope,
+  503: ErrorEnvelope,
+  504: ErrorEnvelope,
+};
+/** Routes fastify reads a body for may also find it too large (413) or of another type (415). */
+const bodyErrors = { ...errors, 413: ErrorEnvelope, 415: ErrorEnvelope };
 
 /** A source's public block (named in seed 000) and who may download it (grants, ours). */
 export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -45,7 +55,7 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'Optional `not_before`/`not_after` (ISO 8601; without a zone, UTC). Granting again replaces the window and lifts a revocation.',
         params: MasterSourceParams,
         body: CreateGrantBody,
-        response: { 200: Envelope(Grant), ...errors },
+        response: { 200: Envelope(Grant), ...bodyErrors },
       },
     },
     async (request) => ({
@@ -82,7 +92,7 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: "Revoke a user's grant (owner or root); running downloads are not stopped",
         params: GrantParams,
-        response: { 200: Envelope(Grant), ...errors },
+        response: { 200: Envelope(Grant), ...bodyErrors },
       },
     },
     async (request) => ({

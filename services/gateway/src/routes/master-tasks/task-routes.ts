@@ -25,7 +25,12 @@ const errors = {
   403: ErrorEnvelope,
   404: ErrorEnvelope,
   409: ErrorEnvelope,
+  // The tasks service is down or slow.
+  503: ErrorEnvelope,
+  504: ErrorEnvelope,
 };
+/** Routes that read a body may also find it too large (413) or of another type (415). */
+const bodyErrors = { ...errors, 413: ErrorEnvelope, 415: ErrorEnvelope };
 
 export const PrivateTaskListReply = Type.Object({
   data: PrivateUploadTaskList,
@@ -49,7 +54,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'With `path` (relative to the ingest root of the agent) and `agent` (one of your registered agents), the agent is asked to seal the master.',
         body: CreateUploadTaskBody,
-        response: { 200: Envelope(UploadTask), ...errors },
+        response: { 200: Envelope(UploadTask), ...bodyErrors },
       },
     },
     async (request) => ({
@@ -68,7 +73,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: '提交上载任务状态: report status, percent and the public block of an upload task',
         params: MasterTaskParams,
         body: UpdateUploadTaskBody,
-        response: { 200: Envelope(UploadTask), ...errors },
+        response: { 200: Envelope(UploadTask), ...bodyErrors },
       },
     },
     async (request) => ({
@@ -91,7 +96,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Needs a valid grant (or ownership of the source). Returns the unfinished download task of the caller for the source when there is one. `source_id` may also come as a form or JSON body.',
         querystring: CreateDownloadTaskQuery,
-        response: { 200: Envelope(DownloadTask), ...errors },
+        response: { 200: Envelope(DownloadTask), ...errors, 413: ErrorEnvelope },
       },
     },
     async (request) => ({
@@ -110,7 +115,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: '提交下载任务状态: report status and percent of a download task',
         params: MasterTaskParams,
         body: UpdateDownloadTaskBody,
-        response: { 200: Envelope(DownloadTask), ...errors },
+        response: { 200: Envelope(DownloadTask), ...bodyErrors },
       },
     },
     async (request) => ({
@@ -146,7 +151,12 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: '获取私有块上载任务列表: the private block uploads you owe downloaders',
-        response: { 200: PrivateTaskListReply, 401: ErrorEnvelope },
+        response: {
+          200: PrivateTaskListReply,
+          401: ErrorEnvelope,
+          503: ErrorEnvelope,
+          504: ErrorEnvelope,
+        },
       },
     },
     async (request) => ({
@@ -168,7 +178,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
           "At status 8 with a hash, the download task's `private_status/name/size/hash` fill in.",
         params: MasterTaskParams,
         body: UpdatePrivateTaskBody,
-        response: { 200: Envelope(PrivateUploadTask), ...errors },
+        response: { 200: Envelope(PrivateUploadTask), ...bodyErrors },
       },
     },
     async (request) => ({
