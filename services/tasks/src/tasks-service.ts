@@ -13,6 +13,7 @@ import { AgentRepository } from './agents/agent.repository.js';
 import type { TasksConfig } from './config.js';
 import { schema } from './db/index.js';
 import { createMasterRepositories, masterTaskHandlers } from './master/master.handlers.js';
+import { guardedHandlers } from './permissions.js';
 
 const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
 
@@ -46,10 +47,10 @@ export async function startTasksService(config: TasksConfig): Promise<TasksServi
       service: Services.tasks,
       version: '0.1.0',
       description: 'Film master sources, upload/download/private tasks, grants and agents',
-      handlers: {
+      handlers: guardedHandlers({
         ...agentHandlers(agents, runtime.relay),
         ...masterTaskHandlers(master, runtime.relay),
-      },
+      }),
       log: runtime.log,
       metrics: runtime.metrics,
       verifier: createPrincipalVerifier(principalKeysOf(config.PRINCIPAL_KEYS)),

@@ -1,6 +1,6 @@
 import {
+  CommandSubjects as S,
   isFinishedStatus,
-  isRoot,
   TaskStatus,
   VaultError,
   type CreateDownloadTaskQuery,
@@ -11,54 +11,28 @@ import {
 import { enqueueEvents, type OutboxEvent } from '@media-vault/service-kit';
 import { and, eq, ne, notInArray } from 'drizzle-orm';
 import type { TasksDatabase } from '../db/index.js';
-import { downloadTasks, privateTasks, type SourceRow } from '../db/schema.js';
-import { assertCanRead, assertCanUpdate, isUniqueViolation } from './access.js';
-import { findGrant } from './grant.repository.js';
+import { downloadTasks, privateTasks } from '../db/schema.js';
+import { authorize, authorizeAgent } from '../permissions.js';
+import { authorizedSource } from './grant.repository.js';
 import { downloadJobsOf, windowOf } from './agent-jobs.js';
 import { taskEvent } from './master.events.js';
 import {
   downloadEventRecord,
-  grantRefusal,
   privateEventRecord,
   toDownloadTask,
   type DownloadView,
 } from './master.mapper.js';
-import { findDownloadView, findSource, uploadOfSource, type Db } from './master.reads.js';
+import {
+  agentById,
+  findDownloadView,
+  isUniqueViolation,
+  uploadOfSource,
+  type Db,
+} from './master.reads.js';
 import { assertTransition, isRetry, nextPercent, reasonAfter } from './status-machine.js';
-import { ownAgent, type TaskChange } from './upload-task.repository.js';
+import type { TaskChange } from './upload-task.repository.js';
 
 const FINISHED = [TaskStatus.done, TaskStatus.error];
-
-/**
- * The grant window a download runs under: none for the source's owner, the caller's grant when
- * it is valid now. Without one the request is refused: 403 saying why when the caller may know
- * the source exists (an out-of-window or revoked grant, or root), 404 otherwise.
- */
-async function downloadWindow(
-  db: Db,
-  principal: Principal,
-  source: SourceRow,
-): Promise<{ notBefore: Date | null; notAfter: Date | null }> {
-  if (source.userId === principal.id) return { notBefore: null, notAfter: null };
-  const grant = await findGrant(db, source.id, principal.id);
-  if (!grant) {
-    if (isRoot(principal)) {
-      throw new VaultError(
-        'forbidden',
-        `you hold no grant to download source ${source.id}; its owner can grant you one`,
-      );
-    }
-    throw new VaultError('notFound', `source ${source.id} not found`);
-  }
-  const refusal = grantRefusal(grant, new Date());
-  if (refusal) {
-    throw new VaultError(
-      'forbidden',
-      `your grant to download source ${source.id} ${refusal}; you cannot download it now`,
-    );
-  }
-  return { notBefore: grant.notBefore, notAfter: grant.notAfter };
-}
 
 const openDownloadOf = async (db: Db, userId: string, sourceId: number, except?: number) =>
   (
@@ -88,9 +62,10 @@ export class DownloadTaskRepository {
     query: CreateDownloadTaskQuery,
   ): Promise<TaskChange<DownloadTask>> {
     return this.db.transaction(async (tx) => {
-      const source = await findSource(tx, query.source_id, { lock: true });
-      if (!source) throw new VaultError('notFound', `source ${query.source_id} not found`);
-      const window = await downloadWindow(tx, principal, source);
+      const source = await authorizedSource(tx, S.downloadCreate, principal, query.source_id, {
+        lock: true,
+      });
+      const window = await windowOf(tx, source, principal.id);
 
       const open = await openDownloadOf(tx, principal.id, source.id);
       if (open) {
@@ -106,7 +81,14 @@ export class DownloadTaskRepository {
         );
       }
       const agent =
-        query.agent === undefined ? undefined : await ownAgent(tx, principal, query.agent);
+        query.agent === undefined
+          ? undefined
+          : authorizeAgent(
+              S.downloadCreate,
+              principal,
+              query.agent,
+              await agentById(tx, query.agent),
+            );
 
       const [download] = await tx
         .insert(downloadTasks)
@@ -130,7 +112,7 @@ export class DownloadTaskRepository {
 
   async get(principal: Principal, id: number): Promise<DownloadTask> {
     const view = await findDownloadView(this.db, id);
-    assertCanRead('download', id, view?.download.userId, principal);
+    authorize(S.downloadGet, principal, { kind: 'download', id, ownerId: view?.download.userId });
     return toDownloadTask(view!);
   }
 
@@ -142,7 +124,11 @@ export class DownloadTaskRepository {
     try {
       return await this.db.transaction(async (tx) => {
         const view = await findDownloadView(tx, request.id, { lock: true });
-        assertCanUpdate('download', request.id, view?.download.userId, principal);
+        authorize(S.downloadUpdate, principal, {
+          kind: 'download',
+          id: request.id,
+          ownerId: view?.download.userId,
+        });
         const current = view!;
         const { download } = current;
         assertTransition('download', download.id, download.status, request.status);

@@ -1,5 +1,5 @@
 import {
-  isRoot,
+  CommandSubjects as S,
   VaultError,
   type CreateGrantRequest,
   type Grant,
@@ -10,8 +10,9 @@ import { enqueueEvents } from '@media-vault/service-kit';
 import { and, asc, eq } from 'drizzle-orm';
 import type { TasksDatabase } from '../db/index.js';
 import { grants, type GrantRow, type SourceRow } from '../db/schema.js';
+import { authorize, type ObjectCommand } from '../permissions.js';
 import { grantEvent } from './master.events.js';
-import { grantRefusal, toGrant, toSource } from './master.mapper.js';
+import { toGrant, toSource } from './master.mapper.js';
 import { findSource, uploadOfSource, type Db } from './master.reads.js';
 
 export async function findGrant(
@@ -27,36 +28,25 @@ export async function findGrant(
   return (await (lock ? query.for('update') : query))[0];
 }
 
-const notFound = (sourceId: number) => new VaultError('notFound', `source ${sourceId} not found`);
+type SourceCommand =
+  | typeof S.sourceGet
+  | typeof S.grantCreate
+  | typeof S.grantList
+  | typeof S.grantRevoke
+  | typeof S.downloadCreate;
 
-/**
- * A source is visible to its owner, to root and to users whose grant is valid now; to anyone
- * else it does not exist.
- */
-export async function visibleSource(
+/** Reads a source with the caller's grant on it and applies the command's rule to both. */
+export async function authorizedSource(
   db: Db,
+  command: SourceCommand & ObjectCommand,
   principal: Principal,
   sourceId: number,
   opts: { lock?: boolean } = {},
 ): Promise<SourceRow> {
   const source = await findSource(db, sourceId, opts);
-  if (!source) throw notFound(sourceId);
-  if (source.userId === principal.id || isRoot(principal)) return source;
-  const grant = await findGrant(db, sourceId, principal.id);
-  if (grant && grantRefusal(grant, new Date()) === undefined) return source;
-  throw notFound(sourceId);
-}
-
-/** Grants are managed by the source's owner and by root; a grantee is told so, others get 404. */
-async function managedSource(db: Db, principal: Principal, sourceId: number): Promise<SourceRow> {
-  const source = await visibleSource(db, principal, sourceId);
-  if (source.userId !== principal.id && !isRoot(principal)) {
-    throw new VaultError(
-      'forbidden',
-      `only the owner of source ${sourceId} can manage who may download it`,
-    );
-  }
-  return source;
+  const grant = source && (await findGrant(db, sourceId, principal.id));
+  authorize(command, principal, { id: sourceId, ownerId: source?.userId, grant });
+  return source!;
 }
 
 /** Accepts ISO 8601 with or without a zone (none means UTC) and the seed's `YYYY-MM-DD HH:mm:ss`. */
@@ -79,7 +69,7 @@ export class GrantRepository {
   constructor(private readonly db: TasksDatabase) {}
 
   async getSource(principal: Principal, sourceId: number): Promise<MasterSource> {
-    const source = await visibleSource(this.db, principal, sourceId);
+    const source = await authorizedSource(this.db, S.sourceGet, principal, sourceId);
     return toSource(await uploadOfSource(this.db, source));
   }
 
@@ -97,7 +87,7 @@ export class GrantRepository {
       throw new VaultError('badRequest', 'not_after: must be later than not_before');
     }
     return this.db.transaction(async (tx) => {
-      const source = await managedSource(tx, principal, request.source_id);
+      const source = await authorizedSource(tx, S.grantCreate, principal, request.source_id);
       if (request.user_id === source.userId) {
         throw new VaultError(
           'badRequest',
@@ -146,7 +136,7 @@ export class GrantRepository {
   }
 
   async list(principal: Principal, sourceId: number): Promise<Grant[]> {
-    await managedSource(this.db, principal, sourceId);
+    await authorizedSource(this.db, S.grantList, principal, sourceId);
     const rows = await this.db
       .select()
       .from(grants)
@@ -162,7 +152,7 @@ export class GrantRepository {
     request: { source_id: number; user_id: string },
   ): Promise<{ grant: Grant; changed: boolean }> {
     return this.db.transaction(async (tx) => {
-      await managedSource(tx, principal, request.source_id);
+      await authorizedSource(tx, S.grantRevoke, principal, request.source_id);
       const existing = await findGrant(tx, request.source_id, request.user_id, { lock: true });
       if (!existing) {
         throw new VaultError(

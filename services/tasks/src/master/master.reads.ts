@@ -97,3 +97,11 @@ export async function agentById(db: Db, id: string) {
   const [agent] = await db.select().from(agents).where(eq(agents.id, id));
   return agent;
 }
+
+/** Postgres unique_violation, whichever driver raised it and however drizzle wrapped it. */
+export const isUniqueViolation = (err: unknown): boolean => {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if ((e as { code?: unknown }).code === '23505') return true;
+  }
+  return false;
+};

@@ -1,4 +1,5 @@
 import {
+  CommandSubjects as S,
   TaskStatus,
   type Principal,
   type PrivateUploadTask,
@@ -8,7 +9,7 @@ import { enqueueEvents, type OutboxEvent } from '@media-vault/service-kit';
 import { asc, eq, inArray } from 'drizzle-orm';
 import type { TasksDatabase } from '../db/index.js';
 import { downloadTasks, privateTasks, sources, type PrivateTaskRow } from '../db/schema.js';
-import { assertCanUpdate } from './access.js';
+import { authorize } from '../permissions.js';
 import { downloadJobsOf, windowOf } from './agent-jobs.js';
 import { taskEvent } from './master.events.js';
 import {
@@ -38,7 +39,10 @@ const mirrorOf = (task: PrivateTaskRow) => {
 export class PrivateTaskRepository {
   constructor(private readonly db: TasksDatabase) {}
 
-  /** Every private block upload the caller owes, oldest first, whatever its status. */
+  /**
+   * Every private block upload the caller owes, oldest first, whatever its status. The filter on
+   * the caller's id is the `callersRows` rule of the permission table.
+   */
   async list(principal: Principal): Promise<PrivateUploadTask[]> {
     const tasks = await this.db
       .select()
@@ -65,7 +69,11 @@ export class PrivateTaskRepository {
     const { id, ...report } = request;
     return this.db.transaction(async (tx) => {
       const view = await findPrivateView(tx, id, { lock: true });
-      assertCanUpdate('private', id, view?.privateTask.userId, principal);
+      authorize(S.privateUpdate, principal, {
+        kind: 'private',
+        id,
+        ownerId: view?.privateTask.userId,
+      });
       const current = view!;
       const next = applyBlockReport('private', current.privateTask, report);
       if (!next) return { task: toPrivateTask(current), changed: false };

@@ -1,4 +1,5 @@
 import {
+  CommandSubjects as S,
   TaskStatus,
   VaultError,
   type CreateUploadTaskBody,
@@ -7,31 +8,21 @@ import {
   type UploadTask,
 } from '@media-vault/contracts';
 import { enqueueEvents } from '@media-vault/service-kit';
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { TasksDatabase } from '../db/index.js';
-import { agents, sources, uploadTasks, type UploadTaskRow } from '../db/schema.js';
-import { assertCanUpdate } from './access.js';
+import { sources, uploadTasks, type UploadTaskRow } from '../db/schema.js';
+import { authorize, authorizeAgent } from '../permissions.js';
 import { assertIngestPath } from './ingest-path.js';
 import { sealJobsOf } from './agent-jobs.js';
 import { taskEvent } from './master.events.js';
 import { toUploadTask, uploadEventRecord, type UploadView } from './master.mapper.js';
-import { findUploadView, type Db } from './master.reads.js';
+import { agentById, findUploadView } from './master.reads.js';
 import { assertTransition, isRetry, nextPercent, reasonAfter } from './status-machine.js';
 
 export interface TaskChange<T> {
   readonly task: T;
   /** False when the request changed nothing: no write, no event. */
   readonly changed: boolean;
-}
-
-/** The caller's own registered agent, or a 400 that does not reveal other users' agents. */
-export async function ownAgent(db: Db, principal: Principal, id: string) {
-  const [agent] = await db
-    .select()
-    .from(agents)
-    .where(and(eq(agents.id, id), eq(agents.userId, principal.id)));
-  if (!agent) throw new VaultError('badRequest', `agent: you have no agent with id ${id}`);
-  return agent;
 }
 
 type BlockReport = Pick<
@@ -85,7 +76,9 @@ export class UploadTaskRepository {
     }
     if (body.path !== undefined) assertIngestPath(body.path);
     return this.db.transaction(async (tx) => {
-      if (body.agent !== undefined) await ownAgent(tx, principal, body.agent);
+      if (body.agent !== undefined) {
+        authorizeAgent(S.uploadCreate, principal, body.agent, await agentById(tx, body.agent));
+      }
       const [source] = await tx
         .insert(sources)
         .values({
@@ -116,7 +109,7 @@ export class UploadTaskRepository {
     const { id, ...report } = request;
     return this.db.transaction(async (tx) => {
       const view = await findUploadView(tx, id, { lock: true });
-      assertCanUpdate('upload', id, view?.upload.userId, principal);
+      authorize(S.uploadUpdate, principal, { kind: 'upload', id, ownerId: view?.upload.userId });
       const current = view!;
       const next = applyBlockReport('upload', current.upload, report);
       if (!next) return { task: toUploadTask(current), changed: false };
