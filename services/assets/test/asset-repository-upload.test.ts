@@ -1,8 +1,11 @@
 import {
   AssetBuckets,
   AssetJobSubjects,
+  type AssetFile,
   type CleanupJob,
   type MergeJob,
+  type Principal,
+  type UnpinJob,
 } from '@media-vault/contracts';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
@@ -13,6 +16,7 @@ import {
   ASSETS,
   chunkRows,
   drivers,
+  fakeFiles,
   jobsOn,
   mergeFailed,
   mergeSucceeded,
@@ -500,6 +504,56 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
       await expect(assets.merge(p, id, true)).rejects.toMatchObject({
         kind: 'conflict',
         message: `asset ${id} is SUBMIT; only a DRAFT can be merged`,
+      });
+    });
+
+    describe('sharing renditions after a verified upload', () => {
+      /** `p` uploads `bytes` as a new asset, and the merge pipeline reports `files` for it. */
+      const uploadAndMerge = async (p: Principal, bytes: Buffer, files: AssetFile[]) => {
+        const { asset, exists } = await assets.create(p, {
+          name: 'same.mp3',
+          size: bytes.length,
+          hash: sha256(bytes),
+        });
+        expect(exists).toBe(false);
+        const id = BigInt(asset.id);
+        for (let index = 0; index < asset.chunkCount; index++) {
+          await up.commit(p, id, index, bytes);
+        }
+        await assets.merge(p, id, true);
+        const jobId = (await assetRow(t.db, id))!.mergeJobId!;
+        await takeOutbox(t.db);
+        expect(await assets.applyMergeResult(mergeSucceeded(asset.id, jobId, files))).toBe(true);
+        return { id, rows: await takeOutbox(t.db) };
+      };
+
+      it('takes the renditions of another user’s identical original and unpins its own', async () => {
+        const bytes = randomBytes(CHUNK + 10);
+        const theirs = fakeFiles();
+        await uploadAndMerge(user(), bytes, theirs);
+        const mine = fakeFiles();
+        const { id, rows } = await uploadAndMerge(user(), bytes, [theirs[0]!, mine[1]!, mine[2]!]);
+        expect((await assetRow(t.db, id))!.files).toEqual(theirs);
+        expect(statusEvents(rows)).toMatchObject([{ status: 'SUBMIT', record: { files: theirs } }]);
+        const unpins = jobsOn<UnpinJob>(rows, AssetJobSubjects.unpin);
+        expect(unpins.map((u) => [...u.cids].sort())).toEqual([
+          [mine[1]!.cid, mine[2]!.cid].sort(),
+        ]);
+      });
+
+      it('keeps its own files when the original differs, and unpins nothing already shared', async () => {
+        const bytes = randomBytes(CHUNK + 10);
+        const theirs = fakeFiles();
+        await uploadAndMerge(user(), bytes, theirs);
+        // Another CID for file 0 (say a different IPFS chunker): not provably the same file.
+        const other = fakeFiles();
+        const first = await uploadAndMerge(user(), bytes, other);
+        expect((await assetRow(t.db, first.id))!.files).toEqual(other);
+        expect(jobsOn(first.rows, AssetJobSubjects.unpin)).toEqual([]);
+        // Renditions that came out identical: nothing to take, nothing to unpin.
+        const same = await uploadAndMerge(user(), bytes, theirs);
+        expect((await assetRow(t.db, same.id))!.files).toEqual(theirs);
+        expect(jobsOn(same.rows, AssetJobSubjects.unpin)).toEqual([]);
       });
     });
 

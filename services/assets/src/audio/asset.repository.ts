@@ -26,6 +26,7 @@ import {
 import { canSee, canWrite, isReviewer, notFound } from './access.js';
 import { toAudioAsset } from './asset.mapper.js';
 import { decideDedupe, DEDUPE_SOURCES } from './dedupe-rule.js';
+import { shareVerifiedFiles } from './shared-files.js';
 import { ReviewTransitions, type ReviewAction } from './review-transitions.js';
 
 type Tx = Parameters<Parameters<AssetsDatabase['transaction']>[0]>[0];
@@ -92,7 +93,9 @@ export class AssetRepository {
           ),
         )
         .orderBy(asc(audioAssets.id))
-        .limit(1);
+        .limit(1)
+        // Holds off a delete of the source until the copy that shares its files is committed.
+        .for('share');
       const decision = decideDedupe(p, { size }, own);
       const source = decision.kind === 'copy' ? decision.source : undefined;
       const chunkCount = Number(
@@ -301,18 +304,24 @@ export class AssetRepository {
         .where(eq(audioAssets.id, id))
         .for('update');
       if (!asset || asset.status !== 'MERGING' || asset.mergeJobId !== result.jobId) return false;
-      const update = result.ok
-        ? {
-            status: (asset.submitOnMerge ? 'SUBMIT' : 'DRAFT') as AssetStatus,
-            merged: true,
-            probe: result.probe,
-            files: result.files,
-            reason: '',
-          }
-        : {
-            status: 'DRAFT' as AssetStatus,
-            reason: `merge failed: ${result.reason}; upload the chunks again`,
-          };
+      let unpinCids: string[] = [];
+      let update;
+      if (result.ok) {
+        const shared = await shareVerifiedFiles(tx, asset, result.files);
+        unpinCids = shared.unpin;
+        update = {
+          status: (asset.submitOnMerge ? 'SUBMIT' : 'DRAFT') as AssetStatus,
+          merged: true,
+          probe: result.probe,
+          files: shared.files,
+          reason: '',
+        };
+      } else {
+        update = {
+          status: 'DRAFT' as AssetStatus,
+          reason: `merge failed: ${result.reason}; upload the chunks again`,
+        };
+      }
       const [row] = await tx
         .update(audioAssets)
         .set({ ...update, mergeJobId: null, updatedAt: new Date() })
@@ -320,6 +329,10 @@ export class AssetRepository {
         .returning();
       const events = [statusEvent(row as AudioAssetRow, 'MERGING')];
       events.push(...(await this.freeChunks(tx, id)));
+      if (unpinCids.length > 0) {
+        const unpin: UnpinJob = { jobId: randomUUID(), cids: unpinCids };
+        events.push(job(AssetJobSubjects.unpin, unpin));
+      }
       await enqueueEvents(tx, events);
       return true;
     });
