@@ -319,13 +319,15 @@ describe('assets service permissions, straight on NATS', () => {
     expect((await assetRow(service.runtime.database.db, BigInt(id)))!.status).toBe('SUBMIT');
   });
 
-  describe('visibility in ID and Download', () => {
+  describe('visibility in ID, Download and Find', () => {
     const statuses = ['DRAFT', 'SUBMIT', 'POST', 'REJECT', 'DISABLE'] as const;
     const ids = new Map<AssetStatus, string>();
+    // An owner of these fixtures only, so Find by owner lists exactly them.
+    const viewOwner: Principal = { id: `viewed-${run}`, name: 'v', roles: [100] };
     beforeAll(async () => {
       for (const status of statuses) {
         const fixture = status === 'DRAFT' ? 'merged' : (status.toLowerCase() as Fixture);
-        ids.set(status, await make(fixture));
+        ids.set(status, await make(fixture, viewOwner));
       }
     });
 
@@ -333,10 +335,16 @@ describe('assets service permissions, straight on NATS', () => {
       [true, false].map((owner) => ({ role, owner })),
     );
     it.each(callers)('as $role, owner: $owner', async ({ role, owner }) => {
+      const p: Principal = {
+        id: owner ? viewOwner.id : otherId,
+        name: 'caller',
+        roles: ROLES[role],
+      };
+      const shown: string[] = [];
       for (const status of statuses) {
         const id = ids.get(status)!;
         const expected = visible(status, role, owner) ? 'ok' : 'notFound';
-        const p = principal(owner, role);
+        if (expected === 'ok') shown.push(id);
         expect(await outcomeOf(sendCommand(nc, S.assetGet, { id }, { principal: p })), status).toBe(
           expected,
         );
@@ -345,6 +353,13 @@ describe('assets service permissions, straight on NATS', () => {
           status,
         ).toBe(expected);
       }
+      const found = await sendCommand(
+        nc,
+        S.assetFind,
+        { owner: viewOwner.id, limit: 100 },
+        { principal: p },
+      );
+      expect(found.items.map((a) => a.id).sort()).toEqual(shown.sort());
     });
   });
 
