@@ -83,8 +83,12 @@ export type CreateAssetRequest = Static<typeof CreateAssetRequest>;
 
 export const CreateAssetResponse = Type.Object({
   id: AssetId,
-  /** True when an asset with this hash already existed: the copy is in SUBMIT, nothing to upload. */
-  exists: Type.Boolean(),
+  exists: Type.Boolean({
+    description:
+      "True when the caller's own SUBMIT, POST or DISABLE asset has this hash: the copy is in " +
+      "SUBMIT, nothing to upload. Another user's asset never counts: knowing a hash is not " +
+      'holding the bytes, so the caller uploads them and the merge shares the stored files.',
+  }),
   chunkSize: Type.Integer(),
   chunkCount: Type.Integer(),
   asset: AudioAsset,

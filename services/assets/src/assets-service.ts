@@ -9,6 +9,7 @@ import {
 } from '@media-vault/service-kit';
 import { fileURLToPath } from 'node:url';
 import { assetHandlers } from './audio/asset.handlers.js';
+import { guardCommands } from './audio/asset.permissions.js';
 import { AssetRepository } from './audio/asset.repository.js';
 import { startDraftExpiry } from './audio/draft-expiry.js';
 import { consumePipelineJobs } from './audio/pipeline.consumers.js';
@@ -57,7 +58,7 @@ export async function startAssetsService(config: AssetsConfig): Promise<AssetsSe
       service: Services.assets,
       version: '0.1.0',
       description: 'Audio assets: chunked upload, merge, review, download',
-      handlers: assetHandlers(assets, runtime.relay),
+      handlers: guardCommands(assetHandlers(assets, runtime.relay), (id) => assets.row(id)),
       log: runtime.log,
       metrics: runtime.metrics,
       verifier: createPrincipalVerifier(principalKeysOf(config.PRINCIPAL_KEYS)),

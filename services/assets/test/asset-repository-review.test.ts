@@ -153,11 +153,11 @@ describe.each(drivers)('asset repository, review side, on %s', (driver) => {
 
   describe('unpinning shared files', () => {
     it('deleting one of two assets with the same files unpins nothing; deleting the last unpins all', async () => {
-      const first = user();
-      const second = user();
-      const source = await up.merged(first);
+      // An instant copy is always of the caller's own asset: de-duplication never crosses users.
+      const owner = user();
+      const source = await up.merged(owner);
       const row = (await assetRow(t.db, source.id))!;
-      const copy = await assets.create(second, {
+      const copy = await assets.create(owner, {
         name: 'copy.mp3',
         size: String(row.size),
         hash: source.hash,
@@ -165,10 +165,10 @@ describe.each(drivers)('asset repository, review side, on %s', (driver) => {
       expect(copy.exists).toBe(true);
       const copyId = BigInt(copy.asset.id);
 
-      // The first owner's rejected original goes: the copy still needs every CID.
+      // The rejected original goes: the copy still needs every CID.
       await assets.review(reviewer, source.id, 'reject', 'duplicate');
       await takeOutbox(t.db);
-      await assets.deleteOwn(first, source.id, 'REJECT');
+      await assets.deleteOwn(owner, source.id, 'REJECT');
       let rows = await takeOutbox(t.db);
       expect(statusEvents(rows)).toMatchObject([{ previous: 'REJECT', status: 'DELETE' }]);
       expect(jobsOn(rows, AssetJobSubjects.unpin)).toEqual([]);

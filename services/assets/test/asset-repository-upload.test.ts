@@ -1,8 +1,11 @@
 import {
   AssetBuckets,
   AssetJobSubjects,
+  type AssetFile,
   type CleanupJob,
   type MergeJob,
+  type Principal,
+  type UnpinJob,
 } from '@media-vault/contracts';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
@@ -13,6 +16,7 @@ import {
   ASSETS,
   chunkRows,
   drivers,
+  fakeFiles,
   jobsOn,
   mergeFailed,
   mergeSucceeded,
@@ -101,7 +105,7 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
       expect(await takeOutbox(t.db)).toEqual([]);
     });
 
-    it('copies a SUBMIT, POST or DISABLE asset of the same hash straight into SUBMIT', async () => {
+    it('copies the caller’s own SUBMIT, POST or DISABLE asset of the same hash into SUBMIT', async () => {
       const reviewer = user([REVIEWER]);
       for (const status of ['SUBMIT', 'POST', 'DISABLE'] as const) {
         const owner = user();
@@ -111,16 +115,15 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
         const sourceRow = (await assetRow(t.db, source.id))!;
         await takeOutbox(t.db);
 
-        const other = user();
-        const { asset, exists } = await assets.create(other, {
-          name: 'mine.mp3',
+        const { asset, exists } = await assets.create(owner, {
+          name: 'again.mp3',
           size: String(sourceRow.size),
           hash: source.hash,
         });
         expect(exists, status).toBe(true);
         expect(asset).toMatchObject({
-          userId: other.id,
-          name: 'mine.mp3',
+          userId: owner.id,
+          name: 'again.mp3',
           status: 'SUBMIT',
           merged: true,
           chunkCount: sourceRow.chunkCount,
@@ -132,18 +135,55 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
           { previous: null, status: 'SUBMIT' },
         ]);
         // Nothing to upload for the copy.
-        expect((await assets.chunks(other, BigInt(asset.id))).chunks).toEqual([]);
+        expect((await assets.chunks(owner, BigInt(asset.id))).chunks).toEqual([]);
         // The source itself is untouched.
         expect((await assetRow(t.db, source.id))!.status).toBe(status);
       }
     });
 
+    it('gives another user, root included, a plain chunk plan for a hash someone else holds', async () => {
+      const reviewer = user([REVIEWER]);
+      for (const status of ['SUBMIT', 'POST', 'DISABLE'] as const) {
+        const source = await up.merged(user());
+        if (status !== 'SUBMIT') await assets.review(reviewer, source.id, 'resolve');
+        if (status === 'DISABLE') await assets.review(reviewer, source.id, 'disable');
+        const size = CHUNK + 10;
+        for (const other of [user(), user([ROOT])]) {
+          await takeOutbox(t.db);
+          const claim = await assets.create(other, { name: 'mine.mp3', size, hash: source.hash });
+          // The same reply as for a hash nobody has: nothing tells the caller the file exists.
+          const fresh = await assets.create(other, {
+            name: 'mine.mp3',
+            size,
+            hash: sha256(randomBytes(32)),
+          });
+          const shape = (r: typeof claim) => ({
+            ...r,
+            asset: { ...r.asset, id: '', hash: '', createdAt: '', updatedAt: '' },
+          });
+          expect(shape(claim), status).toEqual(shape(fresh));
+          expect(claim).toMatchObject({
+            exists: false,
+            asset: { status: 'DRAFT', merged: false, probe: null, files: [] },
+          });
+          // A wrong size is not refused either: that would say an asset of another size exists.
+          const wrongSize = await assets.create(other, {
+            name: 'x.mp3',
+            size: size + 1,
+            hash: source.hash,
+          });
+          expect(wrongSize.exists).toBe(false);
+        }
+      }
+    });
+
     it('does not copy a DRAFT, REJECT or deleted asset: the new one is a DRAFT to upload', async () => {
       const reviewer = user([REVIEWER]);
-      const draft = await up.draft(user(), CHUNK + 5);
-      const rejected = await up.merged(user());
+      const owner = user();
+      const draft = await up.draft(owner, CHUNK + 5);
+      const rejected = await up.merged(owner);
       await assets.review(reviewer, rejected.id, 'reject', 'noise');
-      const deleted = await up.merged(user());
+      const deleted = await up.merged(owner);
       await assets.review(reviewer, deleted.id, 'resolve');
       await assets.review(reviewer, deleted.id, 'delete');
       for (const [label, hash, size] of [
@@ -151,24 +191,25 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
         ['reject', rejected.hash, CHUNK + 10],
         ['delete', deleted.hash, CHUNK + 10],
       ] as const) {
-        const { asset, exists } = await assets.create(user(), { name: 'n.mp3', size, hash });
+        const { asset, exists } = await assets.create(owner, { name: 'n.mp3', size, hash });
         expect(exists, label).toBe(false);
         expect(asset.status, label).toBe('DRAFT');
         expect(asset.merged, label).toBe(false);
       }
     });
 
-    it('refuses a copy whose size differs from the asset with that hash', async () => {
-      const source = await up.merged(user());
-      await takeOutbox(t.db);
+    it('refuses a copy whose size differs from the caller’s own asset with that hash', async () => {
       const p = user();
+      const source = await up.merged(p);
+      const before = (await assets.find(p, { owner: p.id }, 0, 10)).total;
+      await takeOutbox(t.db);
       await expect(
         assets.create(p, { name: 'n.mp3', size: CHUNK + 11, hash: source.hash }),
       ).rejects.toMatchObject({
         kind: 'badRequest',
-        message: `size: an asset with this hash has ${CHUNK + 10} bytes`,
+        message: `size: your asset with this hash has ${CHUNK + 10} bytes, not ${CHUNK + 11}`,
       });
-      expect((await assets.find(p, { owner: p.id }, 0, 10)).total).toBe('0');
+      expect((await assets.find(p, { owner: p.id }, 0, 10)).total).toBe(before);
       expect(await takeOutbox(t.db)).toEqual([]);
     });
   });
@@ -463,6 +504,56 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
       await expect(assets.merge(p, id, true)).rejects.toMatchObject({
         kind: 'conflict',
         message: `asset ${id} is SUBMIT; only a DRAFT can be merged`,
+      });
+    });
+
+    describe('sharing renditions after a verified upload', () => {
+      /** `p` uploads `bytes` as a new asset, and the merge pipeline reports `files` for it. */
+      const uploadAndMerge = async (p: Principal, bytes: Buffer, files: AssetFile[]) => {
+        const { asset, exists } = await assets.create(p, {
+          name: 'same.mp3',
+          size: bytes.length,
+          hash: sha256(bytes),
+        });
+        expect(exists).toBe(false);
+        const id = BigInt(asset.id);
+        for (let index = 0; index < asset.chunkCount; index++) {
+          await up.commit(p, id, index, bytes);
+        }
+        await assets.merge(p, id, true);
+        const jobId = (await assetRow(t.db, id))!.mergeJobId!;
+        await takeOutbox(t.db);
+        expect(await assets.applyMergeResult(mergeSucceeded(asset.id, jobId, files))).toBe(true);
+        return { id, rows: await takeOutbox(t.db) };
+      };
+
+      it('takes the renditions of another user’s identical original and unpins its own', async () => {
+        const bytes = randomBytes(CHUNK + 10);
+        const theirs = fakeFiles();
+        await uploadAndMerge(user(), bytes, theirs);
+        const mine = fakeFiles();
+        const { id, rows } = await uploadAndMerge(user(), bytes, [theirs[0]!, mine[1]!, mine[2]!]);
+        expect((await assetRow(t.db, id))!.files).toEqual(theirs);
+        expect(statusEvents(rows)).toMatchObject([{ status: 'SUBMIT', record: { files: theirs } }]);
+        const unpins = jobsOn<UnpinJob>(rows, AssetJobSubjects.unpin);
+        expect(unpins.map((u) => [...u.cids].sort())).toEqual([
+          [mine[1]!.cid, mine[2]!.cid].sort(),
+        ]);
+      });
+
+      it('keeps its own files when the original differs, and unpins nothing already shared', async () => {
+        const bytes = randomBytes(CHUNK + 10);
+        const theirs = fakeFiles();
+        await uploadAndMerge(user(), bytes, theirs);
+        // Another CID for file 0 (say a different IPFS chunker): not provably the same file.
+        const other = fakeFiles();
+        const first = await uploadAndMerge(user(), bytes, other);
+        expect((await assetRow(t.db, first.id))!.files).toEqual(other);
+        expect(jobsOn(first.rows, AssetJobSubjects.unpin)).toEqual([]);
+        // Renditions that came out identical: nothing to take, nothing to unpin.
+        const same = await uploadAndMerge(user(), bytes, theirs);
+        expect((await assetRow(t.db, same.id))!.files).toEqual(theirs);
+        expect(jobsOn(same.rows, AssetJobSubjects.unpin)).toEqual([]);
       });
     });
 

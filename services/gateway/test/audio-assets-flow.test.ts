@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ASSETS,
   AudioStack,
+  expectGrpcError,
   ffprobe,
+  Grpc,
   makeMp3,
   makeWav,
   REVIEWER,
@@ -257,21 +259,22 @@ describe('audio assets over HTTP: upload, merge, review, download', () => {
     ]);
   });
 
-  it('dedupes: a second user with the same hash gets a SUBMIT copy; a delete keeps shared pins', async () => {
+  it('dedupes only the caller’s own bytes: same user instantly, another user after uploading them', async () => {
     const carol = await stack.token(`carol-${run}`, [ASSETS]);
     const dave = await stack.token(`dave-${run}`, [ASSETS]);
     const file = await makeMp3(stack.dir, { seconds: 5 });
     const original = await stack.ingest(carol, 'carol.mp3', file);
     const cids = original.files.map((f) => f.cid);
 
-    const copy = await stack.created(dave, 'dave.mp3', file);
+    // Carol sends the same file again: her own copy, straight in SUBMIT, nothing to upload.
+    const copy = await stack.created(carol, 'carol again.mp3', file);
     expect(copy).toMatchObject({
       exists: true,
       chunkSize: original.chunkSize,
       chunkCount: original.chunkCount,
       asset: {
-        userId: `dave-${run}`,
-        name: 'dave.mp3',
+        userId: `carol-${run}`,
+        name: 'carol again.mp3',
         status: 'SUBMIT',
         merged: true,
         hash: file.hash,
@@ -280,22 +283,74 @@ describe('audio assets over HTTP: upload, merge, review, download', () => {
       },
     });
     expect(copy.id).not.toBe(original.id);
-    expect((await stack.chunks(dave, copy.id)).body.chunks).toEqual([]);
+    expect((await stack.chunks(carol, copy.id)).body.chunks).toEqual([]);
     expect(transitions(await stack.eventsUntil(copy.id, 1))).toEqual(['∅→SUBMIT']);
-    // The copy downloads the same bytes.
-    expect(sha256((await stack.download(dave, copy.id, 0)).bytes)).toBe(file.hash);
-
-    // A different size under the same hash is refused.
-    const lying = await stack.create(dave, {
+    expect(sha256((await stack.download(carol, copy.id, 0)).bytes)).toBe(file.hash);
+    // A different size under her own hash is refused.
+    const lying = await stack.create(carol, {
       name: 'x.mp3',
       size: file.bytes.length + 1,
       hash: file.hash,
     });
-    expect(lying.status).toBe(400);
+    expectGrpcError(lying, 400, Grpc.invalidArgument, /your asset with this hash has/);
+
+    // Dave knows the size and hash (listings and events show both) but not the bytes: he gets the
+    // same plan as for a file nobody has, and no bytes.
+    const claim = await stack.created(dave, 'dave.mp3', file);
+    const unknown = await stack.create(dave, {
+      name: 'dave.mp3',
+      size: file.bytes.length,
+      hash: sha256(randomBytes(32)),
+    });
+    const shape = (r: typeof claim) => ({
+      ...r,
+      id: '',
+      asset: { ...r.asset, id: '', hash: '', createdAt: '', updatedAt: '' },
+    });
+    expect(shape(claim)).toEqual(shape(unknown.body as typeof claim));
+    expect(claim).toMatchObject({
+      exists: false,
+      chunkSize: stack.chunkSize,
+      chunkCount: Math.ceil(file.bytes.length / stack.chunkSize),
+      asset: { status: 'DRAFT', merged: false, probe: null, files: [] },
+    });
+    for (const kind of [0, 1, 2] as const) {
+      const res = await stack.download(dave, claim.id, kind);
+      expectGrpcError(
+        res,
+        404,
+        Grpc.notFound,
+        `audio asset ${claim.id} has no file=${kind} yet; it is DRAFT`,
+      );
+    }
+    for (const id of [original.id, copy.id]) {
+      expectGrpcError(
+        await stack.download(dave, id, 0),
+        404,
+        Grpc.notFound,
+        `audio asset ${id} not found`,
+      );
+    }
+    // Nor does a wrong size tell him that a file of another size exists.
+    const guess = await stack.create(dave, {
+      name: 'x.mp3',
+      size: file.bytes.length + 1,
+      hash: file.hash,
+    });
+    expect(guess.status).toBe(200);
+    expect(guess.body).toMatchObject({ exists: false, asset: { status: 'DRAFT' } });
+
+    // Dave uploads the bytes: the merge checks them against the hash, and the files stored for
+    // Carol serve his asset too (IPFS holds the original once; her renditions are taken).
+    await stack.upload(dave, claim.id, file.bytes);
+    expect((await stack.merge(dave, claim.id)).status).toBe(200);
+    const daves = await stack.settled(dave, claim.id);
+    expect(daves).toMatchObject({ status: 'SUBMIT', merged: true, files: original.files });
+    expect(sha256((await stack.download(dave, claim.id, 0)).bytes)).toBe(file.hash);
 
     const unpins = await stack.tap<{ cids: string[] }>('jobs.ipfs.unpin');
     try {
-      // Carol's original is rejected and she deletes it: Dave's copy still needs every CID.
+      // Carol's original is rejected and she deletes it: the other two still need every CID.
       expect((await stack.reject(reviewer, original.id, 'duplicate upload')).status).toBe(200);
       const deleted = await stack.http('DELETE', `/api/v1/assets/audio/reject/${original.id}`, {
         token: carol,
@@ -304,15 +359,17 @@ describe('audio assets over HTTP: upload, merge, review, download', () => {
       expect(transitions(await stack.eventsUntil(original.id, 5)).at(-1)).toBe('REJECT→DELETE');
       for (const cid of cids) expect(await stack.isPinned(cid), cid).toBe(true);
 
-      // Dave's copy is published and deleted by a reviewer: now nothing references the files.
-      expect((await stack.review(reviewer, 'resolve', copy.id)).status).toBe(200);
-      const gone = await stack.http('DELETE', `/api/v1/assets/audio/${copy.id}`, {
-        token: reviewer,
-      });
-      expect(gone.status).toBe(200);
-      expect(gone.body).toMatchObject({ asset: { status: 'DELETE' } });
+      // Both remaining assets are published and deleted: now nothing references the files.
+      for (const id of [copy.id, claim.id]) {
+        expect((await stack.review(reviewer, 'resolve', id)).status).toBe(200);
+        const gone = await stack.http('DELETE', `/api/v1/assets/audio/${id}`, {
+          token: reviewer,
+        });
+        expect(gone.status).toBe(200);
+        expect(gone.body).toMatchObject({ asset: { status: 'DELETE' } });
+      }
       // The relay publishes in commit order, so the unpin job of the last delete arriving means
-      // any unpin of Carol's delete would already be here.
+      // any unpin of an earlier delete would already be here.
       await waitFor('the unpin job of the last reference', () =>
         unpins.messages.some((m) => m.cids.includes(cids[0]!)) ? true : undefined,
       );

@@ -199,7 +199,7 @@ describe('audio asset permissions: every rpc × role × owner', () => {
   let stack: AudioStack;
   let ownerToken: string;
   let reviewerToken: string;
-  /** An mp3 in SUBMIT: creating its hash again gives a SUBMIT copy at once (dedupe). */
+  /** An mp3 each fixture owner uploaded once: their own Create of its hash is an instant copy. */
   let source: MediaFile;
   const shared = new Map<Fixture, Promise<string>>();
 
@@ -271,7 +271,7 @@ describe('audio asset permissions: every rpc × role × owner', () => {
     ownerToken = await stack.token(ownerId, [ASSETS]);
     reviewerToken = await stack.token(reviewerId, [REVIEWER]);
     source = await makeMp3(stack.dir, { seconds: 3 });
-    await stack.ingest(await stack.token(`seed-${run}`, [ASSETS]), 'seed.mp3', source);
+    await stack.ingest(ownerToken, 'seed.mp3', source);
   });
   afterAll(async () => {
     await stack?.stop();
@@ -320,6 +320,7 @@ describe('audio asset permissions: every rpc × role × owner', () => {
 
     beforeAll(async () => {
       const viewOwner = await stack.token(viewOwnerId, [ASSETS]);
+      const seed = await stack.ingest(viewOwner, 'seed.mp3', source);
       for (const status of STATUSES) {
         const fixture: Fixture = status === 'DELETE' ? 'post' : (status.toLowerCase() as Fixture);
         const id = await make(fixture, viewOwner);
@@ -331,6 +332,12 @@ describe('audio asset permissions: every rpc × role × owner', () => {
         }
         ids.set(status, id);
       }
+      // The seed was only there to copy from: gone, it leaves exactly the fixtures listed.
+      expect((await stack.review(reviewerToken, 'resolve', seed.id)).status).toBe(200);
+      const gone = await stack.http('DELETE', `/api/v1/assets/audio/${seed.id}`, {
+        token: reviewerToken,
+      });
+      expect(gone.status).toBe(200);
     });
 
     /** Anyone signed in sees POST; owners their own; reviewers and root all; nobody DELETE. */

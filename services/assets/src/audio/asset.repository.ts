@@ -25,6 +25,8 @@ import {
 } from '../db/schema.js';
 import { canSee, canWrite, isReviewer, notFound } from './access.js';
 import { toAudioAsset } from './asset.mapper.js';
+import { decideDedupe, DEDUPE_SOURCES } from './dedupe-rule.js';
+import { shareVerifiedFiles } from './shared-files.js';
 import { ReviewTransitions, type ReviewAction } from './review-transitions.js';
 
 type Tx = Parameters<Parameters<AssetsDatabase['transaction']>[0]>[0];
@@ -38,9 +40,6 @@ export interface Page {
   readonly items: AudioAsset[];
   readonly total: string;
 }
-
-/** Statuses whose files are complete: a new upload of the same bytes becomes a copy of them. */
-const DEDUPE_SOURCES: AssetStatus[] = ['SUBMIT', 'POST', 'DISABLE'];
 
 const statusEvent = (row: AudioAssetRow, previous: AssetStatus | null): OutboxEvent => ({
   subject: EventSubjects.audioAsset(row.id.toString()),
@@ -82,18 +81,23 @@ export class AssetRepository {
     }
     const hash = req.hash.toLowerCase();
     return this.db.transaction(async (tx) => {
-      const [source] = await tx
+      // Only the caller's own assets are read: another user's must not even shape the reply.
+      const own = await tx
         .select()
         .from(audioAssets)
-        .where(and(eq(audioAssets.hash, hash), inArray(audioAssets.status, DEDUPE_SOURCES)))
+        .where(
+          and(
+            eq(audioAssets.hash, hash),
+            eq(audioAssets.userId, p.id),
+            inArray(audioAssets.status, [...DEDUPE_SOURCES]),
+          ),
+        )
         .orderBy(asc(audioAssets.id))
-        .limit(1);
-      if (source && source.size !== size) {
-        throw new VaultError(
-          'badRequest',
-          `size: an asset with this hash has ${source.size} bytes`,
-        );
-      }
+        .limit(1)
+        // Holds off a delete of the source until the copy that shares its files is committed.
+        .for('share');
+      const decision = decideDedupe(p, { size }, own);
+      const source = decision.kind === 'copy' ? decision.source : undefined;
       const chunkCount = Number(
         (size + BigInt(this.limits.chunkSize) - 1n) / BigInt(this.limits.chunkSize),
       );
@@ -128,6 +132,12 @@ export class AssetRepository {
       await enqueueEvents(tx, [statusEvent(created, null)]);
       return { asset: toAudioAsset(created), exists: Boolean(source) };
     });
+  }
+
+  /** The asset as stored, whoever owns it: what the permission check decides on. */
+  async row(id: bigint): Promise<AudioAssetRow | undefined> {
+    const [row] = await this.db.select().from(audioAssets).where(eq(audioAssets.id, id));
+    return row;
   }
 
   private async lockOwn(tx: Tx, p: Principal, id: bigint): Promise<AudioAssetRow> {
@@ -294,18 +304,24 @@ export class AssetRepository {
         .where(eq(audioAssets.id, id))
         .for('update');
       if (!asset || asset.status !== 'MERGING' || asset.mergeJobId !== result.jobId) return false;
-      const update = result.ok
-        ? {
-            status: (asset.submitOnMerge ? 'SUBMIT' : 'DRAFT') as AssetStatus,
-            merged: true,
-            probe: result.probe,
-            files: result.files,
-            reason: '',
-          }
-        : {
-            status: 'DRAFT' as AssetStatus,
-            reason: `merge failed: ${result.reason}; upload the chunks again`,
-          };
+      let unpinCids: string[] = [];
+      let update;
+      if (result.ok) {
+        const shared = await shareVerifiedFiles(tx, asset, result.files);
+        unpinCids = shared.unpin;
+        update = {
+          status: (asset.submitOnMerge ? 'SUBMIT' : 'DRAFT') as AssetStatus,
+          merged: true,
+          probe: result.probe,
+          files: shared.files,
+          reason: '',
+        };
+      } else {
+        update = {
+          status: 'DRAFT' as AssetStatus,
+          reason: `merge failed: ${result.reason}; upload the chunks again`,
+        };
+      }
       const [row] = await tx
         .update(audioAssets)
         .set({ ...update, mergeJobId: null, updatedAt: new Date() })
@@ -313,6 +329,10 @@ export class AssetRepository {
         .returning();
       const events = [statusEvent(row as AudioAssetRow, 'MERGING')];
       events.push(...(await this.freeChunks(tx, id)));
+      if (unpinCids.length > 0) {
+        const unpin: UnpinJob = { jobId: randomUUID(), cids: unpinCids };
+        events.push(job(AssetJobSubjects.unpin, unpin));
+      }
       await enqueueEvents(tx, events);
       return true;
     });
