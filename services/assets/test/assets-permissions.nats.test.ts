@@ -9,12 +9,16 @@ import { sendCommand } from '@media-vault/service-kit';
 import {
   createDatabase,
   makeTempDir,
+  connectAs,
+  natsEnv,
+  principalVerifyEnv,
   startNats,
+  testSigner,
   uniqueName,
   type StartedNats,
   type TempDir,
 } from '@media-vault/test-harness';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startAssetsService, type AssetsService } from '../src/assets-service.js';
@@ -265,7 +269,8 @@ describe('assets service permissions, straight on NATS', () => {
     dir = await makeTempDir('assets-permissions');
     service = await startAssetsService(
       loadAssetsConfig({
-        NATS_URL: nats.url,
+        ...(await natsEnv(nats, { kind: 'assets' })),
+        ...principalVerifyEnv(),
         DATABASE_URL: await createDatabase(postgresUrl!, uniqueName('assets_perm')),
         DATA_DIR: dir.path,
         HEALTH_PORT: '0',
@@ -278,7 +283,7 @@ describe('assets service permissions, straight on NATS', () => {
       chunkSize: CHUNK,
       maxSize: 10 * CHUNK,
     });
-    nc = await connect({ servers: nats.url });
+    nc = await connectAs(nats);
   });
   afterAll(async () => {
     await nc?.close();
@@ -299,6 +304,7 @@ describe('assets service permissions, straight on NATS', () => {
     const got = await outcomeOf(
       sendCommand(nc, t.c.subject, t.c.body(id) as never, {
         principal: principal(t.owner, t.role),
+        signer: testSigner,
       }),
     );
     expect(got).toBe(t.outcome);
@@ -311,7 +317,7 @@ describe('assets service permissions, straight on NATS', () => {
   it('a contributor sending Resolve straight on NATS is refused, naming the roles it needs', async () => {
     const id = await make('submit');
     await expect(
-      sendCommand(nc, S.assetResolve, { id }, { principal: contributorP }),
+      sendCommand(nc, S.assetResolve, { id }, { principal: contributorP, signer: testSigner }),
     ).rejects.toMatchObject({
       kind: 'forbidden',
       message: 'svc.assets.resolve needs role 1 (root) or 120 (reviewer_assets)',
@@ -345,11 +351,16 @@ describe('assets service permissions, straight on NATS', () => {
         const id = ids.get(status)!;
         const expected = visible(status, role, owner) ? 'ok' : 'notFound';
         if (expected === 'ok') shown.push(id);
-        expect(await outcomeOf(sendCommand(nc, S.assetGet, { id }, { principal: p })), status).toBe(
-          expected,
-        );
         expect(
-          await outcomeOf(sendCommand(nc, S.assetDownload, { id, file: 0 }, { principal: p })),
+          await outcomeOf(
+            sendCommand(nc, S.assetGet, { id }, { principal: p, signer: testSigner }),
+          ),
+          status,
+        ).toBe(expected);
+        expect(
+          await outcomeOf(
+            sendCommand(nc, S.assetDownload, { id, file: 0 }, { principal: p, signer: testSigner }),
+          ),
           status,
         ).toBe(expected);
       }
@@ -357,7 +368,7 @@ describe('assets service permissions, straight on NATS', () => {
         nc,
         S.assetFind,
         { owner: viewOwner.id, limit: 100 },
-        { principal: p },
+        { principal: p, signer: testSigner },
       );
       expect(found.items.map((a) => a.id).sort()).toEqual(shown.sort());
     });
@@ -372,23 +383,33 @@ describe('assets service permissions, straight on NATS', () => {
         nc,
         S.assetCreate,
         { name: 'mine.mp3', size: String(source.size), hash },
-        { principal: attacker },
+        { principal: attacker, signer: testSigner },
       );
       expect(claim.exists).toBe(false);
       expect(claim.asset).toMatchObject({ status: 'DRAFT', merged: false, files: [], probe: null });
       expect(claim.chunkSize).toBe(CHUNK);
       await expect(
-        sendCommand(nc, S.assetDownload, { id: claim.id, file: 0 }, { principal: attacker }),
+        sendCommand(
+          nc,
+          S.assetDownload,
+          { id: claim.id, file: 0 },
+          { principal: attacker, signer: testSigner },
+        ),
       ).rejects.toMatchObject({ kind: 'notFound', message: /has no file=0 yet; it is DRAFT/ });
       await expect(
-        sendCommand(nc, S.assetDownload, { id: sourceId.toString() }, { principal: attacker }),
+        sendCommand(
+          nc,
+          S.assetDownload,
+          { id: sourceId.toString() },
+          { principal: attacker, signer: testSigner },
+        ),
       ).rejects.toMatchObject({ kind: 'notFound' });
       // A size that does not match someone else's asset is no different: nothing is revealed.
       const wrongSize = await sendCommand(
         nc,
         S.assetCreate,
         { name: 'mine.mp3', size: String(source.size + 1n), hash },
-        { principal: attacker },
+        { principal: attacker, signer: testSigner },
       );
       expect(wrongSize.exists).toBe(false);
     });

@@ -9,8 +9,17 @@ import {
   type Principal,
 } from '@media-vault/contracts';
 import { sendCommand } from '@media-vault/service-kit';
-import { createDatabase, startNats, uniqueName, type StartedNats } from '@media-vault/test-harness';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import {
+  connectAs,
+  createDatabase,
+  natsEnv,
+  principalVerifyEnv,
+  startNats,
+  testSigner,
+  uniqueName,
+  type StartedNats,
+} from '@media-vault/test-harness';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { asc } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadTasksConfig } from '../src/config.js';
@@ -255,7 +264,7 @@ describe('svc.tasks.* with forged callers, straight on NATS', () => {
   let nc: NatsConnection;
 
   const send = <C extends CommandSubject>(command: C, body: CommandRequest<C>, as: Caller) =>
-    sendCommand(nc, command, body, { principal: principals[as] });
+    sendCommand(nc, command, body, { principal: principals[as], signer: testSigner });
 
   /** Every row of the service's tables, to show that a refusal wrote nothing. */
   const snapshot = async () => {
@@ -314,13 +323,14 @@ describe('svc.tasks.* with forged callers, straight on NATS', () => {
     nats = await startNats();
     service = await startTasksService(
       loadTasksConfig({
-        NATS_URL: nats.url,
+        ...(await natsEnv(nats, { kind: 'tasks' })),
+        ...principalVerifyEnv(),
         HEALTH_PORT: '0',
         LOG_LEVEL: 'silent',
         DATABASE_URL: await createDatabase(servers.postgresUrl!, uniqueName('tasks_authz')),
       }),
     );
-    nc = await connect({ servers: nats.url });
+    nc = await connectAs(nats);
   });
 
   afterAll(async () => {
