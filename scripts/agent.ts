@@ -4,12 +4,14 @@
  * It seals masters found under its ingest root, releases their private blocks to licensees'
  * agents, and fetches and composes what its user downloads into its downloads directory. Keys
  * and vault live under .data/agents/<id>/. Without --token it signs a development token for
- * --user, as `npm run token` does. `--nats-permissions` prints, instead, the nats-server
- * `permissions` block for the agent's NATS user (its own jobs and compose requests only).
+ * --user, as `npm run token` does. Its NATS creds file is issued under .data/nats-auth/creds/
+ * on first start (or NATS_CREDS names one). `--nats-permissions` prints, instead, the
+ * permissions of the agent's NATS user (its own jobs and compose requests only).
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { agentNatsPermissions } from '@media-vault/contracts';
+import { ensureCreds } from './dev-auth.js';
 import { DEV_PORTS } from './dev-defaults.js';
 import { commandLine, usageError } from './command-line.js';
 import { signDevToken } from './dev-token.js';
@@ -39,6 +41,10 @@ if (values['nats-permissions']) {
 if (!values.token && !values.user) fail('--user (or --token) is required');
 
 const root = resolve(import.meta.dirname, '..');
+const dataDir = resolve(root, process.env.DATA_DIR ?? '.data');
+// Adding an agent is issuing its creds file: the running nats-server needs no change.
+const natsCreds =
+  process.env.NATS_CREDS ?? (await ensureCreds(dataDir, { kind: 'agent', agent: values.id }));
 // The longest life the gateway accepts (24 h): a development agent is restarted after a day.
 const token =
   values.token ?? (await signDevToken({ user: values.user!, name: values.name, ttl: '24h' }));
@@ -54,7 +60,8 @@ const child = spawn(
       NATS_URL: process.env.NATS_URL ?? `nats://127.0.0.1:${DEV_PORTS.nats}`,
       IPFS_API_URL: process.env.IPFS_API_URL ?? `http://127.0.0.1:${DEV_PORTS.kubo}`,
       GATEWAY_URL: process.env.GATEWAY_URL ?? `http://localhost:${DEV_PORTS.gateway}`,
-      DATA_DIR: resolve(root, process.env.DATA_DIR ?? '.data'),
+      NATS_CREDS: natsCreds,
+      DATA_DIR: dataDir,
       HEALTH_PORT: process.env.HEALTH_PORT ?? '0',
       AGENT_ID: values.id,
       AGENT_TOKEN: token,

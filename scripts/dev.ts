@@ -1,8 +1,9 @@
 /**
- * Runs the whole platform on one machine: nats-server (unless NATS_URL is set), then every service
- * as its own process. Without DATABASE_URL each service keeps PGlite under .data/. Without
- * IPFS_API_URL it starts Kubo when installed (offline, repository under .data/kubo), else the
- * ipfs-worker runs an embedded Helia node.
+ * Runs the whole platform on one machine: nats-server with authentication (unless NATS_URL is
+ * set), then every service as its own process with its own NATS user and creds file. Without
+ * DATABASE_URL each service keeps PGlite under .data/. Without IPFS_API_URL it starts Kubo when
+ * installed (offline, repository under .data/kubo), else the ipfs-worker runs an embedded Helia
+ * node. The NATS trust chain and the gateway's principal key are made once under .data/.
  */
 import {
   findBinary,
@@ -11,9 +12,13 @@ import {
   startProcess,
   type StartedProcess,
 } from '@media-vault/test-harness';
+import type { NatsIdentity } from '@media-vault/contracts';
+import { ensureStreams } from '@media-vault/nats-admin';
+import { connectNats, createLogger } from '@media-vault/service-kit';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
+import { ensureCreds, prepareNatsAuth, principalKeys } from './dev-auth.js';
 import { DEV_JWT_SECRET, DEV_PORTS } from './dev-defaults.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -31,16 +36,24 @@ async function startLocalNats(): Promise<{ url: string; proc: StartedProcess }> 
   const store = resolve(dataDir, 'nats');
   await mkdir(store, { recursive: true });
   const port = DEV_PORTS.nats;
+  // No anonymous users: the server trusts the development operator and nothing else.
+  const config = resolve(store, 'nats.conf');
+  // nats-server resolves includes against the including file's folder, absolute paths too.
+  const auth = relative(store, await prepareNatsAuth(dataDir));
+  await writeFile(config, `include ${JSON.stringify(auth)}\n`);
   const proc = await startProcess({
     command: bin,
-    args: ['-js', '-sd', store, '-a', '127.0.0.1', '-p', String(port), '-n', 'media-vault-dev'],
+    args: [
+      ...['-c', config, '-js', '-sd', store, '-a', '127.0.0.1', '-p', String(port)],
+      ...['-n', 'media-vault-dev', '-P', resolve(store, 'nats.pid')],
+    ],
     label: 'nats-server',
     readyWhen: /Server is ready/,
   }).catch((err: Error) => {
     console.error(`${err.message}\nIs port ${port} in use? Stop that server or set NATS_URL.`);
     process.exit(1);
   });
-  console.log(`nats-server with JetStream on nats://127.0.0.1:${port} (store ${store})`);
+  console.log(`nats-server with JetStream and auth on nats://127.0.0.1:${port} (store ${store})`);
   return { url: `nats://127.0.0.1:${port}`, proc };
 }
 
@@ -55,28 +68,70 @@ async function startLocalKubo(): Promise<{ url: string; stop(): Promise<void> } 
   return { url: kubo.apiUrl, stop: () => kubo.stop() };
 }
 
-const services: { name: string; env: Record<string, string> }[] = [
-  { name: 'tasks', env: { HEALTH_PORT: String(DEV_PORTS.health.tasks) } },
-  { name: 'assets', env: { HEALTH_PORT: String(DEV_PORTS.health.assets) } },
-  { name: 'ipfs-worker', env: { HEALTH_PORT: String(DEV_PORTS.health['ipfs-worker']) } },
+const keys = await principalKeys(dataDir);
+const services: { name: string; identity: NatsIdentity; env: Record<string, string> }[] = [
+  {
+    name: 'tasks',
+    identity: { kind: 'tasks' },
+    env: { HEALTH_PORT: String(DEV_PORTS.health.tasks), PRINCIPAL_KEYS: keys.publicKey },
+  },
+  {
+    name: 'assets',
+    identity: { kind: 'assets' },
+    env: { HEALTH_PORT: String(DEV_PORTS.health.assets), PRINCIPAL_KEYS: keys.publicKey },
+  },
+  {
+    name: 'ipfs-worker',
+    identity: { kind: 'ipfs-worker' },
+    env: { HEALTH_PORT: String(DEV_PORTS.health['ipfs-worker']) },
+  },
   {
     name: 'media-worker',
     // One machine: this media worker also verifies what every local agent composes.
+    identity: { kind: 'media-worker', composeFor: '*' },
     env: { HEALTH_PORT: String(DEV_PORTS.health['media-worker']), COMPOSE_AGENT_ID: '*' },
   },
   {
     name: 'gateway',
+    identity: { kind: 'gateway' },
     env: {
       PORT: process.env.PORT ?? String(DEV_PORTS.gateway),
       JWT_SECRET: process.env.JWT_SECRET ?? DEV_JWT_SECRET,
+      PRINCIPAL_SIGNING_KEY: keys.signingKey,
     },
   },
 ];
 
 const nats = process.env.NATS_URL ? undefined : await startLocalNats();
 const natsUrl = process.env.NATS_URL ?? nats!.url;
+if (!nats) {
+  console.log(
+    `NATS_URL is set: that server must include ${relative(root, await prepareNatsAuth(dataDir))} ` +
+      "(it trusts this platform's operator) for the services to connect",
+  );
+}
+// The admin provisions the streams; services may only look them up.
+{
+  const admin = await connectNats(
+    {
+      servers: natsUrl,
+      name: 'dev-admin',
+      credsFile: await ensureCreds(dataDir, { kind: 'admin' }),
+    },
+    createLogger('dev', 'warn'),
+  );
+  await ensureStreams(admin, { replicas: Number(process.env.STREAM_REPLICAS ?? 1) });
+  await admin.close();
+}
+const observerCreds = await ensureCreds(dataDir, { kind: 'observer' });
 const kubo = process.env.IPFS_API_URL ? undefined : await startLocalKubo();
 const ipfsApiUrl = process.env.IPFS_API_URL ?? kubo?.url;
+
+/** A path relative to where the command was typed when it is below it, else absolute. */
+function shortPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith('..') ? path : rel;
+}
 
 const children = new Map<string, ChildProcess>();
 let stopping = false;
@@ -108,6 +163,7 @@ for (const service of services) {
       env: {
         ...process.env,
         NATS_URL: natsUrl,
+        NATS_CREDS: await ensureCreds(dataDir, service.identity),
         DATA_DIR: dataDir,
         ...(ipfsApiUrl ? { IPFS_API_URL: ipfsApiUrl } : {}),
         ...service.env,
@@ -124,7 +180,8 @@ for (const service of services) {
 
 console.log(
   `platform starting: gateway on http://localhost:${process.env.PORT ?? DEV_PORTS.gateway}, ` +
-    `docs at /docs; watch events with: nats sub 'events.>' --server ${natsUrl}`,
+    `docs at /docs; watch events with: nats sub 'events.>' --server ${natsUrl} ` +
+    `--creds ${shortPath(observerCreds)}`,
 );
 process.once('SIGINT', () => void stopAll(0));
 process.once('SIGTERM', () => void stopAll(0));
