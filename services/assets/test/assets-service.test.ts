@@ -51,8 +51,17 @@ describe.each(Object.entries(databases))('assets service on %s', (_name, databas
 describe('assets settings', () => {
   it('refuses a chunk plan that could not fit in one merge job, naming both variables', () => {
     expect(() =>
-      loadAssetsConfig({ ASSET_CHUNK_SIZE: String(64 * 1024), ASSET_MAX_SIZE: String(2 ** 32) }),
+      loadAssetsConfig({
+        ...principalVerifyEnv(),
+        ASSET_CHUNK_SIZE: String(64 * 1024),
+        ASSET_MAX_SIZE: String(2 ** 32),
+      }),
     ).toThrow(/ASSET_MAX_SIZE \/ ASSET_CHUNK_SIZE: at most 10000 chunks/);
-    expect(loadAssetsConfig({}).ASSET_CHUNK_SIZE).toBe(5 * 1024 * 1024);
+    expect(loadAssetsConfig(principalVerifyEnv()).ASSET_CHUNK_SIZE).toBe(5 * 1024 * 1024);
+  });
+
+  it('refuses to start without the public key that verifies callers', () => {
+    expect(() => loadAssetsConfig({})).toThrow(/PRINCIPAL_KEYS/);
+    expect(() => loadAssetsConfig({ PRINCIPAL_KEYS: 'not-a-key' })).toThrow(/PRINCIPAL_KEYS/);
   });
 });
