@@ -2,6 +2,7 @@
 # Input: the documents of a rendered overlay (gojq --yaml-input). Output, one line per workload or
 # ServiceAccount: "ok<TAB><Kind>/<name>" or "fail<TAB><Kind>/<name><TAB><problem>" per problem.
 #
+# The platform's own containers must connect to NATS with creds from a mounted Secret.
 # Every container (init containers too) must run as a non-root user with no privilege escalation,
 # all capabilities dropped, a read-only root filesystem and the runtime's seccomp profile, and
 # must have CPU and memory requests and limits. Containers of long-running workloads (workers
@@ -49,6 +50,20 @@ def container_problems($pod; $probes):
        (if .readinessProbe == null then "\($at)no readinessProbe" else empty end)
      else empty end);
 
+# The platform's own containers (images media-vault/*) reach NATS only as their own user: a
+# NATS_CREDS file that lives on a mounted Secret volume (SPEC §11).
+def nats_creds_problems($pod):
+  "container \(.name): " as $at
+  | (((.env // []) | map(select(.name == "NATS_CREDS")) | .[0].value) // null) as $creds
+  | if $creds == null then "\($at)no NATS_CREDS (every process connects as its own NATS user)"
+    else
+      ($creds | sub("/[^/]*$"; "")) as $dir
+      | ([(.volumeMounts // [])[] | select(.mountPath == $dir) | .name]) as $mounts
+      | ([($pod.volumes // [])[] | select(.secret != null) | .name]) as $secrets
+      | if ([$mounts[] | select(. as $m | $secrets | index($m))] | length) == 0
+        then "\($at)NATS_CREDS \($creds) is not on a mounted Secret" else empty end
+    end;
+
 def workload_problems:
   long_running as $probes
   | pod_spec as $pod
@@ -59,7 +74,8 @@ def workload_problems:
     (if $pod.automountServiceAccountToken != false
      then "automountServiceAccountToken is not false" else empty end),
     (($pod.initContainers // [])[] | container_problems($pod; false)),
-    (($pod.containers // [])[] | container_problems($pod; $probes));
+    (($pod.containers // [])[] | container_problems($pod; $probes)),
+    (($pod.containers // [])[] | select(.image | test("(^|/)media-vault/")) | nats_creds_problems($pod));
 
 select(type == "object" and has("kind"))
 | "\(.kind)/\(.metadata.name)" as $id

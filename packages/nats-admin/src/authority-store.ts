@@ -45,7 +45,7 @@ export async function openAuthority(dir: string): Promise<NatsAuthority> {
 /** Saves the seeds and the server's view of the chain (after a revocation, too). */
 export async function saveAuthority(dir: string, authority: NatsAuthority): Promise<void> {
   await writePrivate(join(dir, SEEDS_FILE), JSON.stringify(authority.seeds, null, 2));
-  await writePrivate(join(dir, SERVER_AUTH_FILE), serverAuthConfig(authority));
+  await writePrivate(join(dir, SERVER_AUTH_FILE), serverAuthConfig(authority, join(dir, 'jwt')));
 }
 
 /** Issues an identity's credentials into `dir/creds/`; returns the file's path. */

@@ -75,7 +75,12 @@ export async function createAuthority(seeds?: AuthoritySeeds): Promise<NatsAutho
   const operatorJwt = await encodeOperator('media-vault', operator, {
     system_account: systemPublic,
   });
-  const systemJwt = await encodeAccount('SYS', system, {}, { signer: operator });
+  const systemJwt = await encodeAccount(
+    'SYS',
+    system,
+    { limits: { subs: -1, conn: -1, leaf: -1, data: -1, payload: -1, imports: -1, exports: -1 } },
+    { signer: operator },
+  );
   const accountJwt = await encodeAccount(
     VAULT_ACCOUNT,
     account,
@@ -96,14 +101,15 @@ export async function createAuthority(seeds?: AuthoritySeeds): Promise<NatsAutho
 }
 
 /**
- * nats-server configuration for the chain: the trusted operator and the accounts preloaded in a
- * memory resolver. A revocation is applied with a configuration reload (SIGHUP), no restart.
+ * nats-server configuration for the chain: the trusted operator, and the accounts preloaded into
+ * a full resolver that keeps them in `resolverDir`. A changed account (a revocation) is pushed to
+ * running servers with `pushAccount`: no restart, no new configuration.
  */
-export function serverAuthConfig(authority: NatsAuthority): string {
+export function serverAuthConfig(authority: NatsAuthority, resolverDir: string): string {
   return [
     `operator: ${authority.operatorJwt}`,
     `system_account: ${authority.systemAccount.publicKey}`,
-    'resolver: MEMORY',
+    `resolver: { type: full, dir: ${JSON.stringify(resolverDir)}, allow_delete: false }`,
     'resolver_preload: {',
     `  ${authority.systemAccount.publicKey}: ${authority.systemAccount.jwt}`,
     `  ${authority.account.publicKey}: ${authority.account.jwt}`,
@@ -179,4 +185,29 @@ export function userOfCreds(creds: Uint8Array): string {
   )?.[1];
   if (!jwt) throw new Error('not a NATS creds file');
   return decode(jwt).sub;
+}
+
+/**
+ * Sends the VAULT account's current JWT to the servers at `servers` as the system account, which
+ * is how a running cluster learns of a revocation. Resolves once a server has stored it.
+ */
+export async function pushAccount(authority: NatsAuthority, servers: string): Promise<void> {
+  const { connect, credsAuthenticator } = await import('@nats-io/transport-node');
+  const system = keyFrom(authority.seeds.system);
+  const user = createUser();
+  const jwt = await encodeUser('system-push', user, system);
+  const nc = await connect({
+    servers: servers.split(','),
+    authenticator: credsAuthenticator(fmtCreds(jwt, user)),
+  });
+  try {
+    const reply = await nc.request('$SYS.REQ.CLAIMS.UPDATE', authority.account.jwt, {
+      timeout: 5_000,
+    });
+    const answer = reply.json<{ error?: { description?: string } }>();
+    if (answer.error)
+      throw new Error(`the server refused the account: ${answer.error.description}`);
+  } finally {
+    await nc.close();
+  }
 }

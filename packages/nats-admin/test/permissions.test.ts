@@ -1,7 +1,15 @@
 import type { NatsIdentity } from '@media-vault/contracts';
-import { connectAs, startNats, type StartedNats } from '@media-vault/test-harness';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connectAs, natsCreds, startNats, type StartedNats } from '@media-vault/test-harness';
+import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  openAuthority,
+  pushAccount,
+  revokeUser,
+  saveAuthority,
+  userOfCreds,
+} from '../src/index.js';
 
 /**
  * Each process's NATS user on a real nats-server in operator mode, tried against the subjects
@@ -134,9 +142,6 @@ describe('NATS users and their permissions', () => {
   it('refuses credentials issued by another operator', async () => {
     const other = await startNats({ provision: false });
     try {
-      const { natsCreds } = await import('@media-vault/test-harness');
-      const { credsAuthenticator } = await import('@nats-io/transport-node');
-      const { readFile } = await import('node:fs/promises');
       const foreign = await readFile(await natsCreds(other, { kind: 'admin' }));
       await expect(
         connect({
@@ -171,4 +176,32 @@ describe('NATS users and their permissions', () => {
       );
     });
   }
+});
+
+describe('revoking a NATS user', () => {
+  it('refuses the revoked creds once the account is pushed, with no server restart', async () => {
+    const nats = await startNats();
+    try {
+      const revoked = new Uint8Array(
+        await readFile(await natsCreds(nats, { kind: 'agent', agent: 'gone' })),
+      );
+      const kept = new Uint8Array(
+        await readFile(await natsCreds(nats, { kind: 'agent', agent: 'stays' })),
+      );
+      const dial = (creds: Uint8Array) =>
+        connect({ servers: nats.url, timeout: 3_000, authenticator: credsAuthenticator(creds) });
+      await (await dial(revoked)).close(); // works before
+
+      const authority = await revokeUser(await openAuthority(nats.authDir), userOfCreds(revoked));
+      await saveAuthority(nats.authDir, authority);
+      await pushAccount(authority, nats.url);
+
+      await expect(dial(revoked)).rejects.toThrow(/Authorization|authentication/i);
+      await (await dial(kept)).close();
+      // A user issued after the revocation, with a new key, is not affected.
+      await (await connectAs(nats, { kind: 'agent', agent: 'gone' })).close();
+    } finally {
+      await nats.stop();
+    }
+  });
 });

@@ -49,6 +49,9 @@ export const BaseConfig = {
     description: 'NATS server URL(s), comma-separated',
   }),
   NATS_CREDS: Type.Optional(Type.String({ description: 'path of a NATS credentials file' })),
+  NATS_CA_FILE: Type.Optional(
+    Type.String({ description: 'CA certificate (PEM) of the NATS servers, for tls:// URLs' }),
+  ),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },

@@ -8,6 +8,8 @@ export interface NatsOptions {
   readonly servers: string;
   readonly name: string;
   readonly credsFile?: string | undefined;
+  /** CA of the servers' TLS certificates, when it is not a public one. */
+  readonly caFile?: string | undefined;
   /** Reply subjects start with this; a user's permissions allow it to read only its own. */
   readonly inboxPrefix?: string | undefined;
 }
@@ -24,6 +26,7 @@ export async function connectNats(opts: NatsOptions, log: Logger): Promise<NatsC
     reconnectTimeWait: 1000,
     ...(authenticator ? { authenticator } : {}),
     ...(opts.inboxPrefix ? { inboxPrefix: opts.inboxPrefix } : {}),
+    ...(opts.caFile ? { tls: { caFile: opts.caFile } } : {}),
   });
   log.info({ server: nc.getServer() }, 'connected to NATS');
   void (async () => {

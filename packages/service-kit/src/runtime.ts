@@ -13,6 +13,7 @@ export interface RuntimeOptions<S extends Record<string, unknown>> {
   readonly service: string;
   readonly natsUrl: string;
   readonly natsCreds?: string | undefined;
+  readonly natsCaFile?: string | undefined;
   /** The prefix of this process's reply subjects: its NATS user may subscribe only there. */
   readonly natsInboxPrefix: string;
   readonly logLevel: string;
@@ -67,6 +68,7 @@ export async function createRuntime<S extends Record<string, unknown> = Record<s
         servers: opts.natsUrl,
         name: opts.service,
         credsFile: opts.natsCreds,
+        caFile: opts.natsCaFile,
         inboxPrefix: opts.natsInboxPrefix,
       },
       log,

@@ -32,6 +32,7 @@ export async function startAssetsService(config: AssetsConfig): Promise<AssetsSe
     service: Services.assets,
     natsUrl: config.NATS_URL,
     natsCreds: config.NATS_CREDS,
+    natsCaFile: config.NATS_CA_FILE,
     natsInboxPrefix: natsPermissions({ kind: 'assets' }).inboxPrefix,
     logLevel: config.LOG_LEVEL,
     healthPort: config.HEALTH_PORT,

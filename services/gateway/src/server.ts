@@ -22,6 +22,7 @@ export async function buildGateway(config: GatewayConfig): Promise<GatewayServer
     service: 'gateway',
     natsUrl: config.NATS_URL,
     natsCreds: config.NATS_CREDS,
+    natsCaFile: config.NATS_CA_FILE,
     natsInboxPrefix: natsPermissions({ kind: 'gateway' }).inboxPrefix,
     logLevel: config.LOG_LEVEL,
     healthPort: 0,

@@ -83,6 +83,7 @@ describe('loadGatewayConfig', () => {
       problemsOf({ JWT_SECRET: secret, NODE_ENV: 'production', JWT_ISSUER: 'https://id/' }),
     ).not.toContain('JWT_ISSUER');
     const config = loadGatewayConfig({
+      ...signing,
       JWT_SECRET: secret,
       NODE_ENV: 'production',
       JWT_ISSUER: 'https://id.example/',
@@ -93,12 +94,12 @@ describe('loadGatewayConfig', () => {
       JWT_MAX_LIFETIME_SECONDS: 86_400,
     });
     // Outside production both stay optional.
-    expect(loadGatewayConfig({ JWT_SECRET: secret }).JWT_ISSUER).toBeUndefined();
+    expect(loadGatewayConfig({ ...signing, JWT_SECRET: secret }).JWT_ISSUER).toBeUndefined();
   });
 
   it('takes a maximum token lifetime of at least a minute', () => {
     expect(
-      loadGatewayConfig({ JWT_SECRET: secret, JWT_MAX_LIFETIME_SECONDS: '3600' })
+      loadGatewayConfig({ ...signing, JWT_SECRET: secret, JWT_MAX_LIFETIME_SECONDS: '3600' })
         .JWT_MAX_LIFETIME_SECONDS,
     ).toBe(3600);
     expect(problemsOf({ JWT_SECRET: secret, JWT_MAX_LIFETIME_SECONDS: '10' })).toContain(

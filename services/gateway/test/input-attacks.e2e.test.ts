@@ -5,7 +5,12 @@
  * The gateway runs in this process on a nats-server of its own with no services behind it: all of
  * this is decided before a command is sent.
  */
-import { startNats, type StartedNats } from '@media-vault/test-harness';
+import {
+  natsEnv,
+  principalSigningEnv,
+  startNats,
+  type StartedNats,
+} from '@media-vault/test-harness';
 import { SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
@@ -31,7 +36,8 @@ beforeAll(async () => {
   nats = await startNats();
   gateway = await buildGateway(
     loadGatewayConfig({
-      NATS_URL: nats.url,
+      ...(await natsEnv(nats, { kind: 'gateway' })),
+      ...principalSigningEnv(),
       PORT: '0',
       HOST: '127.0.0.1',
       JWT_SECRET: secret,

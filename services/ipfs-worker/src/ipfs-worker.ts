@@ -29,6 +29,7 @@ export async function startIpfsWorker(config: IpfsWorkerConfig): Promise<IpfsWor
     service: 'ipfs-worker',
     natsUrl: config.NATS_URL,
     natsCreds: config.NATS_CREDS,
+    natsCaFile: config.NATS_CA_FILE,
     logLevel: config.LOG_LEVEL,
     natsInboxPrefix: natsPermissions(
       config.agent === undefined

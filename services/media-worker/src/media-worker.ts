@@ -33,6 +33,7 @@ export async function startMediaWorker(config: MediaWorkerConfig): Promise<Media
     service: 'media-worker',
     natsUrl: config.NATS_URL,
     natsCreds: config.NATS_CREDS,
+    natsCaFile: config.NATS_CA_FILE,
     natsInboxPrefix: natsPermissions({ kind: 'media-worker', composeFor: config.COMPOSE_AGENT_ID })
       .inboxPrefix,
     logLevel: config.LOG_LEVEL,

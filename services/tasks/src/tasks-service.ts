@@ -29,6 +29,7 @@ export async function startTasksService(config: TasksConfig): Promise<TasksServi
     service: Services.tasks,
     natsUrl: config.NATS_URL,
     natsCreds: config.NATS_CREDS,
+    natsCaFile: config.NATS_CA_FILE,
     natsInboxPrefix: natsPermissions({ kind: 'tasks' }).inboxPrefix,
     logLevel: config.LOG_LEVEL,
     healthPort: config.HEALTH_PORT,
