@@ -11,6 +11,10 @@ import {
   freePort,
   makeTempDir,
   startServers,
+  natsAccess,
+  natsEnv,
+  principalSigningEnv,
+  principalVerifyEnv,
   uniqueName,
 } from '@media-vault/test-harness';
 import { SignJWT } from 'jose';
@@ -44,17 +48,26 @@ try {
   await once(out, 'finish');
   const hash = hasher.digest('hex');
 
-  const common = { NATS_URL: servers.urls.natsUrl, LOG_LEVEL: 'warn', HEALTH_PORT: '0' };
+  const nats = natsAccess(servers.urls);
+  const common = { LOG_LEVEL: 'warn', HEALTH_PORT: '0' };
   const assets = startTs('services/assets/src/main.ts', {
     ...common,
+    ...(await natsEnv(nats, { kind: 'assets' })),
+    ...principalVerifyEnv(),
     DATABASE_URL: await createDatabase(servers.urls.postgresUrl!, uniqueName('bench')),
     ASSET_CHUNK_SIZE: String(CHUNK),
     ASSET_MAX_SIZE: String(SIZE * 2),
   });
-  const media = startTs('services/media-worker/src/main.ts', { ...common, DATA_DIR: work.path });
+  const media = startTs('services/media-worker/src/main.ts', {
+    ...common,
+    ...(await natsEnv(nats, { kind: 'media-worker' })),
+    DATA_DIR: work.path,
+  });
   const port = await freePort();
   const gateway = startTs('services/gateway/src/main.ts', {
     ...common,
+    ...(await natsEnv(nats, { kind: 'gateway' })),
+    ...principalSigningEnv(),
     PORT: String(port),
     HOST: '127.0.0.1',
     JWT_SECRET: secret,

@@ -5,7 +5,16 @@
  *   direct:  HTTP → token check → Postgres → envelope, in one fastify handler
  * and measured with autocannon. Prints requests/s, latency, their ratio and the gateway's RSS.
  */
-import { createDatabase, startServers, startService, uniqueName } from '@media-vault/test-harness';
+import {
+  createDatabase,
+  natsAccess,
+  natsEnv,
+  principalSigningEnv,
+  principalVerifyEnv,
+  startServers,
+  startService,
+  uniqueName,
+} from '@media-vault/test-harness';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { SignJWT } from 'jose';
@@ -24,13 +33,18 @@ const databaseUrl = await createDatabase(servers.urls.postgresUrl!, uniqueName('
 // Ready once it serves its commands, so no request below meets "no responders".
 const tasks = await startService({
   service: 'tasks',
-  env: { NATS_URL: servers.urls.natsUrl!, DATABASE_URL: databaseUrl },
+  env: {
+    ...(await natsEnv(natsAccess(servers.urls), { kind: 'tasks' })),
+    ...principalVerifyEnv(),
+    DATABASE_URL: databaseUrl,
+  },
   readyWhen: /health endpoints listening/,
 });
 
 const gateway = await buildGateway(
   loadGatewayConfig({
-    NATS_URL: servers.urls.natsUrl,
+    ...(await natsEnv(natsAccess(servers.urls), { kind: 'gateway' })),
+    ...principalSigningEnv(),
     PORT: '0',
     HOST: '127.0.0.1',
     JWT_SECRET: secret,
