@@ -62,9 +62,16 @@ export async function startNats(
   const url = `nats://127.0.0.1:${port}`;
   const access = { url, authDir };
   if (opts.provision !== false) {
-    const admin = await connectAs(access);
-    await ensureStreams(admin);
-    await admin.drain();
+    try {
+      const admin = await connectAs(access);
+      await ensureStreams(admin);
+      await admin.drain();
+    } catch (err) {
+      // A server that could not be readied is stopped, not left running after the test.
+      await proc.stop();
+      await dir.remove();
+      throw err;
+    }
   }
   process.stderr.write(`${version} with JetStream and auth ready at ${url}\n`);
   return {
