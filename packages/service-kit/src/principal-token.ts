@@ -124,9 +124,14 @@ export function createPrincipalVerifier(publicKeys: readonly string[]): Principa
       return [keyIdOf(raw), key];
     }),
   );
+  // Token ids until their expiry, in the order seen: tokens arrive in roughly the order they
+  // expire, so pruning stops at the first live one instead of walking every id on each call.
   const seen = new Map<string, number>();
   const forgetExpired = (now: number) => {
-    for (const [jti, until] of seen) if (until < now) seen.delete(jti);
+    for (const [jti, until] of seen) {
+      if (until >= now) break;
+      seen.delete(jti);
+    }
   };
 
   return {
