@@ -107,8 +107,11 @@ if (command === 'creds') {
   const servers = process.env.NATS_URL ?? `nats://127.0.0.1:${DEV_PORTS.nats}`;
   await pushAccount(revoked, servers).then(
     () => console.error(`pushed the account to ${servers}`),
-    (err: Error) =>
-      console.error(`could not push to ${servers} (${err.message}); set NATS_URL and run again`),
+    (err: Error) => {
+      // Recorded, not yet in force: say so, and fail, so a script does not take it as done.
+      console.error(`could not push to ${servers} (${err.message}); set NATS_URL and run again`);
+      process.exitCode = 1;
+    },
   );
 } else if (command === 'k8s-secrets') {
   // Secrets for deploy/: the server's trust chain and one creds Secret per workload.
