@@ -2,30 +2,11 @@ import { TaskStatus, type ReleaseJob } from '@media-vault/contracts';
 import type { IpfsPort } from '@media-vault/ipfs';
 import { decodeRawKey, openVaultCopy, sealKeyEnvelope } from '@media-vault/sealed';
 import { PermanentJobError, type JobContext } from '@media-vault/service-kit';
-import { hkdfSync } from 'node:crypto';
 import type { AgentContext } from './agent-context.js';
 import { TaskReporter } from './task-reporter.js';
 
 /** Seed times are UTC `YYYY-MM-DD HH:mm:ss`. */
 const seedTime = (text: string): Date => new Date(`${text.replace(' ', 'T')}Z`);
-
-/**
- * The ephemeral key of one release, derived rather than random so that a release redelivered
- * after a crash produces the same envelope, hence the same CID and a single pin. It is unique per
- * private task and recipient key, which is all that HPKE asks of it.
- */
-const releaseEphemeralKey = (secret: Uint8Array, job: ReleaseJob): Buffer =>
-  Buffer.from(
-    hkdfSync(
-      'sha256',
-      secret,
-      Buffer.alloc(0),
-      Buffer.from(
-        `media-vault.release-ephemeral.v1\0${job.privateTaskId}\0${job.recipient.agent}\0${job.recipient.publicKey}`,
-      ),
-      32,
-    ),
-  );
 
 async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   yield bytes;
@@ -64,7 +45,9 @@ export function releaseHandler(agent: AgentContext, ipfs: IpfsPort) {
       ...(job.grant.notBefore ? { notBefore: new Date(job.grant.notBefore) } : {}),
       ...(job.grant.notAfter ? { notAfter: new Date(job.grant.notAfter) } : {}),
       createdAt: seedTime(task.created_at),
-      ephemeralPrivateKey: releaseEphemeralKey(agent.secrets.contentKeySecret, job),
+      // A fresh random ephemeral key for every envelope (the library's default): a release made
+      // again, say with another window after a retry, must never reuse the HPKE key and nonce.
+      // Idempotency comes from the task instead: a release whose task is done is not redone.
     });
     const added = await ipfs.add(once(released));
     await ipfs.pin(added.cid);

@@ -50,10 +50,19 @@ export function composeHandler(deps: ComposeHandlerDeps) {
     path: string,
     ctx: JobContext,
   ): Promise<string | undefined> {
+    // The reason travels to the platform (through JOBS and the task's status 9), which must
+    // learn nothing of the plaintext: no digest, size or media reading in it. The details stay
+    // in this worker's log, on the machine that holds the file.
     const { size } = await stat(path);
-    if (size !== job.size) return `the composed file has ${size} bytes, not ${job.size}`;
+    if (size !== job.size) {
+      ctx.log.warn({ size, expected: job.size }, 'composed file size differs');
+      return 'the composed file is not the size sealing recorded';
+    }
     const sha256 = await sha256Of(path, () => ctx.working());
-    if (sha256 !== job.sha256) return `the composed file has sha256 ${sha256}, not ${job.sha256}`;
+    if (sha256 !== job.sha256) {
+      ctx.log.warn({ sha256, expected: job.sha256 }, 'composed file digest differs');
+      return 'the composed file is not the bytes sealing recorded (sha256 differs)';
+    }
     if (!job.media) return undefined;
     let found;
     try {
@@ -62,9 +71,9 @@ export function composeHandler(deps: ComposeHandlerDeps) {
       if (err instanceof FfprobeUnreadableError) return 'ffprobe cannot read the composed file';
       throw err;
     }
-    const expected = JSON.stringify(job.media);
-    if (JSON.stringify(found) !== expected) {
-      return `ffprobe sees ${JSON.stringify(found)}, sealing recorded ${expected}`;
+    if (JSON.stringify(found) !== JSON.stringify(job.media)) {
+      ctx.log.warn({ found, expected: job.media }, 'composed file media differ');
+      return 'ffprobe does not read the composed file as sealing recorded it';
     }
     return undefined;
   }
