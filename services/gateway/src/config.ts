@@ -59,6 +59,13 @@ export const GatewayConfigSchema = Type.Object({
     }),
   ),
   COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  REQUEST_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    default: 600_000,
+    description:
+      'longest a client may take to send a whole request (headers and body): a sender that ' +
+      'trickles bytes cannot hold a connection for ever; responses are not limited by it',
+  }),
 });
 
 export type GatewayConfig = Static<typeof GatewayConfigSchema>;

@@ -52,10 +52,16 @@ export async function buildGateway(config: GatewayConfig): Promise<GatewayServer
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     connectionTimeout: 60_000,
-    requestTimeout: 0,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
   });
+  // Node enforces requestTimeout only when it is not shorter than headersTimeout (60 s by default),
+  // and fastify sets only the former: keep the pair in order so a trickling sender is cut off.
+  fastify.server.headersTimeout = Math.min(
+    fastify.server.headersTimeout,
+    config.REQUEST_TIMEOUT_MS,
+  );
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -14,6 +14,7 @@ import {
 import { SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import { connect as tcpConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '../src/config.js';
 import { buildGateway, type GatewayServer } from '../src/server.js';
@@ -22,6 +23,7 @@ import { signToken } from './helpers.js';
 const secret = `input-attacks-${randomUUID()}`;
 const MiB = 1024 * 1024;
 const BODY_LIMIT = MiB; // the default
+const REQUEST_TIMEOUT_MS = 2_000;
 
 interface Reply {
   readonly status: number;
@@ -44,6 +46,7 @@ beforeAll(async () => {
       LOG_LEVEL: 'silent',
       BODY_LIMIT: String(BODY_LIMIT),
       COMMAND_TIMEOUT_MS: '2000',
+      REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
     }),
   );
   token = await signToken({ sub: 'attacker', roles: [1], secret });
@@ -411,4 +414,27 @@ describe('the OpenAPI document lists every status a route answers', () => {
       expect.arrayContaining(['200', '206', '304', '400', '401', '404', '416', '503', '504']),
     );
   });
+});
+
+describe('a client that trickles its request', () => {
+  it('is answered 408 and cut off once REQUEST_TIMEOUT_MS has passed, however slowly it sends', async () => {
+    const { port } = new URL(gateway.url);
+    const socket = tcpConnect(Number(port), '127.0.0.1');
+    let answer = '';
+    socket.on('data', (b: Buffer) => (answer += b.toString('latin1')));
+    const closed = new Promise<void>((done) => socket.once('close', () => done()));
+    socket.write(
+      'POST /api/v1/tasks/upload/pbulic/ HTTP/1.1\r\nHost: x\r\n' +
+        `Token: ${token}\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n`,
+    );
+    // A byte a second: well inside the idle timeout, never finishing the body.
+    const drip = setInterval(() => socket.write('{'), 1_000);
+    try {
+      await closed;
+    } finally {
+      clearInterval(drip);
+      socket.destroy();
+    }
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+  }, 60_000);
 });
