@@ -10,7 +10,7 @@ import {
 } from '@media-vault/sealed';
 import { makeTempDir, readSubject, waitFor, type TempDir } from '@media-vault/test-harness';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -543,4 +543,30 @@ describe('sealed master pipeline on Kubo, ffmpeg, Postgres and NATS', () => {
       await second.stop();
     }
   }, 180_000);
+  it('an agent whose keys were lost refuses to start instead of orphaning its vault', async () => {
+    // The studio agent sealed masters above: its vault holds copies sealed to its own key.
+    const keys = join(dir.path, 'studio', 'agents', agentId('studio'));
+    const kept = join(keys, `${IDENTITY_FILE}.kept`);
+    await rename(join(keys, IDENTITY_FILE), kept);
+    try {
+      const started = startAgentInProcess(platform, {
+        id: agentId('studio'),
+        token: tokens.studio,
+        dataDir: join(dir.path, 'studio'),
+        ingestRoot: ingestRoot(),
+      });
+      await expect(started).rejects.toThrow(/cannot be opened with this agent's key.*restore/);
+    } finally {
+      // The refused start made a new identity; the kept one is the one the vault needs.
+      await rename(kept, join(keys, IDENTITY_FILE));
+    }
+    // With its own keys back, the agent starts.
+    const back = await agent({
+      id: agentId('studio'),
+      token: tokens.studio,
+      dataDir: join(dir.path, 'studio'),
+      ingestRoot: ingestRoot(),
+    });
+    await back.close();
+  }, 60_000);
 });

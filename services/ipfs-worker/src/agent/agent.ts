@@ -115,13 +115,15 @@ export async function startAgent(opts: {
 }): Promise<{ readonly context: AgentContext; stop(): Promise<void> }> {
   const { settings, ipfs, nc, log } = opts;
   const secrets = await loadOrCreateIdentity(settings.dir, settings.id);
+  const vault = new Vault(settings.vaultDir);
+  await vault.assertSealedTo(secrets.identity);
   await mkdir(settings.ingestRoot, { recursive: true });
   await mkdir(settings.downloadDir, { recursive: true });
   const context: AgentContext = {
     settings,
     secrets,
     api: new TaskApi(settings.gatewayUrl, settings.token),
-    vault: new Vault(settings.vaultDir),
+    vault,
     peerId: await ipfs.peerId(),
   };
   await register(context, log);
