@@ -69,6 +69,8 @@ export const ReleaseJob = Type.Object({
   downloadTaskId: MasterTaskId,
   sourceId: MasterSourceId,
   uuid: Type.String(),
+  /** The source's public block: with the uuid, it names the vault copy to release. */
+  publicBlockCid: Type.String({ minLength: 1 }),
   recipient: Type.Object({
     userId: UserId,
     agent: AgentId,

@@ -45,6 +45,7 @@ describe('release handler', () => {
   const recipient = generateAgentIdentity('licensee-agent');
   const sourceId = 7;
   const uuid = randomUUID();
+  const publicBlockCid = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy';
 
   const task = (): PrivateUploadTask => ({
     id: 11,
@@ -70,6 +71,7 @@ describe('release handler', () => {
     downloadTaskId: 12,
     sourceId,
     uuid,
+    publicBlockCid,
     recipient: {
       userId: 'licensee',
       agent: recipient.id,
@@ -92,9 +94,9 @@ describe('release handler', () => {
       segmentCount: 1,
       plaintextSize: 1000,
       plaintextSha256: randomBytes(32),
-      publicBlockCid: 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy',
+      publicBlockCid,
     };
-    await vault.write(sourceId, await sealVaultCopy(privateBlock, secrets.identity));
+    await vault.write(uuid, publicBlockCid, await sealVaultCopy(privateBlock, secrets.identity));
     // Every delivery finds the private task still owed, as a retried task (9 → 0) would be.
     const api = {
       privateTasks: async () => [task()],

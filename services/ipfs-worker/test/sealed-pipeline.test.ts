@@ -15,6 +15,7 @@ import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { IDENTITY_FILE, loadOrCreateIdentity } from '../src/agent/identity-store.js';
+import { Vault } from '../src/agent/vault.js';
 import type { IpfsWorker } from '../src/ipfs-worker.js';
 import { makeMaster, sha256File, type Master } from './support/master.js';
 import {
@@ -111,7 +112,7 @@ describe('sealed master pipeline on Kubo, ffmpeg, Postgres and NATS', () => {
   };
 
   const createUpload = async (path: string, sealer: string) => {
-    const reply = await platform.call<{ id: number; source_id: number }>(
+    const reply = await platform.call<{ id: number; source_id: number; uuid: string }>(
       tokens.studio,
       'POST',
       '/tasks/upload/pbulic/',
@@ -172,12 +173,14 @@ describe('sealed master pipeline on Kubo, ffmpeg, Postgres and NATS', () => {
       expect(publicBlock.indexOf(probe)).toBe(-1);
     }
 
-    // The agent's secrets and vault are its own user's only.
+    // The agent's secrets and vault are its own user's only; the vault copy is named by the
+    // master's uuid and public CID, not by the platform's source id.
     const studioDir = join(dir.path, 'studio', 'agents', studio);
     expect((await stat(join(studioDir, IDENTITY_FILE))).mode & 0o777).toBe(0o600);
-    expect(
-      (await stat(join(studioDir, 'vault', `source-${upload.source_id}.mvke`))).mode & 0o777,
-    ).toBe(0o600);
+    const vaultCopy = new Vault(join(studioDir, 'vault')).pathOf(upload.uuid, publicHash);
+    expect(basename(vaultCopy)).toMatch(new RegExp(`^[0-9a-f]{64}\\.${publicHash}\\.mvke$`));
+    expect(await readdir(join(studioDir, 'vault'))).toEqual([basename(vaultCopy)]);
+    expect((await stat(vaultCopy)).mode & 0o777).toBe(0o600);
 
     const grant = await platform.call(
       tokens.studio,
@@ -318,6 +321,8 @@ describe('sealed master pipeline on Kubo, ffmpeg, Postgres and NATS', () => {
       downloadTaskId: opened.body.data.id,
       sourceId: upload.body.data.source_id,
       uuid: `hand-${run}`,
+      // The real public block, under another uuid: the vault copy is keyed by both.
+      publicBlockCid: sealed.publicHash,
       recipient: {
         userId: users.licensee,
         agent: agentId('licensee'),

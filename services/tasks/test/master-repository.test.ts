@@ -868,6 +868,7 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
           downloadTaskId: task.id,
           sourceId: source.source_id,
           uuid: source.uuid,
+          publicBlockCid: task.hash,
           recipient: {
             userId: licensee.id,
             agent: fetcher.id,

@@ -248,6 +248,7 @@ describe.each(backends)('film master commands on $driver, over NATS', ({ driver 
     expect(release?.job).toMatchObject({
       agent: sealer.id,
       privateTaskId: privateTask!.id,
+      publicBlockCid: done.hash,
       recipient: { agent: fetcher.id, publicKey: fetcher.public_key, userId: licensee.id },
       grant: { notBefore: null, notAfter: null },
     });

@@ -28,9 +28,11 @@ export function releaseHandler(agent: AgentContext, ipfs: IpfsPort) {
       ctx.log.info({ privateTaskId: task.id, status: task.status }, 'release: task already ended');
       return;
     }
-    const envelope = await agent.vault.read(job.sourceId);
+    const envelope = await agent.vault.read(job.uuid, job.publicBlockCid);
     if (!envelope) {
-      throw new PermanentJobError(`this agent holds no private block of source ${job.sourceId}`);
+      throw new PermanentJobError(
+        `this agent holds no private block of source ${job.sourceId} (${job.publicBlockCid})`,
+      );
     }
     const reporter = new TaskReporter('private', task, (report) =>
       agent.api.reportPrivate(job.privateTaskId, report),
@@ -54,7 +56,7 @@ export function releaseHandler(agent: AgentContext, ipfs: IpfsPort) {
     await reporter.step(
       TaskStatus.done,
       {
-        name: `source-${job.sourceId}.${job.recipient.agent}.mvke`,
+        name: `${job.publicBlockCid}.${job.recipient.agent}.mvke`,
         file: '',
         hash: added.cid,
         size: added.size,

@@ -87,7 +87,8 @@ export function sealHandler(agent: AgentContext, ipfs: IpfsPort) {
       publicBlockCid: publicBlock.cid,
     });
     const vaultPath = await agent.vault.write(
-      job.sourceId,
+      job.uuid,
+      publicBlock.cid,
       await sealVaultCopy(privateBlock, agent.secrets.identity),
     );
     await reporter.step(TaskStatus.done, { ...block, hash: publicBlock.cid }, 100);

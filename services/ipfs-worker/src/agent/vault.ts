@@ -1,7 +1,11 @@
 import { keyFingerprint, readKeyEnvelopeHeader, type AgentIdentity } from '@media-vault/sealed';
+import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writePrivateFile } from './private-file.js';
+
+/** File-name safe: letters, digits, `_` and `-` (uuids and CIDs are). */
+const SAFE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
 
 /**
  * The agent's vault: one key envelope per source it sealed, sealed to itself (the seed's
@@ -10,13 +14,20 @@ import { writePrivateFile } from './private-file.js';
 export class Vault {
   constructor(private readonly dir: string) {}
 
-  pathOf(sourceId: number): string {
-    return join(this.dir, `source-${sourceId}.mvke`);
+  /**
+   * A copy is named by what identifies the master everywhere, its uuid and public block CID,
+   * never by a platform's row id: a second platform, or a database started afresh, hands out the
+   * same ids again and would overwrite the only copy of a key.
+   */
+  pathOf(uuid: string, publicBlockCid: string): string {
+    const name = SAFE_NAME.test(uuid) ? uuid : createHash('sha256').update(uuid).digest('hex');
+    if (!SAFE_NAME.test(publicBlockCid)) throw new Error(`"${publicBlockCid}" is not a CID`);
+    return join(this.dir, `${name}.${publicBlockCid}.mvke`);
   }
 
-  async write(sourceId: number, envelope: Uint8Array): Promise<string> {
+  async write(uuid: string, publicBlockCid: string, envelope: Uint8Array): Promise<string> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const path = this.pathOf(sourceId);
+    const path = this.pathOf(uuid, publicBlockCid);
     await writePrivateFile(path, envelope);
     return path;
   }
@@ -55,9 +66,9 @@ export class Vault {
   }
 
   /** The envelope, or undefined when this agent never sealed the source. */
-  async read(sourceId: number): Promise<Buffer | undefined> {
+  async read(uuid: string, publicBlockCid: string): Promise<Buffer | undefined> {
     try {
-      return await readFile(this.pathOf(sourceId));
+      return await readFile(this.pathOf(uuid, publicBlockCid));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;

@@ -78,6 +78,7 @@ export async function downloadJobsOf(
         downloadTaskId: download.id,
         sourceId: source.id,
         uuid: source.uuid,
+        publicBlockCid: upload.hash,
         recipient: {
           userId: download.userId,
           agent: agent.id,
