@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { agentNatsPermissions } from '@media-vault/contracts';
-import { ensureCreds } from './dev-auth.js';
+import { issueCreds } from './dev-auth.js';
 import { DEV_PORTS } from './dev-defaults.js';
 import { commandLine, usageError } from './command-line.js';
 import { signDevToken } from './dev-token.js';
@@ -44,7 +44,7 @@ const root = resolve(import.meta.dirname, '..');
 const dataDir = resolve(root, process.env.DATA_DIR ?? '.data');
 // Adding an agent is issuing its creds file: the running nats-server needs no change.
 const natsCreds =
-  process.env.NATS_CREDS ?? (await ensureCreds(dataDir, { kind: 'agent', agent: values.id }));
+  process.env.NATS_CREDS ?? (await issueCreds(dataDir, { kind: 'agent', agent: values.id }));
 // The longest life the gateway accepts (24 h): a development agent is restarted after a day.
 const token =
   values.token ?? (await signDevToken({ user: values.user!, name: values.name, ttl: '24h' }));

@@ -3,23 +3,21 @@
  * chain (operator, accounts, one creds file per process) and the gateway's principal key. The
  * authenticated path is the only one: `npm run dev` never starts an anonymous NATS.
  */
-import { natsUserName, type NatsIdentity } from '@media-vault/contracts';
+import type { NatsIdentity } from '@media-vault/contracts';
 import { openAuthority, SERVER_AUTH_FILE, writeCreds } from '@media-vault/nats-admin';
 import { generatePrincipalKeyPair } from '@media-vault/service-kit';
-import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const natsAuthDir = (dataDir: string): string => join(dataDir, 'nats-auth');
 export const serverAuthFile = (dataDir: string): string =>
   join(natsAuthDir(dataDir), SERVER_AUTH_FILE);
-export const credsFile = (dataDir: string, identity: NatsIdentity): string =>
-  join(natsAuthDir(dataDir), 'creds', `${natsUserName(identity)}.creds`);
 
-/** Issues the creds of an identity unless a file for it is already there. */
-export async function ensureCreds(dataDir: string, identity: NatsIdentity): Promise<string> {
-  const path = credsFile(dataDir, identity);
-  if (existsSync(path)) return path;
+/**
+ * Issues the creds of an identity afresh on every start: the permissions come from the contracts
+ * of the code being run, so a file kept from an older checkout would lack a newer subject.
+ */
+export async function issueCreds(dataDir: string, identity: NatsIdentity): Promise<string> {
   return writeCreds(natsAuthDir(dataDir), await openAuthority(natsAuthDir(dataDir)), identity);
 }
 

@@ -18,7 +18,7 @@ import { connectNats, createLogger } from '@media-vault/service-kit';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
-import { ensureCreds, prepareNatsAuth, principalKeys } from './dev-auth.js';
+import { issueCreds, prepareNatsAuth, principalKeys } from './dev-auth.js';
 import { DEV_JWT_SECRET, DEV_PORTS } from './dev-defaults.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -116,14 +116,14 @@ if (!nats) {
     {
       servers: natsUrl,
       name: 'dev-admin',
-      credsFile: await ensureCreds(dataDir, { kind: 'admin' }),
+      credsFile: await issueCreds(dataDir, { kind: 'admin' }),
     },
     createLogger('dev', 'warn'),
   );
   await ensureStreams(admin, { replicas: Number(process.env.STREAM_REPLICAS ?? 1) });
   await admin.close();
 }
-const observerCreds = await ensureCreds(dataDir, { kind: 'observer' });
+const observerCreds = await issueCreds(dataDir, { kind: 'observer' });
 const kubo = process.env.IPFS_API_URL ? undefined : await startLocalKubo();
 const ipfsApiUrl = process.env.IPFS_API_URL ?? kubo?.url;
 
@@ -163,7 +163,7 @@ for (const service of services) {
       env: {
         ...process.env,
         NATS_URL: natsUrl,
-        NATS_CREDS: await ensureCreds(dataDir, service.identity),
+        NATS_CREDS: await issueCreds(dataDir, service.identity),
         DATA_DIR: dataDir,
         ...(ipfsApiUrl ? { IPFS_API_URL: ipfsApiUrl } : {}),
         ...service.env,
