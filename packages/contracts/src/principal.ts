@@ -37,8 +37,6 @@ export type Principal = Static<typeof Principal>;
 export const PrincipalHeader = 'Vault-Principal';
 /** The `iss` of every principal token. */
 export const PrincipalTokenIssuer = 'media-vault-gateway';
-/** NATS header carrying the HTTP request id, so one request can be followed across services. */
-export const RequestIdHeader = 'Vault-Request-Id';
 
 export const hasRole = (principal: Principal, ...roles: Role[]): boolean =>
   principal.roles.some((r) => roles.includes(r as Role));

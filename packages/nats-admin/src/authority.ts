@@ -24,6 +24,7 @@ import {
   type BucketNames,
   type NatsIdentity,
 } from '@media-vault/contracts';
+import { connect, credsAuthenticator } from '@nats-io/transport-node';
 
 /** The secret half of the chain: who holds this can issue any user. Keep it with the operator. */
 export interface AuthoritySeeds {
@@ -192,7 +193,6 @@ export function userOfCreds(creds: Uint8Array): string {
  * is how a running cluster learns of a revocation. Resolves once a server has stored it.
  */
 export async function pushAccount(authority: NatsAuthority, servers: string): Promise<void> {
-  const { connect, credsAuthenticator } = await import('@nats-io/transport-node');
   const system = keyFrom(authority.seeds.system);
   const user = createUser();
   const jwt = await encodeUser('system-push', user, system);

@@ -1,7 +1,6 @@
 import {
   errorKindOf,
   PrincipalHeader,
-  RequestIdHeader,
   VaultError,
   type CommandRequest,
   type CommandResponse,
@@ -38,7 +37,6 @@ export async function sendCommand<S extends CommandSubject>(
   const requestId = opts.requestId ?? randomUUID();
   const h = headers();
   h.set(PrincipalHeader, await opts.signer.sign(opts.principal, subject, requestId, body));
-  h.set(RequestIdHeader, requestId);
   let reply;
   try {
     reply = await nc.request(subject, body, {

@@ -50,11 +50,6 @@ export function generatePrincipalKeyPair(): { signingKey: string; publicKey: str
   };
 }
 
-/** The public key (base64) of a signing key (base64 seed). */
-export function principalPublicKeyOf(signingKey: string): string {
-  return rawPublicKey(createPublicKey(privateKeyOf(signingKey))).toString('base64');
-}
-
 function privateKeyOf(signingKey: string): KeyObject {
   const seed = decode32(signingKey, 'the principal signing key');
   return createPrivateKey({

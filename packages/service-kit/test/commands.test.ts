@@ -1,7 +1,6 @@
 import {
   CommandSubjects,
   PrincipalHeader,
-  RequestIdHeader,
   VaultError,
   type Agent,
   type Principal,
@@ -258,7 +257,6 @@ describe('serveCommands and sendCommand', () => {
       for (const [what, token] of bad) {
         const h = headers();
         h.set(PrincipalHeader, token);
-        h.set(RequestIdHeader, 'r1');
         const reply = await nc.request(list, payload, { headers: h, timeout: 5_000 });
         expect(errorHeaders(reply).code, what).toBe('401');
       }

@@ -13,7 +13,6 @@ import {
   createDatabase,
   makeTempDir,
   natsEnv,
-  principalSigningEnv,
   principalVerifyEnv,
   readSubject,
   startNats,
@@ -33,9 +32,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, inject } from 'vitest';
-import { loadGatewayConfig } from '../src/config.js';
 import { buildGateway, type GatewayServer } from '../src/server.js';
-import { repoRoot, signToken, type ServiceProcess } from './helpers.js';
+import { repoRoot, signToken, testGatewayConfig, type ServiceProcess } from './helpers.js';
 
 const run = promisify(execFile);
 
@@ -431,13 +429,7 @@ export class AudioStack {
       }
 
       const gateway = await buildGateway(
-        loadGatewayConfig({
-          ...(await natsEnv(nats, { kind: 'gateway' })),
-          ...principalSigningEnv(),
-          PORT: '0',
-          HOST: '127.0.0.1',
-          JWT_SECRET: secret,
-          LOG_LEVEL: 'silent',
+        await testGatewayConfig(nats, secret, {
           IPFS_API_URL: kuboApiUrl,
           ASSET_CHUNK_BODY_LIMIT: String(4 * chunkSize),
           COMMAND_TIMEOUT_MS: '15000',

@@ -292,15 +292,7 @@ export async function startMasterStack(opts: {
     }
     const secret = `master-${randomUUID()}`;
     const gateway = await buildGateway(
-      loadGatewayConfig({
-        ...(await natsEnv(nats, { kind: 'gateway' })),
-        ...principalSigningEnv(),
-        PORT: '0',
-        HOST: '127.0.0.1',
-        JWT_SECRET: secret,
-        LOG_LEVEL: 'silent',
-        COMMAND_TIMEOUT_MS: '10000',
-      }),
+      await testGatewayConfig(nats, secret, { COMMAND_TIMEOUT_MS: '10000' }),
     );
     stops.push(() => gateway.close());
     const call = <T>(method: string, path: string, callOpts?: CallOptions) =>
@@ -336,6 +328,26 @@ export async function startMasterStack(opts: {
     await stop();
     throw err;
   }
+}
+
+/**
+ * A gateway configuration for tests: its own NATS user and the test principal key on `nats`,
+ * loopback on a free port, `secret` for tokens, quiet logs; `extra` adds or overrides variables.
+ */
+export async function testGatewayConfig(
+  nats: NatsAccess,
+  secret: string,
+  extra: Record<string, string> = {},
+) {
+  return loadGatewayConfig({
+    ...(await natsEnv(nats, { kind: 'gateway' })),
+    ...principalSigningEnv(),
+    PORT: '0',
+    HOST: '127.0.0.1',
+    JWT_SECRET: secret,
+    LOG_LEVEL: 'silent',
+    ...extra,
+  });
 }
 
 /** Seed 000's `created_at`: UTC, `YYYY-MM-DD HH:mm:ss`. */

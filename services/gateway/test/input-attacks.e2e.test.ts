@@ -5,20 +5,14 @@
  * The gateway runs in this process on a nats-server of its own with no services behind it: all of
  * this is decided before a command is sent.
  */
-import {
-  natsEnv,
-  principalSigningEnv,
-  startNats,
-  type StartedNats,
-} from '@media-vault/test-harness';
+import { startNats, type StartedNats } from '@media-vault/test-harness';
 import { SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { connect as tcpConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadGatewayConfig } from '../src/config.js';
 import { buildGateway, type GatewayServer } from '../src/server.js';
-import { signToken } from './helpers.js';
+import { signToken, testGatewayConfig } from './helpers.js';
 
 const secret = `input-attacks-${randomUUID()}`;
 const MiB = 1024 * 1024;
@@ -37,13 +31,7 @@ let token: string;
 beforeAll(async () => {
   nats = await startNats();
   gateway = await buildGateway(
-    loadGatewayConfig({
-      ...(await natsEnv(nats, { kind: 'gateway' })),
-      ...principalSigningEnv(),
-      PORT: '0',
-      HOST: '127.0.0.1',
-      JWT_SECRET: secret,
-      LOG_LEVEL: 'silent',
+    await testGatewayConfig(nats, secret, {
       BODY_LIMIT: String(BODY_LIMIT),
       COMMAND_TIMEOUT_MS: '2000',
       REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
