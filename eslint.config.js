@@ -22,6 +22,18 @@ export default tseslint.config(
     },
   },
   {
+    // A promise nobody awaits or handles loses its rejection: an unhandled rejection ends a
+    // service, and a promise passed where a callback is expected is never awaited at all.
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
     // Config modules, scripts and test set-up are where the environment is read.
     files: [
       '**/bench/**',
