@@ -1,0 +1,13 @@
+export {
+  InvalidObjectKeyError,
+  ObjectContentError,
+  ObjectExistsError,
+  ObjectNotFoundError,
+  type GetOptions,
+  type ObjectStorePort,
+  type PutOptions,
+  type StoredObject,
+} from './object-store-port.js';
+export { openFsObjectStore, type FsObjectStoreOptions } from './fs.adapter.js';
+export { openNatsObjectStore, type NatsObjectStoreOptions } from './nats.adapter.js';
+export { readObjectChunks, type ObjectReadOptions } from './nats-object-reader.js';

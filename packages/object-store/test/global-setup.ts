@@ -1,0 +1,3 @@
+import { globalSetupFor } from '@media-vault/test-harness';
+
+export default globalSetupFor({ nats: true });
