@@ -10,7 +10,7 @@ import {
 } from '@media-vault/contracts';
 import type { CommandContext, CommandHandler } from '@media-vault/service-kit';
 import type { GrantRow } from './db/schema.js';
-import { grantRefusal } from './master/master.mapper.js';
+import { grantRefusal } from './master/grant.rules.js';
 
 /** Every command the tasks service answers. */
 export type TasksCommand = CommandsOf<'tasks'>;
