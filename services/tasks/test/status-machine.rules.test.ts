@@ -6,51 +6,7 @@ import {
   nextPercent,
   reasonAfter,
 } from '../src/master/status-machine.rules.js';
-
-/*
- * SPEC §5 written out by hand, one grid per kind: row = the status a task is at, column = the
- * status a report asks for; Y allowed, . refused. Nothing here is computed from the service's
- * path table, so a wrong table in the service fails this test.
- */
-const GRIDS: Record<MasterTaskKind, readonly string[]> = {
-  //        to: 0 1 2 3 4 5 6 7 8 9
-  upload: [
-    /* 0 */ 'Y Y Y Y . . . . Y Y',
-    /* 1 */ '. Y Y Y . . . . Y Y',
-    /* 2 */ '. . Y Y . . . . Y Y',
-    /* 3 */ '. . . Y . . . . Y Y',
-    /* 4 */ '. . . . Y . . . . Y',
-    /* 5 */ '. . . . . Y . . . Y',
-    /* 6 */ '. . . . . . Y . . Y',
-    /* 7 */ '. . . . . . . Y . Y',
-    /* 8 */ '. . . . . . . . Y Y',
-    /* 9 */ 'Y . . . . . . . . Y',
-  ],
-  download: [
-    /* 0 */ 'Y . . . Y Y Y Y Y Y',
-    /* 1 */ '. Y . . . . . . . Y',
-    /* 2 */ '. . Y . . . . . . Y',
-    /* 3 */ '. . . Y . . . . . Y',
-    /* 4 */ '. . . . Y Y Y Y Y Y',
-    /* 5 */ '. . . . . Y Y Y Y Y',
-    /* 6 */ '. . . . . . Y Y Y Y',
-    /* 7 */ '. . . . . . . Y Y Y',
-    /* 8 */ '. . . . . . . . Y Y',
-    /* 9 */ 'Y . . . . . . . . Y',
-  ],
-  private: [
-    /* 0 */ 'Y . . Y . . . . Y Y',
-    /* 1 */ '. Y . . . . . . . Y',
-    /* 2 */ '. . Y . . . . . . Y',
-    /* 3 */ '. . . Y . . . . Y Y',
-    /* 4 */ '. . . . Y . . . . Y',
-    /* 5 */ '. . . . . Y . . . Y',
-    /* 6 */ '. . . . . . Y . . Y',
-    /* 7 */ '. . . . . . . Y . Y',
-    /* 8 */ '. . . . . . . . Y Y',
-    /* 9 */ 'Y . . . . . . . . Y',
-  ],
-};
+import { STATUS_GRIDS } from './status-table.js';
 
 const PATHS: Record<MasterTaskKind, string> = {
   upload: 'upload tasks move 0→1→2→3→8, to 9 on error and from 9 back to 0',
@@ -58,8 +14,8 @@ const PATHS: Record<MasterTaskKind, string> = {
   private: 'private tasks move 0→3→8, to 9 on error and from 9 back to 0',
 };
 
-const cells = (Object.keys(GRIDS) as MasterTaskKind[]).flatMap((kind) =>
-  GRIDS[kind].flatMap((row, from) =>
+const cells = (Object.keys(STATUS_GRIDS) as MasterTaskKind[]).flatMap((kind) =>
+  STATUS_GRIDS[kind].flatMap((row, from) =>
     row.split(' ').map((cell, to) => ({
       kind,
       from,
