@@ -10,14 +10,14 @@ import {
 } from '@media-vault/contracts';
 import type { CommandContext, CommandHandler } from '@media-vault/service-kit';
 import type { GrantRow } from './db/schema.js';
-import { grantRefusal } from './master/master.mapper.js';
+import { grantRefusal } from './master/grant.rules.js';
 
 /** Every command the tasks service answers. */
 export type TasksCommand = CommandsOf<'tasks'>;
 
 /**
  * How a command's object is guarded once it is read. Each rule is checked by `authorize` where the
- * repository reads the row, inside the transaction that then acts on it, so the check and the
+ * use case reads the row, inside the transaction that then acts on it, so the check and the
  * change see the same data.
  */
 export const ObjectRules = {
@@ -48,7 +48,7 @@ const signedIn: readonly Role[] = [];
 /**
  * Who may call each `svc.tasks.*` command (SPEC §4, §5; README "Film master tasks"). The role
  * column is enforced once, before any handler runs; the object column names the rule the
- * repository applies to the row it reads. A command missing here is a compile error.
+ * use case applies to the row it reads. A command missing here is a compile error.
  */
 export const TasksPermissions = {
   [S.uploadCreate]: { roles: signedIn, object: 'createsOwn', ownAgent: true },
@@ -62,7 +62,7 @@ export const TasksPermissions = {
   [S.grantCreate]: { roles: signedIn, object: 'sourceManager' },
   [S.grantList]: { roles: signedIn, object: 'sourceManager' },
   [S.grantRevoke]: { roles: signedIn, object: 'sourceManager' },
-  // An id registered to another user is refused by the repository as a conflict (409).
+  // An id registered to another user is refused by the agents use case as a conflict (409).
   [S.agentRegister]: { roles: signedIn, object: 'callersRows' },
   [S.agentList]: { roles: signedIn, object: 'callersRows' },
 } as const satisfies { [C in TasksCommand]: Permission };
@@ -90,7 +90,7 @@ interface FactsOf {
 }
 
 type RuleOf<C extends TasksCommand> = (typeof TasksPermissions)[C]['object'];
-/** Commands whose rule looks at an object the repository reads. */
+/** Commands whose rule looks at an object the use case reads. */
 export type ObjectCommand = {
   [C in TasksCommand]: RuleOf<C> extends keyof FactsOf ? C : never;
 }[TasksCommand];
@@ -155,7 +155,7 @@ const checks: { [R in keyof FactsOf]: (principal: Principal, facts: FactsOf[R]) 
 };
 
 /**
- * Applies the object rule the table gives `command` to the object the repository has just read.
+ * Applies the object rule the table gives `command` to the object the use case has just read.
  * Throws `notFound` for another user's object (its existence is not revealed) and `forbidden`
  * when the caller may know it exists but not act on it.
  */

@@ -9,10 +9,10 @@ import {
 } from '@media-vault/service-kit';
 import { fileURLToPath } from 'node:url';
 import { agentHandlers } from './agents/agent.handlers.js';
-import { AgentRepository } from './agents/agent.repository.js';
+import { Agents } from './agents/agents.use-case.js';
 import type { TasksConfig } from './config.js';
 import { schema } from './db/index.js';
-import { createMasterRepositories, masterTaskHandlers } from './master/master.handlers.js';
+import { createMasterUseCases, masterTaskHandlers } from './master/master.handlers.js';
 import { guardedHandlers } from './permissions.js';
 
 const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
@@ -42,8 +42,8 @@ export async function startTasksService(config: TasksConfig): Promise<TasksServi
     },
   });
   try {
-    const agents = new AgentRepository(runtime.database.db);
-    const master = createMasterRepositories(runtime.database.db);
+    const agents = new Agents(runtime.database.db);
+    const master = createMasterUseCases(runtime.database.db);
     const commands = await serveCommands(runtime.nc, {
       service: Services.tasks,
       version: '0.1.0',

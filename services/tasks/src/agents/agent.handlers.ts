@@ -1,11 +1,11 @@
 import { CommandSubjects } from '@media-vault/contracts';
 import type { CommandHandler, OutboxRelay } from '@media-vault/service-kit';
-import type { AgentRepository } from './agent.repository.js';
+import type { Agents } from './agents.use-case.js';
 
 type AgentSubjects = typeof CommandSubjects.agentRegister | typeof CommandSubjects.agentList;
 
 export const agentHandlers = (
-  agents: AgentRepository,
+  agents: Agents,
   relay: Pick<OutboxRelay, 'notify'>,
 ): { [S in AgentSubjects]: CommandHandler<S> } => ({
   [CommandSubjects.agentRegister]: async (body, { principal }) => {

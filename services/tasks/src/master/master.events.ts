@@ -11,6 +11,9 @@ import {
   type SealJob,
 } from '@media-vault/contracts';
 import { newEventId, type OutboxEvent } from '@media-vault/service-kit';
+import type { AgentRow } from '../db/schema.js';
+import type { GrantWindow } from './grant.rules.js';
+import type { DownloadView, UploadView } from './master.mapper.js';
 
 const subjectOf: Record<MasterTaskKind, (id: number) => string> = {
   upload: EventSubjects.uploadTask,
@@ -73,3 +76,83 @@ export const releaseJob = (job: Omit<ReleaseJob, 'id'>): OutboxEvent => ({
   subject: JobSubjects.release(job.agent),
   payload: { id: newEventId(), ...job },
 });
+
+/** The seal of a source whose upload names an agent and a path; none for a hand upload. */
+export function sealJobsOf({ source, upload }: UploadView): OutboxEvent[] {
+  if (!source.sealedBy || !source.ingestPath) return [];
+  return [
+    sealJob({
+      agent: source.sealedBy,
+      userId: upload.userId,
+      taskId: upload.id,
+      sourceId: source.id,
+      uuid: source.uuid,
+      sourceName: source.sourceName,
+      path: source.ingestPath,
+    }),
+  ];
+}
+
+export interface DownloadAgents {
+  /** The downloader's agent the download names, if it is registered. */
+  readonly agent: AgentRow | undefined;
+  /** The agent whose vault holds the source's private block, if it is registered. */
+  readonly sealer: AgentRow | undefined;
+}
+
+/**
+ * What the agents do for a download opened with the downloader's agent: that agent fetches, and
+ * (with `release`) the source's sealer re-seals the private block to it. The private block can be
+ * re-sealed only by the agent whose vault holds it, and only to an agent's key: with no sealer or
+ * no downloader agent it is uploaded by hand, as in the seed.
+ */
+export function downloadJobsOf(
+  view: DownloadView,
+  { agent, sealer }: DownloadAgents,
+  window: GrantWindow,
+  { fetch, release }: { fetch: boolean; release: boolean },
+): OutboxEvent[] {
+  const { source, upload, download, privateTask } = view;
+  if (!agent) return [];
+  const jobs: OutboxEvent[] = [];
+  if (fetch) {
+    jobs.push(
+      fetchJob({
+        agent: agent.id,
+        userId: download.userId,
+        downloadTaskId: download.id,
+        privateTaskId: privateTask.id,
+        sourceId: source.id,
+        uuid: source.uuid,
+        sourceName: source.sourceName,
+        publicBlock: { hash: upload.hash, name: upload.name, size: upload.size },
+        sealer: sealer ? { agent: sealer.id, signingKey: sealer.signingKey } : null,
+      }),
+    );
+  }
+  if (release && sealer) {
+    jobs.push(
+      releaseJob({
+        agent: sealer.id,
+        ownerId: source.userId,
+        privateTaskId: privateTask.id,
+        downloadTaskId: download.id,
+        sourceId: source.id,
+        uuid: source.uuid,
+        publicBlockCid: upload.hash,
+        recipient: {
+          userId: download.userId,
+          agent: agent.id,
+          peerId: agent.peerId,
+          publicKey: agent.publicKey,
+          signingKey: agent.signingKey,
+        },
+        grant: {
+          notBefore: window.notBefore?.toISOString() ?? null,
+          notAfter: window.notAfter?.toISOString() ?? null,
+        },
+      }),
+    );
+  }
+  return jobs;
+}

@@ -1,30 +1,33 @@
 import { MasterTaskCommandSubjects as S } from '@media-vault/contracts';
 import type { CommandHandler, OutboxRelay } from '@media-vault/service-kit';
 import type { TasksDatabase } from '../db/index.js';
-import { DownloadTaskRepository } from './download-task.repository.js';
-import { GrantRepository } from './grant.repository.js';
-import { PrivateTaskRepository } from './private-task.repository.js';
-import { UploadTaskRepository } from './upload-task.repository.js';
+import { BlockReports } from './block-reports.use-case.js';
+import { Downloads } from './downloads.use-case.js';
+import { Grants } from './grants.use-case.js';
+import { PrivateBlocks } from './private-blocks.use-case.js';
+import { UploadTasks } from './upload-tasks.use-case.js';
 
 type MasterSubjects = (typeof S)[keyof typeof S];
 
-export interface MasterRepositories {
-  readonly uploads: UploadTaskRepository;
-  readonly downloads: DownloadTaskRepository;
-  readonly privates: PrivateTaskRepository;
-  readonly grants: GrantRepository;
+export interface MasterUseCases {
+  readonly uploads: UploadTasks;
+  readonly reports: BlockReports;
+  readonly downloads: Downloads;
+  readonly privates: PrivateBlocks;
+  readonly grants: Grants;
 }
 
-export const createMasterRepositories = (db: TasksDatabase): MasterRepositories => ({
-  uploads: new UploadTaskRepository(db),
-  downloads: new DownloadTaskRepository(db),
-  privates: new PrivateTaskRepository(db),
-  grants: new GrantRepository(db),
+export const createMasterUseCases = (db: TasksDatabase): MasterUseCases => ({
+  uploads: new UploadTasks(db),
+  reports: new BlockReports(db),
+  downloads: new Downloads(db),
+  privates: new PrivateBlocks(db),
+  grants: new Grants(db),
 });
 
 /** Seed 000 task commands; after a commit that wrote events or jobs, the relay is woken. */
 export const masterTaskHandlers = (
-  repos: MasterRepositories,
+  master: MasterUseCases,
   relay: Pick<OutboxRelay, 'notify'>,
 ): { [K in MasterSubjects]: CommandHandler<K> } => {
   const notifying = async <T>(work: Promise<{ changed: boolean } & T>): Promise<T> => {
@@ -34,26 +37,26 @@ export const masterTaskHandlers = (
   };
   return {
     [S.uploadCreate]: async (body, { principal }) => {
-      const task = await repos.uploads.create(principal, body);
+      const task = await master.uploads.create(principal, body);
       relay.notify();
       return task;
     },
     [S.uploadUpdate]: async (request, { principal }) =>
-      (await notifying(repos.uploads.update(principal, request))).task,
+      (await notifying(master.reports.reportUpload(principal, request))).task,
     [S.downloadCreate]: async (query, { principal }) =>
-      (await notifying(repos.downloads.create(principal, query))).task,
+      (await notifying(master.downloads.create(principal, query))).task,
     [S.downloadUpdate]: async (request, { principal }) =>
-      (await notifying(repos.downloads.update(principal, request))).task,
-    [S.downloadGet]: async ({ id }, { principal }) => repos.downloads.get(principal, id),
-    [S.privateList]: async (_request, { principal }) => repos.privates.list(principal),
+      (await notifying(master.downloads.update(principal, request))).task,
+    [S.downloadGet]: async ({ id }, { principal }) => master.downloads.get(principal, id),
+    [S.privateList]: async (_request, { principal }) => master.privates.list(principal),
     [S.privateUpdate]: async (request, { principal }) =>
-      (await notifying(repos.privates.update(principal, request))).task,
+      (await notifying(master.reports.reportPrivate(principal, request))).task,
     [S.sourceGet]: async ({ source_id }, { principal }) =>
-      repos.grants.getSource(principal, source_id),
+      master.grants.getSource(principal, source_id),
     [S.grantCreate]: async (request, { principal }) =>
-      (await notifying(repos.grants.create(principal, request))).grant,
-    [S.grantList]: async ({ source_id }, { principal }) => repos.grants.list(principal, source_id),
+      (await notifying(master.grants.create(principal, request))).grant,
+    [S.grantList]: async ({ source_id }, { principal }) => master.grants.list(principal, source_id),
     [S.grantRevoke]: async (request, { principal }) =>
-      (await notifying(repos.grants.revoke(principal, request))).grant,
+      (await notifying(master.grants.revoke(principal, request))).grant,
   };
 };

@@ -16,6 +16,7 @@ import type {
   SourceRow,
   UploadTaskRow,
 } from '../db/schema.js';
+import { grantRefusal } from './grant.rules.js';
 
 const sourceFields = (source: SourceRow) => ({
   series_id: source.seriesId,
@@ -91,14 +92,6 @@ export const toSource = ({ source, upload }: UploadView): MasterSource => ({
   created_at: seedTimestamp(source.createdAt),
 });
 
-/** Whether a grant lets its user start a download at `now`; the reason when it does not. */
-export function grantRefusal(row: GrantRow, now: Date): string | undefined {
-  if (row.revokedAt) return `was revoked at ${row.revokedAt.toISOString()}`;
-  if (row.notBefore && now < row.notBefore) return `is valid from ${row.notBefore.toISOString()}`;
-  if (row.notAfter && now >= row.notAfter) return `expired at ${row.notAfter.toISOString()}`;
-  return undefined;
-}
-
 export const toGrant = (row: GrantRow, now = new Date()): Grant => ({
   id: row.id,
   source_id: row.sourceId,
@@ -133,3 +126,9 @@ export const privateEventRecord = (view: PrivateView): PrivateTaskEvent['record'
   reason: view.privateTask.reason,
   download_task_id: view.privateTask.downloadId,
 });
+
+export interface TaskChange<T> {
+  readonly task: T;
+  /** False when the request changed nothing: no write, no event. */
+  readonly changed: boolean;
+}

@@ -1,25 +1,22 @@
-import { VaultError } from '@media-vault/contracts';
-import { eq } from 'drizzle-orm';
-import type { TasksDatabase } from '../db/index.js';
-import {
-  agents,
-  downloadTasks,
-  privateTasks,
-  sources,
-  uploadTasks,
-  type SourceRow,
-} from '../db/schema.js';
+import type { CommandSubjects as S } from '@media-vault/contracts';
+import { VaultError, type Principal } from '@media-vault/contracts';
+import { findAgent } from '../agents/agent.repository.js';
+import type { Db, ReadOptions } from '../db/access.js';
+import type { SourceRow } from '../db/schema.js';
+import { authorize, type ObjectCommand } from '../permissions.js';
+import { findDownloadTask } from './download-task.repository.js';
+import { findGrant } from './grant.repository.js';
+import { releaseWindowOf, type GrantWindow } from './grant.rules.js';
+import type { DownloadAgents } from './master.events.js';
 import type { DownloadView, PrivateView, UploadView } from './master.mapper.js';
+import { findPrivateTask, findPrivateTaskOfDownload } from './private-task.repository.js';
+import { findSource } from './source.repository.js';
+import { findUploadTask, findUploadTaskOfSource } from './upload-task.repository.js';
 
-/** A database or an open transaction: reads run inside the caller's transaction when given one. */
-export type Db = Pick<TasksDatabase, 'select' | 'insert' | 'update'>;
-
-export interface ReadOptions {
-  /** Lock the task row (`FOR UPDATE`) so concurrent reports on it apply one after the other. */
-  readonly lock?: boolean;
-}
-
-const first = <T>(rows: T[]): T | undefined => rows[0];
+/*
+ * The rows a use case acts on, read together from the repositories inside the caller's
+ * transaction. With `lock`, the task row itself is locked; the rows around it are only read.
+ */
 
 /** Rows that must exist once their task does; a missing one is a broken invariant, not a 404. */
 const present = <T>(row: T | undefined, what: string): T => {
@@ -27,19 +24,10 @@ const present = <T>(row: T | undefined, what: string): T => {
   return row;
 };
 
-export async function findSource(
-  db: Db,
-  id: number,
-  { lock = false }: ReadOptions = {},
-): Promise<SourceRow | undefined> {
-  const query = db.select().from(sources).where(eq(sources.id, id));
-  return first(await (lock ? query.for('update') : query));
-}
-
 /** A source already read, with its upload task. */
 export async function uploadOfSource(db: Db, source: SourceRow): Promise<UploadView> {
   const upload = present(
-    first(await db.select().from(uploadTasks).where(eq(uploadTasks.sourceId, source.id))),
+    await findUploadTaskOfSource(db, source.id),
     `upload task of source ${source.id}`,
   );
   return { source, upload };
@@ -52,10 +40,9 @@ export async function uploadViewOfSource(db: Db, sourceId: number): Promise<Uplo
 export async function findUploadView(
   db: Db,
   id: number,
-  { lock = false }: ReadOptions = {},
+  options: ReadOptions = {},
 ): Promise<UploadView | undefined> {
-  const query = db.select().from(uploadTasks).where(eq(uploadTasks.id, id));
-  const upload = first(await (lock ? query.for('update') : query));
+  const upload = await findUploadTask(db, id, options);
   if (!upload) return undefined;
   const source = present(await findSource(db, upload.sourceId), `source ${upload.sourceId}`);
   return { source, upload };
@@ -64,14 +51,13 @@ export async function findUploadView(
 export async function findDownloadView(
   db: Db,
   id: number,
-  { lock = false }: ReadOptions = {},
+  options: ReadOptions = {},
 ): Promise<DownloadView | undefined> {
-  const query = db.select().from(downloadTasks).where(eq(downloadTasks.id, id));
-  const download = first(await (lock ? query.for('update') : query));
+  const download = await findDownloadTask(db, id, options);
   if (!download) return undefined;
   const { source, upload } = await uploadViewOfSource(db, download.sourceId);
   const privateTask = present(
-    first(await db.select().from(privateTasks).where(eq(privateTasks.downloadId, download.id))),
+    await findPrivateTaskOfDownload(db, download.id),
     `private task of download task ${download.id}`,
   );
   return { source, upload, download, privateTask };
@@ -80,10 +66,9 @@ export async function findDownloadView(
 export async function findPrivateView(
   db: Db,
   id: number,
-  { lock = false }: ReadOptions = {},
+  options: ReadOptions = {},
 ): Promise<PrivateView | undefined> {
-  const query = db.select().from(privateTasks).where(eq(privateTasks.id, id));
-  const privateTask = first(await (lock ? query.for('update') : query));
+  const privateTask = await findPrivateTask(db, id, options);
   if (!privateTask) return undefined;
   const source = present(
     await findSource(db, privateTask.sourceId),
@@ -92,16 +77,41 @@ export async function findPrivateView(
   return { source, privateTask };
 }
 
-/** Any registered agent, whoever it belongs to: the sealer of a source may be someone else's. */
-export async function agentById(db: Db, id: string) {
-  const [agent] = await db.select().from(agents).where(eq(agents.id, id));
-  return agent;
+type SourceCommand =
+  | typeof S.sourceGet
+  | typeof S.grantCreate
+  | typeof S.grantList
+  | typeof S.grantRevoke
+  | typeof S.downloadCreate;
+
+/** Reads a source with the caller's grant on it and applies the command's rule to both. */
+export async function authorizedSource(
+  db: Db,
+  command: SourceCommand & ObjectCommand,
+  principal: Principal,
+  sourceId: number,
+  opts: ReadOptions = {},
+): Promise<SourceRow> {
+  const source = await findSource(db, sourceId, opts);
+  const grant = source && (await findGrant(db, sourceId, principal.id));
+  authorize(command, principal, { id: sourceId, ownerId: source?.userId, grant });
+  return source!;
 }
 
-/** Postgres unique_violation, whichever driver raised it and however drizzle wrapped it. */
-export const isUniqueViolation = (err: unknown): boolean => {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if ((e as { code?: unknown }).code === '23505') return true;
-  }
-  return false;
-};
+/** The window a release to `userId` is limited to, from the grant as it stands now. */
+export async function releaseWindow(
+  db: Db,
+  source: SourceRow,
+  userId: string,
+): Promise<GrantWindow> {
+  const grant = source.userId === userId ? undefined : await findGrant(db, source.id, userId);
+  return releaseWindowOf(source.userId, userId, grant);
+}
+
+/** The agents a download's jobs go to: the downloader's (if it named one) and the sealer. */
+export async function downloadAgentsOf(db: Db, view: DownloadView): Promise<DownloadAgents> {
+  const agent = view.download.agent ? await findAgent(db, view.download.agent) : undefined;
+  const sealer =
+    agent && view.source.sealedBy ? await findAgent(db, view.source.sealedBy) : undefined;
+  return { agent, sealer };
+}

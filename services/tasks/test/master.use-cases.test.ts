@@ -1,7 +1,6 @@
 import {
   EventSubjects,
   JobSubjects,
-  MasterTaskPaths,
   VaultError,
   type DownloadTaskEvent,
   type FetchJob,
@@ -16,40 +15,25 @@ import {
 import type { OpenDatabase } from '@media-vault/service-kit';
 import { asc, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AgentRepository } from '../src/agents/agent.repository.js';
+import { Agents } from '../src/agents/agents.use-case.js';
 import type { schema } from '../src/db/index.js';
 import { downloadTasks, outbox, privateTasks, uploadTasks } from '../src/db/schema.js';
-import {
-  createMasterRepositories,
-  type MasterRepositories,
-} from '../src/master/master.handlers.js';
+import { createMasterUseCases, type MasterUseCases } from '../src/master/master.handlers.js';
 import { principal, registration, rootPrincipal, openTasksDatabase } from './helpers.js';
+import { allowedInGrid, reachableStatuses, WALKS } from './status-table.js';
 
 const servers = inject('servers');
 const SEED_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 const HOUR = 3_600_000;
 const STATUSES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 
-/** The rule of SPEC §5, spelled out from the path table rather than from the service's code. */
-const allowedByTable = (kind: MasterTaskKind, from: number, to: number): boolean => {
-  const path: readonly number[] = MasterTaskPaths[kind];
-  if (from === to || to === 9 || (from === 9 && to === 0)) return true;
-  return path.includes(from) && path.includes(to) && path.indexOf(to) > path.indexOf(from);
-};
-/** The steps that take a new task (status 0) to `status`, each allowed by the table. */
-const walkTo = (kind: MasterTaskKind, status: number): number[] => {
-  if (status === 9) return [9];
-  const path: readonly number[] = MasterTaskPaths[kind];
-  return path.slice(1, path.indexOf(status) + 1);
-};
-
 const backends = [{ driver: 'postgres' as const }, { driver: 'pglite' as const }];
 
-describe.each(backends)('film master task repositories on $driver', ({ driver }) => {
+describe.each(backends)('film master task use cases on $driver', ({ driver }) => {
   let database: OpenDatabase<typeof schema>;
   let opened: Awaited<ReturnType<typeof openTasksDatabase>> | undefined;
-  let repos: MasterRepositories;
-  let agentsRepo: AgentRepository;
+  let master: MasterUseCases;
+  let agents: Agents;
   let users = 0;
   const newUser = (label: string): Principal => principal(`${label}-${driver}-${++users}`);
   const root = rootPrincipal(`root-${driver}`);
@@ -79,13 +63,13 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
 
   /** A source whose public block is uploaded (status 8), ready to be downloaded. */
   const readySource = async (owner: Principal, body: { path?: string; agent?: string } = {}) => {
-    const task = await repos.uploads.create(owner, {
+    const task = await master.uploads.create(owner, {
       series_id: 233,
       uuid: `uuid-${++users}`,
       source_name: '仙剑奇侠传-电视版（第21集）',
       ...body,
     });
-    await repos.uploads.update(owner, {
+    await master.reports.reportUpload(owner, {
       id: task.id,
       status: 8,
       hash: 'QmTxvr8VXe37apeBjyPeAGZi5JiRSbwn8mr2DuuqR517Lo',
@@ -100,8 +84,8 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
   beforeAll(async () => {
     opened = await openTasksDatabase(driver, servers.postgresUrl, 'tasks_master');
     database = opened.database;
-    repos = createMasterRepositories(database.db);
-    agentsRepo = new AgentRepository(database.db);
+    master = createMasterUseCases(database.db);
+    agents = new Agents(database.db);
   });
 
   afterAll(async () => {
@@ -111,7 +95,7 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
   describe('upload tasks', () => {
     it('creates a source and its task at status 0, with one created event', async () => {
       const owner = newUser('owner');
-      const task = await repos.uploads.create(owner, {
+      const task = await master.uploads.create(owner, {
         series_id: 233,
         uuid: '283509238',
         source_name: '仙剑奇侠传-电视版（第21集）',
@@ -143,7 +127,11 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
 
     it('a report fills in the public block; the same report again changes nothing', async () => {
       const owner = newUser('owner');
-      const task = await repos.uploads.create(owner, { series_id: 1, uuid: 'u', source_name: 's' });
+      const task = await master.uploads.create(owner, {
+        series_id: 1,
+        uuid: 'u',
+        source_name: 's',
+      });
       const report = {
         id: task.id,
         status: 3,
@@ -154,7 +142,7 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
         size: 12.5,
         ip: 'ip',
       };
-      const first = await repos.uploads.update(owner, report);
+      const first = await master.reports.reportUpload(owner, report);
       expect(first.changed).toBe(true);
       expect(first.task).toMatchObject({
         status: 3,
@@ -165,10 +153,14 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
         size: 12.5,
         ip: 'ip',
       });
-      const again = await repos.uploads.update(owner, report);
+      const again = await master.reports.reportUpload(owner, report);
       expect(again).toEqual({ task: first.task, changed: false });
       // Same status, new percent: a change.
-      const progressed = await repos.uploads.update(owner, { id: task.id, status: 3, percent: 41 });
+      const progressed = await master.reports.reportUpload(owner, {
+        id: task.id,
+        status: 3,
+        percent: 41,
+      });
       expect(progressed.changed).toBe(true);
       expect(progressed.task).toMatchObject({ percent: 41, hash: 'Qm1' });
       const events = await eventsOf<UploadTaskEvent>(EventSubjects.uploadTask(task.id));
@@ -182,24 +174,40 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
 
     it('percent without a report: kept on the same status, 100 when done, 0 on a new step', async () => {
       const owner = newUser('owner');
-      const task = await repos.uploads.create(owner, { series_id: 1, uuid: 'u', source_name: 's' });
+      const task = await master.uploads.create(owner, {
+        series_id: 1,
+        uuid: 'u',
+        source_name: 's',
+      });
       expect(
-        (await repos.uploads.update(owner, { id: task.id, status: 1, percent: 30 })).task.percent,
+        (await master.reports.reportUpload(owner, { id: task.id, status: 1, percent: 30 })).task
+          .percent,
       ).toBe(30);
-      expect((await repos.uploads.update(owner, { id: task.id, status: 2 })).task.percent).toBe(0);
       expect(
-        (await repos.uploads.update(owner, { id: task.id, status: 2, percent: 70 })).task.percent,
+        (await master.reports.reportUpload(owner, { id: task.id, status: 2 })).task.percent,
+      ).toBe(0);
+      expect(
+        (await master.reports.reportUpload(owner, { id: task.id, status: 2, percent: 70 })).task
+          .percent,
       ).toBe(70);
-      expect((await repos.uploads.update(owner, { id: task.id, status: 9 })).task.percent).toBe(70);
-      expect((await repos.uploads.update(owner, { id: task.id, status: 0 })).task.percent).toBe(0);
-      const done = await repos.uploads.update(owner, { id: task.id, status: 8, hash: 'Qm' });
+      expect(
+        (await master.reports.reportUpload(owner, { id: task.id, status: 9 })).task.percent,
+      ).toBe(70);
+      expect(
+        (await master.reports.reportUpload(owner, { id: task.id, status: 0 })).task.percent,
+      ).toBe(0);
+      const done = await master.reports.reportUpload(owner, { id: task.id, status: 8, hash: 'Qm' });
       expect(done.task.percent).toBe(100);
     });
 
     it('cannot be done without the public block hash', async () => {
       const owner = newUser('owner');
-      const task = await repos.uploads.create(owner, { series_id: 1, uuid: 'u', source_name: 's' });
-      const err = await failure(repos.uploads.update(owner, { id: task.id, status: 8 }));
+      const task = await master.uploads.create(owner, {
+        series_id: 1,
+        uuid: 'u',
+        source_name: 's',
+      });
+      const err = await failure(master.reports.reportUpload(owner, { id: task.id, status: 8 }));
       expect(err.kind).toBe('badRequest');
       expect(err.message).toBe(
         `hash: upload task ${task.id} needs the block's IPFS hash to reach status 8`,
@@ -210,8 +218,8 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
 
     it('with path and agent: the seal job goes through the outbox and the source records its sealer', async () => {
       const owner = newUser('owner');
-      const { agent } = await agentsRepo.register(owner, registration());
-      const task = await repos.uploads.create(owner, {
+      const { agent } = await agents.register(owner, registration());
+      const task = await master.uploads.create(owner, {
         series_id: 7,
         uuid: 'seal-me',
         source_name: 'master.mov',
@@ -231,7 +239,7 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
         sourceName: 'master.mov',
         path: 'studio/ep21/master.mov',
       });
-      expect((await repos.grants.getSource(owner, task.source_id)).sealed_by).toBe(agent.id);
+      expect((await master.grants.getSource(owner, task.source_id)).sealed_by).toBe(agent.id);
     });
 
     it.each([
@@ -246,9 +254,9 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
       ['only dots', { path: './' }, 'path: must name a file'],
     ])('refuses %s and writes nothing', async (_label, over, message) => {
       const owner = newUser('owner');
-      const { agent } = await agentsRepo.register(owner, registration());
+      const { agent } = await agents.register(owner, registration());
       const err = await failure(
-        repos.uploads.create(owner, {
+        master.uploads.create(owner, {
           series_id: 1,
           uuid: 'u',
           source_name: 's',
@@ -263,19 +271,21 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
     it("refuses path without agent, agent without path, and another user's agent", async () => {
       const owner = newUser('owner');
       const other = newUser('other');
-      const { agent } = await agentsRepo.register(other, registration());
+      const { agent } = await agents.register(other, registration());
       const base = { series_id: 1, uuid: 'u', source_name: 's' };
-      expect(await failure(repos.uploads.create(owner, { ...base, path: 'a.mov' }))).toMatchObject({
-        kind: 'badRequest',
-        message: expect.stringContaining('path and agent go together'),
-      });
+      expect(await failure(master.uploads.create(owner, { ...base, path: 'a.mov' }))).toMatchObject(
+        {
+          kind: 'badRequest',
+          message: expect.stringContaining('path and agent go together'),
+        },
+      );
       expect(
-        await failure(repos.uploads.create(owner, { ...base, agent: agent.id })),
+        await failure(master.uploads.create(owner, { ...base, agent: agent.id })),
       ).toMatchObject({
         kind: 'badRequest',
       });
       expect(
-        await failure(repos.uploads.create(owner, { ...base, path: 'a.mov', agent: agent.id })),
+        await failure(master.uploads.create(owner, { ...base, path: 'a.mov', agent: agent.id })),
       ).toMatchObject({
         kind: 'badRequest',
         message: `agent: you have no agent with id ${agent.id}`,
@@ -284,12 +294,12 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
     });
   });
 
-  describe('the status machine, generated from the path table', () => {
+  describe('the status machine, against the table written out in status-table.ts', () => {
     /** A new task of `kind` at status 0 and a way to report on it. */
     const newTask = async (kind: MasterTaskKind) => {
       const owner = newUser(`table-${kind}`);
       if (kind === 'upload') {
-        const task = await repos.uploads.create(owner, {
+        const task = await master.uploads.create(owner, {
           series_id: 1,
           uuid: 'u',
           source_name: 's',
@@ -297,16 +307,16 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
         return {
           id: task.id,
           report: (status: number, percent?: number) =>
-            repos.uploads.update(owner, { id: task.id, status, percent, hash: 'QmTable' }),
+            master.reports.reportUpload(owner, { id: task.id, status, percent, hash: 'QmTable' }),
         };
       }
       const source = await readySource(owner);
-      const download = await repos.downloads.create(owner, { source_id: source.source_id });
+      const download = await master.downloads.create(owner, { source_id: source.source_id });
       if (kind === 'download') {
         return {
           id: download.task.id,
           report: (status: number, percent?: number) =>
-            repos.downloads.update(owner, { id: download.task.id, status, percent }),
+            master.downloads.update(owner, { id: download.task.id, status, percent }),
         };
       }
       const [row] = await database.db
@@ -316,7 +326,7 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
       return {
         id: row!.id,
         report: (status: number, percent?: number) =>
-          repos.privates.update(owner, { id: row!.id, status, percent, hash: 'QmTable' }),
+          master.reports.reportPrivate(owner, { id: row!.id, status, percent, hash: 'QmTable' }),
       };
     };
     const subjectOf = (kind: MasterTaskKind, id: number) =>
@@ -328,14 +338,14 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
 
     it.each(['upload', 'download', 'private'] as const)('%s tasks', async (kind) => {
       const mismatches: string[] = [];
-      const reachable = [...MasterTaskPaths[kind], 9];
+      const reachable = reachableStatuses(kind);
       for (const from of reachable) {
         for (const to of STATUSES) {
           const task = await newTask(kind);
-          for (const step of walkTo(kind, from)) await task.report(step);
+          for (const step of WALKS[kind][from]!) await task.report(step);
           const subject = subjectOf(kind, task.id);
           const before = (await eventsOf(subject)).length;
-          const allowed = allowedByTable(kind, from, to);
+          const allowed = allowedInGrid(kind, from, to);
           // Repeating a status is a change only with a new percent.
           const outcome = await task.report(to, from === to ? 37 : undefined).then(
             (r) => ({ ok: true as const, status: r.task.status, changed: r.changed }),
@@ -376,22 +386,22 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
       const stranger = newUser('stranger');
       const source = await readySource(owner);
       expect(
-        await failure(repos.downloads.create(stranger, { source_id: source.source_id })),
+        await failure(master.downloads.create(stranger, { source_id: source.source_id })),
       ).toMatchObject({
         kind: 'notFound',
         message: `source ${source.source_id} not found`,
       });
-      expect(await failure(repos.grants.getSource(stranger, source.source_id))).toMatchObject({
+      expect(await failure(master.grants.getSource(stranger, source.source_id))).toMatchObject({
         kind: 'notFound',
       });
       expect(
-        await failure(repos.downloads.create(root, { source_id: source.source_id })),
+        await failure(master.downloads.create(root, { source_id: source.source_id })),
       ).toMatchObject({
         kind: 'forbidden',
         message: expect.stringContaining('you hold no grant'),
       });
       expect(
-        await failure(repos.downloads.create(stranger, { source_id: 2_000_000 })),
+        await failure(master.downloads.create(stranger, { source_id: 2_000_000 })),
       ).toMatchObject({
         kind: 'notFound',
         message: 'source 2000000 not found',
@@ -414,13 +424,13 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
       const owner = newUser('owner');
       const licensee = newUser('licensee');
       const source = await readySource(owner);
-      const { grant } = await repos.grants.create(owner, {
+      const { grant } = await master.grants.create(owner, {
         source_id: source.source_id,
         user_id: licensee.id,
         ...window,
       });
       expect(grant.valid).toBe(false);
-      const err = await failure(repos.downloads.create(licensee, { source_id: source.source_id }));
+      const err = await failure(master.downloads.create(licensee, { source_id: source.source_id }));
       expect(err.kind).toBe('forbidden');
       expect(err.message).toMatch(reason);
       expect(err.message).toContain(`source ${source.source_id}`);
@@ -435,14 +445,14 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
       const owner = newUser('owner');
       const licensee = newUser('licensee');
       const source = await readySource(owner);
-      const { grant } = await repos.grants.create(owner, {
+      const { grant } = await master.grants.create(owner, {
         source_id: source.source_id,
         user_id: licensee.id,
         not_before: new Date(Date.now() - HOUR).toISOString(),
         not_after: new Date(Date.now() + HOUR).toISOString(),
       });
       expect(grant).toMatchObject({ status: 'active', valid: true, granted_by: owner.id });
-      const { task, changed } = await repos.downloads.create(licensee, {
+      const { task, changed } = await master.downloads.create(licensee, {
         source_id: source.source_id,
       });
       expect(changed).toBe(true);
@@ -456,27 +466,27 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
         private_size: 0,
         private_hash: '',
       });
-      expect((await repos.grants.getSource(licensee, source.source_id)).hash).toBe(task.hash);
+      expect((await master.grants.getSource(licensee, source.source_id)).hash).toBe(task.hash);
 
-      const revoked = await repos.grants.revoke(owner, {
+      const revoked = await master.grants.revoke(owner, {
         source_id: source.source_id,
         user_id: licensee.id,
       });
       expect(revoked).toMatchObject({ changed: true, grant: { status: 'revoked', valid: false } });
-      const err = await failure(repos.downloads.create(licensee, { source_id: source.source_id }));
+      const err = await failure(master.downloads.create(licensee, { source_id: source.source_id }));
       expect(err).toMatchObject({
         kind: 'forbidden',
         message: expect.stringMatching(/was revoked at /),
       });
-      expect(await failure(repos.grants.getSource(licensee, source.source_id))).toMatchObject({
+      expect(await failure(master.grants.getSource(licensee, source.source_id))).toMatchObject({
         kind: 'notFound',
       });
       // Revoking again changes nothing; granting again lifts the revocation.
       expect(
-        (await repos.grants.revoke(owner, { source_id: source.source_id, user_id: licensee.id }))
+        (await master.grants.revoke(owner, { source_id: source.source_id, user_id: licensee.id }))
           .changed,
       ).toBe(false);
-      const regranted = await repos.grants.create(root, {
+      const regranted = await master.grants.create(root, {
         source_id: source.source_id,
         user_id: licensee.id,
       });
@@ -502,29 +512,29 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
         user_id: licensee.id,
         not_after: '2999-01-01 00:00:00',
       };
-      const first = await repos.grants.create(owner, body);
+      const first = await master.grants.create(owner, body);
       expect(first.grant.not_after).toBe('2999-01-01T00:00:00.000Z');
       expect(
-        await repos.grants.create(owner, { ...body, not_after: '2999-01-01T00:00:00Z' }),
+        await master.grants.create(owner, { ...body, not_after: '2999-01-01T00:00:00Z' }),
       ).toEqual({ grant: first.grant, changed: false });
       expect(
-        await failure(repos.grants.create(stranger, { ...body, user_id: stranger.id })),
+        await failure(master.grants.create(stranger, { ...body, user_id: stranger.id })),
       ).toMatchObject({ kind: 'notFound' });
-      expect(await failure(repos.grants.list(licensee, source.source_id))).toMatchObject({
+      expect(await failure(master.grants.list(licensee, source.source_id))).toMatchObject({
         kind: 'forbidden',
       });
-      expect(await failure(repos.grants.revoke(licensee, body))).toMatchObject({
+      expect(await failure(master.grants.revoke(licensee, body))).toMatchObject({
         kind: 'forbidden',
       });
       expect(
-        await failure(repos.grants.create(owner, { ...body, user_id: owner.id })),
+        await failure(master.grants.create(owner, { ...body, user_id: owner.id })),
       ).toMatchObject({
         kind: 'badRequest',
         message: expect.stringContaining('needs no grant'),
       });
       expect(
         await failure(
-          repos.grants.create(owner, {
+          master.grants.create(owner, {
             ...body,
             not_before: '2999-01-02',
             not_after: '2999-01-01',
@@ -532,30 +542,34 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
         ),
       ).toMatchObject({ kind: 'badRequest', message: 'not_after: must be later than not_before' });
       expect(
-        await failure(repos.grants.create(owner, { ...body, not_before: '2024-13-45' })),
+        await failure(master.grants.create(owner, { ...body, not_before: '2024-13-45' })),
       ).toMatchObject({
         kind: 'badRequest',
       });
       expect(
         await failure(
-          repos.grants.revoke(owner, { source_id: source.source_id, user_id: stranger.id }),
+          master.grants.revoke(owner, { source_id: source.source_id, user_id: stranger.id }),
         ),
       ).toMatchObject({
         kind: 'notFound',
         message: `${stranger.id} holds no grant for source ${source.source_id}`,
       });
-      expect(await repos.grants.list(owner, source.source_id)).toEqual([first.grant]);
-      expect(await repos.grants.list(root, source.source_id)).toEqual([first.grant]);
+      expect(await master.grants.list(owner, source.source_id)).toEqual([first.grant]);
+      expect(await master.grants.list(root, source.source_id)).toEqual([first.grant]);
       expect(await eventsOf(EventSubjects.grant(first.grant.id))).toHaveLength(1);
     });
 
     it('a source whose public block is not uploaded yet cannot be downloaded', async () => {
       const owner = newUser('owner');
       const licensee = newUser('licensee');
-      const task = await repos.uploads.create(owner, { series_id: 1, uuid: 'u', source_name: 's' });
-      await repos.grants.create(owner, { source_id: task.source_id, user_id: licensee.id });
+      const task = await master.uploads.create(owner, {
+        series_id: 1,
+        uuid: 'u',
+        source_name: 's',
+      });
+      await master.grants.create(owner, { source_id: task.source_id, user_id: licensee.id });
       expect(
-        await failure(repos.downloads.create(licensee, { source_id: task.source_id })),
+        await failure(master.downloads.create(licensee, { source_id: task.source_id })),
       ).toMatchObject({
         kind: 'conflict',
         message: `source ${task.source_id} is not ready to download: its public block upload is at status 0, not 8`,
@@ -565,8 +579,8 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
     it('the owner needs no grant; its download opens a private task for itself', async () => {
       const owner = newUser('owner');
       const source = await readySource(owner);
-      const { task } = await repos.downloads.create(owner, { source_id: source.source_id });
-      expect((await repos.privates.list(owner)).map((p) => p.source_id)).toContain(
+      const { task } = await master.downloads.create(owner, { source_id: source.source_id });
+      expect((await master.privates.list(owner)).map((p) => p.source_id)).toContain(
         source.source_id,
       );
       expect(task.status).toBe(0);
@@ -576,11 +590,11 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
       const owner = newUser('owner');
       const licensee = newUser('licensee');
       const source = await readySource(owner);
-      await repos.grants.create(owner, { source_id: source.source_id, user_id: licensee.id });
+      await master.grants.create(owner, { source_id: source.source_id, user_id: licensee.id });
 
       const results = await Promise.all(
         Array.from({ length: 10 }, () =>
-          repos.downloads.create(licensee, { source_id: source.source_id }),
+          master.downloads.create(licensee, { source_id: source.source_id }),
         ),
       );
       expect(results.filter((r) => r.changed)).toHaveLength(1);
@@ -596,18 +610,18 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
       expect(await eventsOf(EventSubjects.privateTask(privates[0]!.id))).toHaveLength(1);
 
       // At 9 the task is finished: a new request opens a new one, and the old cannot be retried.
-      await repos.downloads.update(licensee, { id, status: 9 });
-      const second = await repos.downloads.create(licensee, { source_id: source.source_id });
+      await master.downloads.update(licensee, { id, status: 9 });
+      const second = await master.downloads.create(licensee, { source_id: source.source_id });
       expect(second.changed).toBe(true);
       expect(second.task.id).not.toBe(id);
-      const err = await failure(repos.downloads.update(licensee, { id, status: 0 }));
+      const err = await failure(master.downloads.update(licensee, { id, status: 0 }));
       expect(err).toMatchObject({
         kind: 'conflict',
         message: `download task ${id} cannot go from 9 to 0: download task ${second.task.id} of source ${source.source_id} is still open`,
       });
       // Once the new one is done, the old one may be retried.
-      await repos.downloads.update(licensee, { id: second.task.id, status: 9 });
-      expect((await repos.downloads.update(licensee, { id, status: 0 })).task.status).toBe(0);
+      await master.downloads.update(licensee, { id: second.task.id, status: 9 });
+      expect((await master.downloads.update(licensee, { id, status: 0 })).task.status).toBe(0);
     });
   });
 
@@ -616,11 +630,11 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
       const owner = newUser('owner');
       const licensee = newUser('licensee');
       const source = await readySource(owner);
-      await repos.grants.create(owner, { source_id: source.source_id, user_id: licensee.id });
-      const { task: download } = await repos.downloads.create(licensee, {
+      await master.grants.create(owner, { source_id: source.source_id, user_id: licensee.id });
+      const { task: download } = await master.downloads.create(licensee, {
         source_id: source.source_id,
       });
-      const [listed] = (await repos.privates.list(owner)).filter(
+      const [listed] = (await master.privates.list(owner)).filter(
         (p) => p.source_id === source.source_id,
       );
       expect(listed).toEqual({
@@ -638,17 +652,17 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
         hash: '',
         created_at: expect.stringMatching(SEED_TIME),
       });
-      expect(await repos.privates.list(licensee)).toEqual([]);
+      expect(await master.privates.list(licensee)).toEqual([]);
       const id = listed!.id;
 
-      await repos.privates.update(owner, { id, status: 3, percent: 20 });
-      expect(await repos.downloads.get(licensee, download.id)).toMatchObject({
+      await master.reports.reportPrivate(owner, { id, status: 3, percent: 20 });
+      expect(await master.downloads.get(licensee, download.id)).toMatchObject({
         private_status: 3,
         private_hash: '',
       });
       // Percent only: the download task does not change, so it gets no event.
-      await repos.privates.update(owner, { id, status: 3, percent: 60 });
-      await repos.privates.update(owner, {
+      await master.reports.reportPrivate(owner, { id, status: 3, percent: 60 });
+      await master.reports.reportPrivate(owner, {
         id,
         status: 8,
         name: 'key.bin',
@@ -657,14 +671,14 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
         file: 'f',
         ip: 'ip',
       });
-      const after = await repos.downloads.get(licensee, download.id);
+      const after = await master.downloads.get(licensee, download.id);
       expect(after).toMatchObject({
         private_status: 8,
         private_name: 'key.bin',
         private_size: 512,
         private_hash: 'QmPrivate',
       });
-      expect(await repos.downloads.get(root, download.id)).toEqual(after);
+      expect(await master.downloads.get(root, download.id)).toEqual(after);
 
       const privateEvents = await eventsOf<PrivateTaskEvent>(EventSubjects.privateTask(id));
       expect(privateEvents.map((e) => [e.previous_status, e.status, e.record.percent])).toEqual([
@@ -694,8 +708,8 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
         [0, 0, 8, 'QmPrivate'],
       ]);
       // Leaving 8 takes the private block off the download task again.
-      await repos.privates.update(owner, { id, status: 9 });
-      expect(await repos.downloads.get(licensee, download.id)).toMatchObject({
+      await master.reports.reportPrivate(owner, { id, status: 9 });
+      expect(await master.downloads.get(licensee, download.id)).toMatchObject({
         private_status: 9,
         private_hash: '',
         private_size: 0,
@@ -706,12 +720,12 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
     it('cannot be done without a hash', async () => {
       const owner = newUser('owner');
       const source = await readySource(owner);
-      await repos.downloads.create(owner, { source_id: source.source_id });
-      const [task] = (await repos.privates.list(owner)).filter(
+      await master.downloads.create(owner, { source_id: source.source_id });
+      const [task] = (await master.privates.list(owner)).filter(
         (p) => p.source_id === source.source_id,
       );
       expect(
-        await failure(repos.privates.update(owner, { id: task!.id, status: 8 })),
+        await failure(master.reports.reportPrivate(owner, { id: task!.id, status: 8 })),
       ).toMatchObject({ kind: 'badRequest' });
     });
   });
@@ -722,27 +736,27 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
       const licensee = newUser('licensee');
       const intruder = newUser('intruder');
       const source = await readySource(owner);
-      await repos.grants.create(owner, { source_id: source.source_id, user_id: licensee.id });
-      await repos.grants.create(owner, { source_id: source.source_id, user_id: intruder.id });
-      const { task: download } = await repos.downloads.create(licensee, {
+      await master.grants.create(owner, { source_id: source.source_id, user_id: licensee.id });
+      await master.grants.create(owner, { source_id: source.source_id, user_id: intruder.id });
+      const { task: download } = await master.downloads.create(licensee, {
         source_id: source.source_id,
       });
-      const [privateTask] = (await repos.privates.list(owner)).filter(
+      const [privateTask] = (await master.privates.list(owner)).filter(
         (p) => p.source_id === source.source_id,
       );
       const before = await outboxRows('events.');
 
       const writes = (who: Principal) => ({
-        upload: () => repos.uploads.update(who, { id: source.id, status: 9 }),
-        download: () => repos.downloads.update(who, { id: download.id, status: 4 }),
-        private: () => repos.privates.update(who, { id: privateTask!.id, status: 3 }),
+        upload: () => master.reports.reportUpload(who, { id: source.id, status: 9 }),
+        download: () => master.downloads.update(who, { id: download.id, status: 4 }),
+        private: () => master.reports.reportPrivate(who, { id: privateTask!.id, status: 3 }),
       });
       const asIntruder = writes(intruder);
       for (const attempt of [
         asIntruder.upload,
         asIntruder.download,
         asIntruder.private,
-        () => repos.downloads.get(intruder, download.id),
+        () => master.downloads.get(intruder, download.id),
       ]) {
         expect((await failure(attempt())).kind).toBe('notFound');
       }
@@ -758,10 +772,10 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
           /^only its owner can update (upload|download|private) task \d+$/,
         );
       }
-      expect(await repos.downloads.get(root, download.id)).toEqual(
-        await repos.downloads.get(licensee, download.id),
+      expect(await master.downloads.get(root, download.id)).toEqual(
+        await master.downloads.get(licensee, download.id),
       );
-      expect(await repos.grants.getSource(root, source.source_id)).toMatchObject({
+      expect(await master.grants.getSource(root, source.source_id)).toMatchObject({
         user_id: owner.id,
       });
       expect(await outboxRows('events.')).toHaveLength(before.length);
@@ -776,13 +790,13 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
   describe('failure reasons', () => {
     it('a report of 9 keeps its reason, shown in the event; moving on clears it', async () => {
       const owner = newUser('owner');
-      const task = await repos.uploads.create(owner, {
+      const task = await master.uploads.create(owner, {
         series_id: 1,
         uuid: `uuid-${++users}`,
         source_name: 'ep.mov',
       });
-      await repos.uploads.update(owner, { id: task.id, status: 9, reason: '  disk full  ' });
-      await repos.uploads.update(owner, { id: task.id, status: 0 });
+      await master.reports.reportUpload(owner, { id: task.id, status: 9, reason: '  disk full  ' });
+      await master.reports.reportUpload(owner, { id: task.id, status: 0 });
       const events = await eventsOf<UploadTaskEvent>(EventSubjects.uploadTask(task.id));
       expect(events.map((e) => [e.status, e.record.reason])).toEqual([
         [0, ''],
@@ -796,23 +810,25 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
     it('a download failing with a reason, then the same report again, is one event', async () => {
       const owner = newUser('owner');
       const source = await readySource(owner);
-      const { task } = await repos.downloads.create(owner, { source_id: source.source_id });
+      const { task } = await master.downloads.create(owner, { source_id: source.source_id });
       const report = { id: task.id, status: 9, reason: 'tampered: segment 3' };
-      expect((await repos.downloads.update(owner, report)).changed).toBe(true);
-      expect((await repos.downloads.update(owner, report)).changed).toBe(false);
+      expect((await master.downloads.update(owner, report)).changed).toBe(true);
+      expect((await master.downloads.update(owner, report)).changed).toBe(false);
       const events = await eventsOf<DownloadTaskEvent>(EventSubjects.downloadTask(task.id));
       expect(events.at(-1)?.record.reason).toBe('tampered: segment 3');
     });
 
     it('a reason with any status but 9 is a 400 and changes nothing', async () => {
       const owner = newUser('owner');
-      const task = await repos.uploads.create(owner, {
+      const task = await master.uploads.create(owner, {
         series_id: 1,
         uuid: `uuid-${++users}`,
         source_name: 'ep.mov',
       });
       expect(
-        await failure(repos.uploads.update(owner, { id: task.id, status: 1, reason: 'why' })),
+        await failure(
+          master.reports.reportUpload(owner, { id: task.id, status: 1, reason: 'why' }),
+        ),
       ).toMatchObject({ kind: 'badRequest', message: expect.stringMatching(/^reason: /) });
       expect(await eventsOf(EventSubjects.uploadTask(task.id))).toHaveLength(1);
     });
@@ -822,22 +838,22 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
     it("a download with the caller's agent fetches; with a sealed source the owner's agent releases", async () => {
       const owner = newUser('owner');
       const licensee = newUser('licensee');
-      const { agent: sealer } = await agentsRepo.register(owner, registration());
-      const { agent: fetcher } = await agentsRepo.register(licensee, registration());
+      const { agent: sealer } = await agents.register(owner, registration());
+      const { agent: fetcher } = await agents.register(licensee, registration());
       const source = await readySource(owner, { path: 'ep1.mov', agent: sealer.id });
       const notAfter = new Date(Date.now() + HOUR).toISOString();
-      await repos.grants.create(owner, {
+      await master.grants.create(owner, {
         source_id: source.source_id,
         user_id: licensee.id,
         not_after: notAfter,
       });
 
-      const { task } = await repos.downloads.create(licensee, {
+      const { task } = await master.downloads.create(licensee, {
         source_id: source.source_id,
         agent: fetcher.id,
       });
       // The same request again returns the open task and enqueues nothing more.
-      await repos.downloads.create(licensee, { source_id: source.source_id, agent: fetcher.id });
+      await master.downloads.create(licensee, { source_id: source.source_id, agent: fetcher.id });
 
       const [privateRow] = await database.db
         .select()
@@ -884,9 +900,9 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
     it('a retry (9 → 0) sends the agent job behind the task again', async () => {
       const owner = newUser('owner');
       const licensee = newUser('licensee');
-      const { agent: sealer } = await agentsRepo.register(owner, registration());
-      const { agent: fetcher } = await agentsRepo.register(licensee, registration());
-      const upload = await repos.uploads.create(owner, {
+      const { agent: sealer } = await agents.register(owner, registration());
+      const { agent: fetcher } = await agents.register(licensee, registration());
+      const upload = await master.uploads.create(owner, {
         series_id: 1,
         uuid: `uuid-${++users}`,
         source_name: 'ep3.mov',
@@ -897,14 +913,14 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
         (await outboxRows(JobSubjects.seal(sealer.id))).filter(
           (r) => (r.payload as SealJob).taskId === upload.id,
         );
-      await repos.uploads.update(owner, { id: upload.id, status: 9, reason: 'disk full' });
+      await master.reports.reportUpload(owner, { id: upload.id, status: 9, reason: 'disk full' });
       expect(await seals()).toHaveLength(1);
-      await repos.uploads.update(owner, { id: upload.id, status: 0 });
+      await master.reports.reportUpload(owner, { id: upload.id, status: 0 });
       expect(await seals()).toHaveLength(2);
 
       const source = await readySource(owner, { path: 'ep4.mov', agent: sealer.id });
-      await repos.grants.create(owner, { source_id: source.source_id, user_id: licensee.id });
-      const { task } = await repos.downloads.create(licensee, {
+      await master.grants.create(owner, { source_id: source.source_id, user_id: licensee.id });
+      const { task } = await master.downloads.create(licensee, {
         source_id: source.source_id,
         agent: fetcher.id,
       });
@@ -912,8 +928,8 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
         (await outboxRows(subject)).filter(
           (r) => (r.payload as { downloadTaskId: number }).downloadTaskId === task.id,
         );
-      await repos.downloads.update(licensee, { id: task.id, status: 9, reason: 'tampered' });
-      await repos.downloads.update(licensee, { id: task.id, status: 0 });
+      await master.downloads.update(licensee, { id: task.id, status: 9, reason: 'tampered' });
+      await master.downloads.update(licensee, { id: task.id, status: 0 });
       expect(await jobsOf(JobSubjects.fetch(fetcher.id))).toHaveLength(2);
       expect(await jobsOf(JobSubjects.release(sealer.id))).toHaveLength(1);
 
@@ -921,8 +937,12 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
         .select()
         .from(privateTasks)
         .where(eq(privateTasks.downloadId, task.id));
-      await repos.privates.update(owner, { id: privateRow!.id, status: 9, reason: 'no vault' });
-      await repos.privates.update(owner, { id: privateRow!.id, status: 0 });
+      await master.reports.reportPrivate(owner, {
+        id: privateRow!.id,
+        status: 9,
+        reason: 'no vault',
+      });
+      await master.reports.reportPrivate(owner, { id: privateRow!.id, status: 0 });
       const releases = await jobsOf(JobSubjects.release(sealer.id));
       expect(releases).toHaveLength(2);
       expect(releases.at(-1)?.payload).toMatchObject({
@@ -934,13 +954,13 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
 
     it('a retried hand upload sends no job', async () => {
       const owner = newUser('owner');
-      const upload = await repos.uploads.create(owner, {
+      const upload = await master.uploads.create(owner, {
         series_id: 1,
         uuid: `uuid-${++users}`,
         source_name: 'ep5.mov',
       });
-      await repos.uploads.update(owner, { id: upload.id, status: 9 });
-      await repos.uploads.update(owner, { id: upload.id, status: 0 });
+      await master.reports.reportUpload(owner, { id: upload.id, status: 9 });
+      await master.reports.reportUpload(owner, { id: upload.id, status: 0 });
       const rows = await outboxRows('jobs.');
       expect(rows.filter((r) => (r.payload as SealJob).taskId === upload.id)).toHaveLength(0);
     });
@@ -948,18 +968,18 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
     it('without an agent on the download, nothing is enqueued; a foreign agent is refused', async () => {
       const owner = newUser('owner');
       const licensee = newUser('licensee');
-      const { agent: sealer } = await agentsRepo.register(owner, registration());
+      const { agent: sealer } = await agents.register(owner, registration());
       const source = await readySource(owner, { path: 'ep2.mov', agent: sealer.id });
-      await repos.grants.create(owner, { source_id: source.source_id, user_id: licensee.id });
+      await master.grants.create(owner, { source_id: source.source_id, user_id: licensee.id });
       expect(
         await failure(
-          repos.downloads.create(licensee, { source_id: source.source_id, agent: sealer.id }),
+          master.downloads.create(licensee, { source_id: source.source_id, agent: sealer.id }),
         ),
       ).toMatchObject({
         kind: 'badRequest',
         message: `agent: you have no agent with id ${sealer.id}`,
       });
-      await repos.downloads.create(licensee, { source_id: source.source_id });
+      await master.downloads.create(licensee, { source_id: source.source_id });
       expect(await outboxRows(JobSubjects.release(sealer.id))).toHaveLength(0);
     });
   });

@@ -15,3 +15,14 @@ export function assertIngestPath(path: string): void {
     throw new VaultError('badRequest', 'path: must name a file');
   }
 }
+
+/** A seal needs both the agent to ask and the file it is to seal; a hand upload names neither. */
+export function assertSealRequest(body: { path?: string; agent?: string }): void {
+  if ((body.path === undefined) !== (body.agent === undefined)) {
+    throw new VaultError(
+      'badRequest',
+      'path and agent go together: send both to have your agent seal the master, or neither',
+    );
+  }
+  if (body.path !== undefined) assertIngestPath(body.path);
+}

@@ -2,7 +2,7 @@ import { EventSubjects, VaultError, type AgentEvent } from '@media-vault/contrac
 import type { OpenDatabase } from '@media-vault/service-kit';
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AgentRepository } from '../src/agents/agent.repository.js';
+import { Agents } from '../src/agents/agents.use-case.js';
 import type { schema } from '../src/db/index.js';
 import { agents, outbox } from '../src/db/schema.js';
 import { principal, registration, openTasksDatabase } from './helpers.js';
@@ -12,10 +12,10 @@ const SEED_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 
 const backends = [{ driver: 'postgres' as const }, { driver: 'pglite' as const }];
 
-describe.each(backends)('AgentRepository on $driver', ({ driver }) => {
+describe.each(backends)('Agents use case on $driver', ({ driver }) => {
   let database: OpenDatabase<typeof schema>;
   let opened: Awaited<ReturnType<typeof openTasksDatabase>> | undefined;
-  let repo: AgentRepository;
+  let agentsUseCase: Agents;
   const alice = principal(`alice-${driver}`);
   const bob = principal(`bob-${driver}`);
 
@@ -32,7 +32,7 @@ describe.each(backends)('AgentRepository on $driver', ({ driver }) => {
   beforeAll(async () => {
     opened = await openTasksDatabase(driver, servers.postgresUrl, 'tasks_repo');
     database = opened.database;
-    repo = new AgentRepository(database.db);
+    agentsUseCase = new Agents(database.db);
   });
 
   afterAll(async () => {
@@ -45,7 +45,7 @@ describe.each(backends)('AgentRepository on $driver', ({ driver }) => {
 
   it('registers a new agent: one row and one outbox event in the same transaction', async () => {
     const body = registration({ name: 'laptop' });
-    const { agent, changed } = await repo.register(alice, body);
+    const { agent, changed } = await agentsUseCase.register(alice, body);
 
     expect(changed).toBe(true);
     expect(agent).toMatchObject({
@@ -77,17 +77,17 @@ describe.each(backends)('AgentRepository on $driver', ({ driver }) => {
   });
 
   it('a name left out defaults to empty', async () => {
-    const { agent } = await repo.register(alice, registration());
+    const { agent } = await agentsUseCase.register(alice, registration());
     expect(agent.name).toBe('');
   });
 
   it('re-registering unchanged reports changed: false and writes no event', async () => {
     const body = registration({ name: 'desk' });
-    const first = await repo.register(alice, body);
+    const first = await agentsUseCase.register(alice, body);
 
-    const again = await repo.register(alice, { ...body });
+    const again = await agentsUseCase.register(alice, { ...body });
     // Leaving the name out means "keep it", so this is unchanged too.
-    const nameless = await repo.register(alice, { ...body, name: undefined });
+    const nameless = await agentsUseCase.register(alice, { ...body, name: undefined });
 
     expect(again).toEqual({ agent: first.agent, changed: false });
     expect(nameless).toEqual({ agent: first.agent, changed: false });
@@ -96,9 +96,9 @@ describe.each(backends)('AgentRepository on $driver', ({ driver }) => {
 
   it('a new peer id updates the agent and emits an event with previous_status registered', async () => {
     const body = registration({ name: 'nas' });
-    const first = await repo.register(alice, body);
+    const first = await agentsUseCase.register(alice, body);
 
-    const second = await repo.register(alice, { ...body, peer_id: '12D3KooWmoved' });
+    const second = await agentsUseCase.register(alice, { ...body, peer_id: '12D3KooWmoved' });
 
     expect(second.changed).toBe(true);
     expect(second.agent).toMatchObject({ id: body.id, peer_id: '12D3KooWmoved', name: 'nas' });
@@ -119,8 +119,8 @@ describe.each(backends)('AgentRepository on $driver', ({ driver }) => {
     ['name', { name: 'renamed' }],
   ])('a changed %s is a change too', async (_field, change) => {
     const body = registration({ name: 'before' });
-    await repo.register(alice, body);
-    const { agent, changed } = await repo.register(alice, { ...body, ...change });
+    await agentsUseCase.register(alice, body);
+    const { agent, changed } = await agentsUseCase.register(alice, { ...body, ...change });
     expect(changed).toBe(true);
     expect(agent).toMatchObject(change);
     expect(await eventsFor(body.id)).toHaveLength(2);
@@ -135,7 +135,7 @@ describe.each(backends)('AgentRepository on $driver', ({ driver }) => {
     });
     expect(body.public_key).toMatch(/[+/]/);
     expect(body.signing_key).toMatch(/[-_]/);
-    const { agent } = await repo.register(alice, body);
+    const { agent } = await agentsUseCase.register(alice, body);
     expect(agent.public_key).toBe(body.public_key);
     expect(agent.signing_key).toBe(body.signing_key);
   });
@@ -144,7 +144,7 @@ describe.each(backends)('AgentRepository on $driver', ({ driver }) => {
     'refuses an all-zero %s as badRequest and writes nothing',
     async (field) => {
       const body = registration({ [field]: Buffer.alloc(32).toString('base64') });
-      const err = await repo.register(alice, body).catch((e: unknown) => e);
+      const err = await agentsUseCase.register(alice, body).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(VaultError);
       expect(err).toMatchObject({ kind: 'badRequest' });
       expect((err as Error).message).toMatch(new RegExp(`^${field}: `));
@@ -155,9 +155,9 @@ describe.each(backends)('AgentRepository on $driver', ({ driver }) => {
 
   it('the same id registered by another user is alreadyExists, and nothing changes', async () => {
     const body = registration();
-    const mine = await repo.register(alice, body);
+    const mine = await agentsUseCase.register(alice, body);
 
-    const err = await repo
+    const err = await agentsUseCase
       .register(bob, { ...body, peer_id: '12D3KooWthief' })
       .catch((e: unknown) => e);
 
@@ -173,20 +173,20 @@ describe.each(backends)('AgentRepository on $driver', ({ driver }) => {
   it("listForUser returns only that user's agents, oldest first", async () => {
     const carol = principal(`carol-${driver}`);
     const dave = principal(`dave-${driver}`);
-    const c1 = await repo.register(carol, registration({ name: 'c1' }));
-    const d1 = await repo.register(dave, registration({ name: 'd1' }));
-    const c2 = await repo.register(carol, registration({ name: 'c2' }));
+    const c1 = await agentsUseCase.register(carol, registration({ name: 'c1' }));
+    const d1 = await agentsUseCase.register(dave, registration({ name: 'd1' }));
+    const c2 = await agentsUseCase.register(carol, registration({ name: 'c2' }));
 
-    expect(await repo.listForUser(carol.id)).toEqual([c1.agent, c2.agent]);
-    expect(await repo.listForUser(dave.id)).toEqual([d1.agent]);
-    expect(await repo.listForUser(`nobody-${driver}`)).toEqual([]);
+    expect(await agentsUseCase.listForUser(carol.id)).toEqual([c1.agent, c2.agent]);
+    expect(await agentsUseCase.listForUser(dave.id)).toEqual([d1.agent]);
+    expect(await agentsUseCase.listForUser(`nobody-${driver}`)).toEqual([]);
   });
 
   it('concurrent registrations of one id by its user give one row, one event and no error', async () => {
     const body = registration({ name: 'race' });
 
     const results = await Promise.all(
-      Array.from({ length: 8 }, () => repo.register(alice, { ...body })),
+      Array.from({ length: 8 }, () => agentsUseCase.register(alice, { ...body })),
     );
 
     expect(results.filter((r) => r.changed)).toHaveLength(1);
@@ -200,7 +200,7 @@ describe.each(backends)('AgentRepository on $driver', ({ driver }) => {
     const peers = Array.from({ length: 6 }, (_, i) => `12D3KooWpeer${i}`);
 
     const results = await Promise.all(
-      peers.map((peer_id) => repo.register(alice, { ...body, peer_id })),
+      peers.map((peer_id) => agentsUseCase.register(alice, { ...body, peer_id })),
     );
 
     expect(results.every((r) => r.changed)).toBe(true);
@@ -217,7 +217,9 @@ describe.each(backends)('AgentRepository on $driver', ({ driver }) => {
     const body = registration();
     const users = Array.from({ length: 5 }, (_, i) => principal(`racer${i}-${driver}`));
 
-    const outcomes = await Promise.allSettled(users.map((u) => repo.register(u, { ...body })));
+    const outcomes = await Promise.allSettled(
+      users.map((u) => agentsUseCase.register(u, { ...body })),
+    );
 
     const won = outcomes.filter((o) => o.status === 'fulfilled');
     const lost = outcomes.filter((o) => o.status === 'rejected');

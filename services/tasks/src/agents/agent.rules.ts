@@ -1,4 +1,5 @@
 import { VaultError, type RegisterAgentBody } from '@media-vault/contracts';
+import type { AgentRow } from '../db/schema.js';
 
 /**
  * The schema only checks the shape of a key; this decodes it. An all-zero X25519 or Ed25519 key is
@@ -15,3 +16,13 @@ export function assertUsableKeys(body: RegisterAgentBody): void {
     }
   }
 }
+
+/** A worker re-registers at every start: with nothing new it is not a change (no write, no event). */
+export const sameRegistration = (
+  row: Pick<AgentRow, 'peerId' | 'publicKey' | 'signingKey' | 'name'>,
+  body: RegisterAgentBody,
+): boolean =>
+  row.peerId === body.peer_id &&
+  row.publicKey === body.public_key &&
+  row.signingKey === body.signing_key &&
+  row.name === (body.name ?? row.name);
