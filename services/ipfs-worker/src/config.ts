@@ -37,6 +37,16 @@ export const IpfsWorkerConfigSchema = Type.Object({
   FETCH_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
   /** How long a job may go without a heartbeat before JetStream hands it to another worker. */
   JOB_ACK_WAIT_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
+  FFMPEG_PATH: Type.String({ default: 'ffmpeg' }),
+  FFPROBE_PATH: Type.String({
+    default: 'ffprobe',
+    description: 'the agent probes masters it seals',
+  }),
+  FFMPEG_TIMEOUT_S: Type.Integer({
+    minimum: 1,
+    default: 900,
+    description: 'longest one ffprobe run may take; a hung run would otherwise hold its job',
+  }),
 });
 
 type ConfigShape = Static<typeof IpfsWorkerConfigSchema>;

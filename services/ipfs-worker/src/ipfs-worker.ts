@@ -1,6 +1,7 @@
 import { IpfsAddJob, JobConsumers, natsPermissions, UnpinJob } from '@media-vault/contracts';
 import { Streams } from '@media-vault/contracts';
 import { createIpfs, type IpfsPort } from '@media-vault/ipfs';
+import { FfmpegRunner } from '@media-vault/media-tools';
 import { consumeJobs, createRuntime, type ServiceRuntime } from '@media-vault/service-kit';
 import { jetstream } from '@nats-io/jetstream';
 import { Objm } from '@nats-io/obj';
@@ -52,6 +53,11 @@ export async function startIpfsWorker(config: IpfsWorkerConfig): Promise<IpfsWor
       // An agent (often on a studio's own machine) takes only the jobs addressed to it.
       const agent = await startAgent({
         settings: config.agent,
+        media: new FfmpegRunner({
+          ffmpegPath: config.FFMPEG_PATH,
+          ffprobePath: config.FFPROBE_PATH,
+          timeoutSeconds: config.FFMPEG_TIMEOUT_S,
+        }),
         ipfs,
         nc: runtime.nc,
         log: runtime.log,

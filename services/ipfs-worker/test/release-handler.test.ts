@@ -110,6 +110,8 @@ describe('release handler', () => {
       secrets,
       api,
       vault,
+      // A release never probes media.
+      media: {} as AgentContext['media'],
       peerId: '12D3KooWstudio',
     };
   });

@@ -6,13 +6,12 @@ import {
   natsPermissions,
 } from '@media-vault/contracts';
 import { Streams } from '@media-vault/contracts';
+import { FfmpegRunner, toolVersion } from '@media-vault/media-tools';
 import { consumeJobs, createRuntime, type ServiceRuntime } from '@media-vault/service-kit';
 import { jetstream } from '@nats-io/jetstream';
 import { Objm } from '@nats-io/obj';
 import { mkdir } from 'node:fs/promises';
 import type { MediaWorkerConfig } from './config.js';
-import { FfmpegRunner } from './ffmpeg/ffmpeg-runner.js';
-import { toolVersion } from './ffmpeg-version.js';
 import { composeHandler } from './compose/compose.handler.js';
 import { mergeHandler } from './merge/merge.handler.js';
 import { openFilesBucket } from './merge/transit-files.js';

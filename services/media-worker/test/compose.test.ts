@@ -8,6 +8,7 @@ import {
   type MasterMedia,
   type ProbedMedia,
 } from '@media-vault/contracts';
+import { FfmpegRunner } from '@media-vault/media-tools';
 import { createLogger, type JobContext } from '@media-vault/service-kit';
 import { makeTempDir, readJobs, uniqueName, type TempDir } from '@media-vault/test-harness';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -21,7 +22,6 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { composedMsgId, composeHandler } from '../src/compose/compose.handler.js';
 import { loadMediaWorkerConfig } from '../src/config.js';
-import { FfmpegRunner } from '../src/ffmpeg/ffmpeg-runner.js';
 
 const servers = inject('servers');
 const nats = natsAccess(servers);

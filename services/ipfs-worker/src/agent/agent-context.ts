@@ -1,3 +1,4 @@
+import type { FfmpegRunner } from '@media-vault/media-tools';
 import type { AgentSettings } from '../config.js';
 import type { AgentSecrets } from './identity-store.js';
 import type { TaskApi } from './task-api.js';
@@ -9,6 +10,8 @@ export interface AgentContext {
   readonly secrets: AgentSecrets;
   readonly api: TaskApi;
   readonly vault: Vault;
+  /** ffprobe with the configured binary and time-out. */
+  readonly media: FfmpegRunner;
   /** This agent's IPFS peer id: the seed's `ip` of the blocks it uploads. */
   readonly peerId: string;
 }

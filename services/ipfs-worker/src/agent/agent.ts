@@ -8,6 +8,7 @@ import {
   type MasterJobOf,
 } from '@media-vault/contracts';
 import type { IpfsPort } from '@media-vault/ipfs';
+import type { FfmpegRunner } from '@media-vault/media-tools';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { agentPublicKeys } from '@media-vault/sealed';
 import {
@@ -109,11 +110,12 @@ async function register(agent: AgentContext, log: Logger): Promise<void> {
  */
 export async function startAgent(opts: {
   settings: AgentSettings;
+  media: FfmpegRunner;
   ipfs: IpfsPort;
   nc: NatsConnection;
   log: Logger;
 }): Promise<{ readonly context: AgentContext; stop(): Promise<void> }> {
-  const { settings, ipfs, nc, log } = opts;
+  const { settings, media, ipfs, nc, log } = opts;
   const secrets = await loadOrCreateIdentity(settings.dir, settings.id);
   const vault = new Vault(settings.vaultDir);
   await vault.assertSealedTo(secrets.identity);
@@ -124,6 +126,7 @@ export async function startAgent(opts: {
     secrets,
     api: new TaskApi(settings.gatewayUrl, settings.token),
     vault,
+    media,
     peerId: await ipfs.peerId(),
   };
   await register(context, log);

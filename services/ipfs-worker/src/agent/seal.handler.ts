@@ -10,7 +10,7 @@ import type { AgentContext } from './agent-context.js';
 import { byteCounter } from './byte-counter.js';
 import { contentKeyFor } from './content-key.js';
 import { resolveIngestPath } from './ingest-path.js';
-import { probeMaster } from './media-probe.js';
+import { probeSealedMaster } from './media-probe.js';
 import { TaskReporter } from './task-reporter.js';
 
 /**
@@ -36,7 +36,7 @@ export function sealHandler(agent: AgentContext, ipfs: IpfsPort) {
     const size = Number(fileStat.size);
 
     await reporter.step(TaskStatus.chunking);
-    const media = await probeMaster(path);
+    const media = await probeSealedMaster(agent.media, path);
     const contentKey = contentKeyFor(agent.secrets.contentKeySecret, job, fileStat);
     const sealer = createSealStream({
       contentKey,

@@ -4,12 +4,12 @@ import {
   type ComposedJob,
   type ComposeJob,
 } from '@media-vault/contracts';
+import { FfprobeUnreadableError, type FfmpegRunner } from '@media-vault/media-tools';
 import { publishJob, type JobContext, type NatsConnection } from '@media-vault/service-kit';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { FfprobeUnreadableError, type FfmpegRunner } from '../ffmpeg/ffmpeg-runner.js';
 
 export interface ComposeHandlerDeps {
   readonly nc: NatsConnection;

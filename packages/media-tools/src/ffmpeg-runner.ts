@@ -39,7 +39,7 @@ export const clampPercent = (percent: number | undefined): number | undefined =>
     : Math.min(100, Math.max(0, Math.round(percent)));
 
 /**
- * The one way this worker runs ffmpeg and ffprobe: commands built with the configured binaries and
+ * The one way the platform runs ffmpeg and ffprobe: commands built with the configured binaries and
  * time-out, events turned into a promise, progress clamped, and stderr attached to every failure.
  */
 export class FfmpegRunner {

@@ -66,7 +66,7 @@ export async function probeMp3(runner: FfmpegRunner, file: string): Promise<Mp3V
   };
 }
 
-/** Bitrate and sample rate of a file this worker wrote. */
+/** Bitrate and sample rate of a file a transcode wrote. */
 export async function probeOutput(
   runner: FfmpegRunner,
   file: string,

@@ -7,7 +7,7 @@ import {
   FfmpegError,
   FfmpegRunner,
   FfprobeUnreadableError,
-} from '../src/ffmpeg/ffmpeg-runner.js';
+} from '../src/ffmpeg-runner.js';
 
 const tools = { ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe', timeoutSeconds: 30 };
 
@@ -64,5 +64,20 @@ describe('ffmpeg runner', () => {
     const notRun = await missing.probe(junk).catch((err) => err);
     expect(notRun).toBeInstanceOf(FfmpegError);
     expect(notRun).not.toBeInstanceOf(FfprobeUnreadableError);
+  });
+
+  it('kills a run that outlasts its time-out', async () => {
+    const impatient = new FfmpegRunner({ ...tools, timeoutSeconds: 1 });
+    // -re reads the input at its own pace: a minute of tone takes a minute to encode.
+    const command = impatient
+      .command('sine=frequency=440:duration=60')
+      .inputFormat('lavfi')
+      .inputOptions('-re')
+      .audioCodec('libmp3lame')
+      .format('mp3');
+    const started = Date.now();
+    const failure = await impatient.run(command, join(dir.path, 'slow')).catch((err) => err);
+    expect(failure).toBeInstanceOf(FfmpegError);
+    expect(Date.now() - started).toBeLessThan(15_000);
   });
 });
