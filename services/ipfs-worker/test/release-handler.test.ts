@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AgentContext } from '../src/agent/agent-context.js';
 import { loadOrCreateIdentity } from '../src/agent/identity-store.js';
 import { releaseHandler } from '../src/agent/release.handler.js';
-import type { TaskApi } from '../src/agent/task-api.js';
+import type { TaskClient } from '@media-vault/task-client';
 import { Vault } from '../src/agent/vault.js';
 
 const { kuboApiUrl } = inject('servers');
@@ -99,12 +99,12 @@ describe('release handler', () => {
     await vault.write(uuid, publicBlockCid, await sealVaultCopy(privateBlock, secrets.identity));
     // Every delivery finds the private task still owed, as a retried task (9 → 0) would be.
     const api = {
-      privateTasks: async () => [task()],
+      listPrivateTasks: async () => ({ data: [task()] }),
       reportPrivate: async (_id: number, report: { status: number; hash?: string }) => {
         reports.push({ status: report.status, hash: report.hash });
         return { ...task(), status: report.status, hash: report.hash ?? '' };
       },
-    } as unknown as TaskApi;
+    } as unknown as TaskClient;
     agent = {
       settings: {} as AgentContext['settings'],
       secrets,

@@ -1,14 +1,14 @@
 import type { FfmpegRunner } from '@media-vault/media-tools';
+import type { TaskClient } from '@media-vault/task-client';
 import type { AgentSettings } from '../config.js';
 import type { AgentSecrets } from './identity-store.js';
-import type { TaskApi } from './task-api.js';
 import type { Vault } from './vault.js';
 
 /** What every agent job handler works with. */
 export interface AgentContext {
   readonly settings: AgentSettings;
   readonly secrets: AgentSecrets;
-  readonly api: TaskApi;
+  readonly api: TaskClient;
   readonly vault: Vault;
   /** ffprobe with the configured binary and time-out. */
   readonly media: FfmpegRunner;

@@ -11,6 +11,7 @@ import type { IpfsPort } from '@media-vault/ipfs';
 import type { FfmpegRunner } from '@media-vault/media-tools';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { agentPublicKeys } from '@media-vault/sealed';
+import { ignoreEnded, TaskApiError, TaskClient } from '@media-vault/task-client';
 import {
   consumeJobs,
   type JobContext,
@@ -27,7 +28,6 @@ import { fetchHandler } from './fetch.handler.js';
 import { loadOrCreateIdentity } from './identity-store.js';
 import { releaseHandler } from './release.handler.js';
 import { sealHandler } from './seal.handler.js';
-import { ignoreEnded, TaskApi, TaskApiError } from './task-api.js';
 import { Vault } from './vault.js';
 
 type AgentHandlers = {
@@ -124,7 +124,7 @@ export async function startAgent(opts: {
   const context: AgentContext = {
     settings,
     secrets,
-    api: new TaskApi(settings.gatewayUrl, settings.token),
+    api: new TaskClient({ baseUrl: settings.gatewayUrl, token: settings.token }),
     vault,
     media,
     peerId: await ipfs.peerId(),

@@ -11,7 +11,7 @@ import { finishDownload, removeWork } from './download-files.js';
 export function composedHandler(agent: AgentContext) {
   return async function composed(job: ComposedJob, ctx: JobContext): Promise<void> {
     // A task that has already ended (a verdict delivered again) keeps its outcome.
-    const task = await agent.api.getDownload(job.downloadTaskId);
+    const task = await agent.api.getDownloadTask(job.downloadTaskId);
     if (task.status === TaskStatus.done || task.status === TaskStatus.error) {
       await removeWork(agent, job.downloadTaskId);
     } else {

@@ -1,8 +1,8 @@
 import type { FetchJob } from '@media-vault/contracts';
+import { ignoreEnded } from '@media-vault/task-client';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentContext } from './agent-context.js';
-import { ignoreEnded } from './task-api.js';
 
 /** Where one download's intermediate files live (the public block copy, the partial master). */
 export const workDirOf = (downloadDir: string, downloadTaskId: number): string =>

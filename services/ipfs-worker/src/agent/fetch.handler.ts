@@ -68,7 +68,7 @@ export function fetchHandler(agent: AgentContext, ipfs: IpfsPort, nc: NatsConnec
   async function waitForPrivateBlock(job: FetchJob): Promise<DownloadTask> {
     const deadline = Date.now() + agent.settings.privateBlockWaitMs;
     for (;;) {
-      const task = await agent.api.getDownload(job.downloadTaskId);
+      const task = await agent.api.getDownloadTask(job.downloadTaskId);
       if (task.private_hash !== '') return task;
       if (task.private_status === TaskStatus.error) {
         throw new PermanentJobError('the private block could not be released (its task is at 9)');
@@ -82,7 +82,7 @@ export function fetchHandler(agent: AgentContext, ipfs: IpfsPort, nc: NatsConnec
   }
 
   return async function fetchMaster(job: FetchJob, ctx: JobContext): Promise<void> {
-    const task = await agent.api.getDownload(job.downloadTaskId);
+    const task = await agent.api.getDownloadTask(job.downloadTaskId);
     if (task.status === TaskStatus.done || task.status === TaskStatus.error) {
       ctx.log.info({ downloadTaskId: task.id, status: task.status }, 'fetch: task already ended');
       return;
@@ -114,7 +114,7 @@ export function fetchHandler(agent: AgentContext, ipfs: IpfsPort, nc: NatsConnec
       await reporter.flush();
     }
 
-    let detail = await agent.api.getDownload(job.downloadTaskId);
+    let detail = await agent.api.getDownloadTask(job.downloadTaskId);
     if (detail.private_hash === '') {
       await reporter.step(TaskStatus.waitingForAuthorisation);
       detail = await waitForPrivateBlock(job);

@@ -20,7 +20,7 @@ async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
  */
 export function releaseHandler(agent: AgentContext, ipfs: IpfsPort) {
   return async function release(job: ReleaseJob, ctx: JobContext): Promise<void> {
-    const task = (await agent.api.privateTasks()).find((t) => t.id === job.privateTaskId);
+    const task = (await agent.api.listPrivateTasks()).data.find((t) => t.id === job.privateTaskId);
     if (!task) {
       throw new PermanentJobError(`private task ${job.privateTaskId} is not one this user owes`);
     }

@@ -1,4 +1,5 @@
 import type {
+  Agent,
   AgentList,
   CreateDownloadTaskQuery,
   CreateGrantBody,
@@ -10,34 +11,19 @@ import type {
   PrivateStatusChoices,
   PrivateUploadTask,
   PrivateUploadTaskList,
+  RegisterAgentBody,
   UploadTask,
   UserDetail,
 } from '@media-vault/contracts';
-import { CliError } from './exit-codes.js';
+import { briefly, type BlockReport, type DownloadReport } from './reports.js';
+import { TaskApiError } from './task-api-error.js';
 
-/** A refusal or failure of the gateway: its HTTP status (none when it was not reached). */
-export class ApiError extends CliError {
-  constructor(
-    readonly status: number | undefined,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super('api', message, options);
-  }
-
-  /** Worth asking again (while polling): the gateway was not reached, was busy or failed. */
-  get transient(): boolean {
-    return (
-      this.status === undefined || this.status === 408 || this.status === 429 || this.status >= 500
-    );
-  }
-}
-
-export interface ApiClientOptions {
+export interface TaskClientOptions {
   /** Gateway base URL, e.g. `http://localhost:8080` (a trailing `/api/v1` is accepted too). */
   readonly baseUrl: string;
+  /** The user's token, sent as the seed's `Token` header. */
   readonly token: string;
-  /** Aborts every request: the command's `--timeout` or Ctrl-C. */
+  /** Aborts every request; its reason is what the request rejects with. */
   readonly signal?: AbortSignal | undefined;
   /** One request may take this long before it counts as a connection failure. */
   readonly requestTimeoutMs?: number;
@@ -53,13 +39,15 @@ type Query = Record<string, string | number | undefined>;
 /**
  * The seed 000 task API as one user sees it: the `Token` header the seed's desktop client sends,
  * JSON bodies (the gateway takes them beside the seed's forms), the `{data, message}` envelope
- * unwrapped, and every refusal turned into an ApiError carrying the server's `message`.
+ * unwrapped, and every refusal turned into a TaskApiError carrying the server's `message`. The
+ * CLI calls it for its user; an agent reports through the same routes with its user's token, so
+ * the gateway and the tasks service check it like any client.
  */
-export class ApiClient {
+export class TaskClient {
   private readonly base: string;
   private readonly requestTimeoutMs: number;
 
-  constructor(private readonly opts: ApiClientOptions) {
+  constructor(private readonly opts: TaskClientOptions) {
     this.base = opts.baseUrl.replace(/\/+$/, '').replace(/\/api\/v1$/, '');
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
   }
@@ -72,8 +60,35 @@ export class ApiClient {
     return this.call('GET', '/agents/');
   }
 
+  registerAgent(body: RegisterAgentBody): Promise<Agent> {
+    return this.call('POST', '/agents/', { body });
+  }
+
+  getSource(sourceId: number): Promise<MasterSource> {
+    return this.call('GET', `/sources/${sourceId}/`);
+  }
+
   createUploadTask(body: CreateUploadTaskBody): Promise<UploadTask> {
     return this.call('POST', '/tasks/upload/pbulic/', { body });
+  }
+
+  /** The sealing agent's progress on the public block (the seed's route name, typo included). */
+  reportUpload(taskId: number, report: BlockReport): Promise<UploadTask> {
+    return this.call('PATCH', `/tasks/upload/pbulic/${taskId}/`, { body: briefly(report) });
+  }
+
+  /** The whole reply: the seed puts `meta.status_choices` beside `data`. */
+  listPrivateTasks(): Promise<PrivateTaskListReply> {
+    return this.call('GET', '/tasks/upload/private/', { whole: true });
+  }
+
+  reportPrivate(taskId: number, report: BlockReport): Promise<PrivateUploadTask> {
+    return this.call('PATCH', `/tasks/upload/private/${taskId}`, { body: briefly(report) });
+  }
+
+  /** Retries a failed private block release: 9 → 0 sends the release to the sealing agent again. */
+  retryPrivateTask(id: number): Promise<PrivateUploadTask> {
+    return this.call('PATCH', `/tasks/upload/private/${id}`, { body: { status: 0 } });
   }
 
   /** The seed opens a download task with a GET; asking again returns the same unfinished task. */
@@ -85,18 +100,8 @@ export class ApiClient {
     return this.call('GET', `/tasks/download/${id}/`);
   }
 
-  /** The whole reply: the seed puts `meta.status_choices` beside `data`. */
-  listPrivateTasks(): Promise<PrivateTaskListReply> {
-    return this.call('GET', '/tasks/upload/private/', { whole: true });
-  }
-
-  /** Retries a failed private block release: 9 → 0 sends the release to the sealing agent again. */
-  retryPrivateTask(id: number): Promise<PrivateUploadTask> {
-    return this.call('PATCH', `/tasks/upload/private/${id}`, { body: { status: 0 } });
-  }
-
-  getSource(sourceId: number): Promise<MasterSource> {
-    return this.call('GET', `/sources/${sourceId}/`);
+  reportDownload(taskId: number, report: DownloadReport): Promise<DownloadTask> {
+    return this.call('PATCH', `/tasks/download/${taskId}/`, { body: briefly(report) });
   }
 
   createGrant(sourceId: number, body: CreateGrantBody): Promise<Grant> {
@@ -135,11 +140,13 @@ export class ApiClient {
         signal,
       });
     } catch (err) {
-      // The command's own deadline or Ctrl-C wins over the transport error it caused.
+      // The caller's own deadline or Ctrl-C wins over the transport error it caused.
       if (this.opts.signal?.aborted) throw this.opts.signal.reason;
-      throw new ApiError(undefined, `cannot reach the gateway at ${this.base}: ${describe(err)}`, {
-        cause: err,
-      });
+      throw new TaskApiError(
+        undefined,
+        `cannot reach the gateway at ${this.base}: ${describe(err)}`,
+        { cause: err },
+      );
     }
     const text = await res.text();
     let parsed: { data?: unknown; message?: unknown } | undefined;
@@ -153,7 +160,10 @@ export class ApiClient {
         typeof parsed?.message === 'string' && parsed.message !== ''
           ? parsed.message
           : `${res.status} ${res.statusText}`.trim();
-      throw new ApiError(res.status, `${method} ${url.pathname}: ${message} (HTTP ${res.status})`);
+      throw new TaskApiError(
+        res.status,
+        `${method} ${url.pathname}: ${message} (HTTP ${res.status})`,
+      );
     }
     return (opts.whole ? parsed : parsed.data) as R;
   }
