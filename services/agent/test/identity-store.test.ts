@@ -2,7 +2,7 @@ import { makeTempDir, type TempDir } from '@media-vault/test-harness';
 import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IDENTITY_FILE, loadOrCreateIdentity } from '../src/agent/identity-store.js';
+import { IDENTITY_FILE, loadOrCreateIdentity } from '../src/identity-store.js';
 
 const modeOf = async (path: string): Promise<number> => (await stat(path)).mode & 0o777;
 

@@ -1,6 +1,6 @@
 import { TaskStatus, type MasterTaskKind } from '@media-vault/contracts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TaskReporter, type StatusReport } from '../src/agent/task-reporter.js';
+import { TaskReporter, type StatusReport } from '../src/task-reporter.js';
 
 type Report = StatusReport & Record<string, unknown>;
 

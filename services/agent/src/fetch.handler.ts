@@ -61,7 +61,7 @@ function permanentIfSealed(err: unknown, what: string): unknown {
  * jobs.ipfs.<agent>.fetch, on the downloader's agent: fetch the public block (4, with percent),
  * wait for the private block to be released (5), fetch and open it (6: signature by the sealing
  * agent, addressed to this agent, inside its window), decrypt segment by segment into a partial
- * file (7), then hand it to the media worker to verify and give its final name. The public block
+ * file (7), then hand it to the compose step to verify and give its final name. The public block
  * copy survives a crash, so a redelivered fetch resumes after it.
  */
 export function fetchHandler(agent: AgentContext, ipfs: IpfsPort, nc: NatsConnection) {
@@ -146,7 +146,7 @@ export function fetchHandler(agent: AgentContext, ipfs: IpfsPort, nc: NatsConnec
         byteCounter((read) => {
           reporter.progress(TaskStatus.composing, (read / Math.max(1, expected)) * 100);
         }),
-        // Every segment's tag is checked here; the whole file's sha256 is the media worker's
+        // Every segment's tag is checked here; the whole file's sha256 is the compose step's
         // check (jobs.media.<agent>.compose), so it is not computed twice.
         createOpenStream({
           contentKey: key.contentKey,

@@ -1,6 +1,7 @@
 import {
   agentConsumerName,
   agentJobSubject,
+  composeConsumer,
   JobSubjects,
   SealJob,
   Streams,
@@ -38,7 +39,7 @@ const fails = (work: Promise<unknown>) =>
 
 /**
  * The permissions an agent's NATS user has, on a real nats-server in operator mode: the
- * agent takes its own jobs and publishes its compose requests, and nothing of another agent's.
+ * agent takes its own jobs and runs its own compose step, and nothing of another agent's.
  */
 describe('agent NATS permissions', () => {
   let nats: StartedNats;
@@ -85,6 +86,26 @@ describe('agent NATS permissions', () => {
     expect(await fails(jetstream(agent).publish(compose, '{}', { timeout: 2_000 }))).toBe(
       'allowed',
     );
+  });
+
+  it("takes its own compose step and answers it, and not another agent's", async () => {
+    const own = composeConsumer('agent-a');
+    const consume = (durable: string, subject: string) =>
+      consumeJobs(agent, { durable, subject, schema: SealJob, handle: async () => {}, log });
+    const consumer = await consume(own.name, own.subject);
+    await consumer.stop();
+    const composed = JobSubjects.composed('agent-a');
+    expect(await fails(jetstream(agent).publish(composed, '{}', { timeout: 2_000 }))).toBe(
+      'allowed',
+    );
+
+    const other = composeConsumer('agent-b');
+    expect(await fails(consume(other.name, other.subject))).toBe('refused');
+    expect(
+      await fails(
+        jetstream(agent).publish(JobSubjects.composed('agent-b'), '{}', { timeout: 2_000 }),
+      ),
+    ).toBe('refused');
   });
 
   it("cannot reach another agent's jobs by any consumer, nor publish them", async () => {

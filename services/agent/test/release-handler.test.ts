@@ -13,11 +13,11 @@ import { makeTempDir, type TempDir } from '@media-vault/test-harness';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { AgentContext } from '../src/agent/agent-context.js';
-import { loadOrCreateIdentity } from '../src/agent/identity-store.js';
-import { releaseHandler } from '../src/agent/release.handler.js';
+import type { AgentContext } from '../src/agent-context.js';
+import { loadOrCreateIdentity } from '../src/identity-store.js';
+import { releaseHandler } from '../src/release.handler.js';
 import type { TaskClient } from '@media-vault/task-client';
-import { Vault } from '../src/agent/vault.js';
+import { Vault } from '../src/vault.js';
 
 const { kuboApiUrl } = inject('servers');
 

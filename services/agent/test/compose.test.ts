@@ -20,8 +20,8 @@ import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { composedMsgId, composeHandler } from '../src/compose/compose.handler.js';
-import { loadMediaWorkerConfig } from '../src/config.js';
+import { composedMsgId, composeHandler } from '../src/compose.handler.js';
+import { loadAgentConfig } from '../src/config.js';
 
 const servers = inject('servers');
 const nats = natsAccess(servers);
@@ -58,8 +58,8 @@ describe('compose handler, on real ffprobe and NATS', () => {
     dir = await makeTempDir('compose');
     master = await makeMaster(dir.path);
     nc = await connectAs(nats);
-    // Built as startMediaWorker builds it, from the worker's own configuration.
-    const config = loadMediaWorkerConfig({});
+    // Built as startAgentService builds it, from the agent's own configuration.
+    const config = loadAgentConfig({ AGENT_ID: agent, AGENT_TOKEN: 'token-of-the-agent' });
     compose = composeHandler({
       nc,
       ffmpeg: new FfmpegRunner({

@@ -3,7 +3,7 @@ import { makeTempDir, type TempDir } from '@media-vault/test-harness';
 import { mkdir, realpath, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveIngestPath } from '../src/agent/ingest-path.js';
+import { resolveIngestPath } from '../src/ingest-path.js';
 
 describe('resolveIngestPath, on a real directory tree', () => {
   let dir: TempDir;

@@ -1,6 +1,8 @@
 import {
   agentConsumerName,
   agentJobSubject,
+  ComposeJob,
+  composeConsumer,
   MasterJobSchemas,
   Streams,
   TaskStatus,
@@ -20,8 +22,9 @@ import {
 } from '@media-vault/service-kit';
 import { mkdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AgentSettings } from '../config.js';
+import type { AgentSettings } from './config.js';
 import type { AgentContext } from './agent-context.js';
+import { composeHandler } from './compose.handler.js';
 import { composedHandler } from './composed.handler.js';
 import { finishDownload } from './download-files.js';
 import { fetchHandler } from './fetch.handler.js';
@@ -104,9 +107,9 @@ async function register(agent: AgentContext, log: Logger): Promise<void> {
 }
 
 /**
- * Runs this worker as an agent: loads (or creates) its keys, registers them with its IPFS peer
- * id through the agents API, and takes the jobs addressed to it, one consumer per job kind so a
- * fetch waiting for its key does not hold up a seal.
+ * Runs the agent: loads (or creates) its keys, registers them with its IPFS peer id through the
+ * agents API, and takes the jobs addressed to it, one consumer per job kind so a fetch waiting
+ * for its key does not hold up a seal, and one for its compose step.
  */
 export async function startAgent(opts: {
   settings: AgentSettings;
@@ -160,6 +163,19 @@ export async function startAgent(opts: {
       }),
     );
   }
+  // Its own compose step: the decrypted master is on this machine, so it is verified here.
+  const compose = composeHandler({ nc, ffmpeg: media });
+  consumers.push(
+    await consumeJobs(nc, {
+      durable: composeConsumer(settings.id).name,
+      subject: composeConsumer(settings.id).subject,
+      schema: ComposeJob,
+      handle: compose.handle,
+      onGiveUp: compose.onGiveUp,
+      log,
+      ackWaitMs: settings.ackWaitMs,
+    }),
+  );
   return {
     context,
     stop: async () => {

@@ -3,7 +3,6 @@ import {
   connectAs,
   createDatabase,
   freePort,
-  makeTempDir,
   natsAccess,
   natsEnv,
   principalSigningEnv,
@@ -17,8 +16,8 @@ import {
 } from '@media-vault/test-harness';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { SignJWT } from 'jose';
-import { loadIpfsWorkerConfig } from '../../src/config.js';
-import { startIpfsWorker, type IpfsWorker } from '../../src/ipfs-worker.js';
+import { startAgentService, type AgentService } from '../../src/agent-service.js';
+import { loadAgentConfig } from '../../src/config.js';
 
 const JWT_SECRET = 'sealed-pipeline-test-secret-of-enough-length';
 
@@ -27,7 +26,7 @@ export interface Reply<T = unknown> {
   readonly body: { data: T; message: string };
 }
 
-/** Everything around the agents: tasks (Postgres), the gateway and the media worker. */
+/** Everything around the agents: tasks (Postgres) and the gateway. */
 export interface Platform {
   readonly gatewayUrl: string;
   readonly nc: NatsConnection;
@@ -54,14 +53,12 @@ export async function startPlatform(servers: ServerUrls): Promise<Platform> {
   const nats = natsAccess(servers);
   const kuboApiUrl = servers.kuboApiUrl!;
   const started: StartedProcess[] = [];
-  const tmp = await makeTempDir('compose');
   const nc = await connectAs(nats);
   const port = await freePort();
   const gatewayUrl = `http://127.0.0.1:${port}`;
   const stop = async () => {
     await Promise.allSettled(started.reverse().map((p) => p.stop()));
     await nc.drain().catch(() => undefined);
-    await tmp.remove();
   };
   try {
     const databaseUrl = await createDatabase(servers.postgresUrl!, uniqueName('tasks'));
@@ -72,17 +69,6 @@ export async function startPlatform(servers: ServerUrls): Promise<Platform> {
           ...(await natsEnv(nats, { kind: 'tasks' })),
           ...principalVerifyEnv(),
           DATABASE_URL: databaseUrl,
-        },
-        readyWhen: /health endpoints listening/,
-      }),
-    );
-    started.push(
-      await startService({
-        service: 'media-worker',
-        env: {
-          ...(await natsEnv(nats, { kind: 'media-worker', composeFor: '*' })),
-          TMP_DIR: tmp.path,
-          COMPOSE_AGENT_ID: '*',
         },
         readyWhen: /health endpoints listening/,
       }),
@@ -180,10 +166,8 @@ export async function agentEnv(
 export const startAgentInProcess = async (
   platform: Platform,
   opts: AgentOptions,
-): Promise<IpfsWorker> =>
-  startIpfsWorker(
-    loadIpfsWorkerConfig({ LOG_LEVEL: 'silent', ...(await agentEnv(platform, opts)) }),
-  );
+): Promise<AgentService> =>
+  startAgentService(loadAgentConfig({ LOG_LEVEL: 'silent', ...(await agentEnv(platform, opts)) }));
 
 /** An agent as its own process, which a test can kill outright. */
 export const startAgentProcess = async (
@@ -191,7 +175,7 @@ export const startAgentProcess = async (
   opts: AgentOptions,
 ): Promise<StartedProcess> =>
   startService({
-    service: 'ipfs-worker',
+    service: 'agent',
     env: await agentEnv(platform, opts),
     readyWhen: /agent registered/,
     label: `agent ${opts.id}`,

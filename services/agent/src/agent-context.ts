@@ -1,6 +1,6 @@
 import type { FfmpegRunner } from '@media-vault/media-tools';
 import type { TaskClient } from '@media-vault/task-client';
-import type { AgentSettings } from '../config.js';
+import type { AgentSettings } from './config.js';
 import type { AgentSecrets } from './identity-store.js';
 import type { Vault } from './vault.js';
 

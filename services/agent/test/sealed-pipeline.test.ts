@@ -14,9 +14,9 @@ import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promi
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { IDENTITY_FILE, loadOrCreateIdentity } from '../src/agent/identity-store.js';
-import { Vault } from '../src/agent/vault.js';
-import type { IpfsWorker } from '../src/ipfs-worker.js';
+import { IDENTITY_FILE, loadOrCreateIdentity } from '../src/identity-store.js';
+import { Vault } from '../src/vault.js';
+import type { AgentService } from '../src/agent-service.js';
 import { makeMaster, sha256File, type Master } from './support/master.js';
 import {
   startAgentInProcess,
@@ -73,7 +73,7 @@ describe('sealed master pipeline on Kubo, ffmpeg, Postgres and NATS', () => {
   let master: Master;
   let tokens: Record<keyof typeof users, string>;
   const ingestRoot = () => join(dir.path, 'ingest');
-  const running: IpfsWorker[] = [];
+  const running: AgentService[] = [];
 
   /** What the first test leaves for the others. */
   const sealed = { sourceId: 0, publicHash: '', envelopeHash: '' };

@@ -4,7 +4,7 @@ import type { AgentContext } from './agent-context.js';
 import { finishDownload, removeWork } from './download-files.js';
 
 /**
- * jobs.ipfs.<agent>.composed: the media worker's verdict on a decrypted master. The agent reports
+ * jobs.ipfs.<agent>.composed: the compose step's verdict on a decrypted master. The agent reports
  * the download done (8) or failed (9) and drops the download's intermediate files either way.
  * Reporting a status the task already has changes nothing, so a redelivery is harmless.
  */

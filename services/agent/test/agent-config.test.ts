@@ -1,14 +1,14 @@
 import { ConfigError } from '@media-vault/service-kit';
 import { isAbsolute, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadIpfsWorkerConfig } from '../src/config.js';
+import { loadAgentConfig } from '../src/config.js';
 
 type Env = Record<string, string | undefined>;
 
 /** The problems a ConfigError names; fails the test when the environment is accepted. */
 function problemsOf(env: Env): readonly string[] {
   try {
-    loadIpfsWorkerConfig(env);
+    loadAgentConfig(env);
   } catch (err) {
     if (err instanceof ConfigError) return err.problems;
     throw err;
@@ -18,28 +18,14 @@ function problemsOf(env: Env): readonly string[] {
 
 const agentEnv = { AGENT_ID: 'agent-1', AGENT_TOKEN: 'token-of-agent-1' };
 
-describe('loadIpfsWorkerConfig: agent settings', () => {
-  it('has no agent without AGENT_ID', () => {
-    expect(loadIpfsWorkerConfig({}).agent).toBeUndefined();
-    expect(loadIpfsWorkerConfig({ AGENT_ID: '', AGENT_NAME: 'studio' }).agent).toBeUndefined();
-  });
-
-  it.each(['AGENT_TOKEN', 'INGEST_ROOT', 'DOWNLOAD_DIR'])(
-    'names %s set without AGENT_ID',
-    (name) => {
-      expect(problemsOf({ [name]: 'something' })).toEqual([
-        `${name}: only means something with AGENT_ID`,
-      ]);
-    },
-  );
-
-  it('names every variable set without AGENT_ID at once', () => {
-    expect(
-      problemsOf({ AGENT_TOKEN: 't', INGEST_ROOT: '/srv/in', DOWNLOAD_DIR: '/srv/out' }),
-    ).toEqual([
-      'AGENT_TOKEN: only means something with AGENT_ID',
-      'INGEST_ROOT: only means something with AGENT_ID',
-      'DOWNLOAD_DIR: only means something with AGENT_ID',
+describe('loadAgentConfig', () => {
+  it('is no agent without AGENT_ID and AGENT_TOKEN', () => {
+    expect(problemsOf({})).toEqual([
+      'AGENT_ID: required (the id this agent registers under)',
+      'AGENT_TOKEN: required with AGENT_ID (npm run token prints one)',
+    ]);
+    expect(problemsOf({ AGENT_ID: '', AGENT_TOKEN: 't', AGENT_NAME: 'studio' })).toEqual([
+      'AGENT_ID: required (the id this agent registers under)',
     ]);
   });
 
@@ -63,7 +49,7 @@ describe('loadIpfsWorkerConfig: agent settings', () => {
   );
 
   it('resolves the defaults under DATA_DIR/agents/<id> to absolute paths', () => {
-    const config = loadIpfsWorkerConfig({ ...agentEnv, DATA_DIR: 'var/data' });
+    const config = loadAgentConfig({ ...agentEnv, DATA_DIR: 'var/data' });
     const dir = resolve('var/data/agents/agent-1');
     expect(config.agent).toEqual({
       id: 'agent-1',
@@ -86,11 +72,11 @@ describe('loadIpfsWorkerConfig: agent settings', () => {
   });
 
   it('puts the agent under the default DATA_DIR when none is set', () => {
-    expect(loadIpfsWorkerConfig(agentEnv).agent?.dir).toBe(resolve('.data', 'agents', 'agent-1'));
+    expect(loadAgentConfig(agentEnv).agent?.dir).toBe(resolve('.data', 'agents', 'agent-1'));
   });
 
   it('takes every setting from its variable, relative paths resolved', () => {
-    const agent = loadIpfsWorkerConfig({
+    const agent = loadAgentConfig({
       ...agentEnv,
       AGENT_NAME: 'Studio A',
       GATEWAY_URL: 'https://vault.example.org//',
@@ -123,10 +109,9 @@ describe('loadIpfsWorkerConfig: agent settings', () => {
     expect(problems.map((p) => p.split(':')[0])).toEqual(['SEGMENT_SIZE', 'JOB_ACK_WAIT_SECONDS']);
   });
 
-  // For decision: the agent checks run only once the schema passes, so one run does not name
-  // every bad variable (STYLE 6) when a schema error and an agent error come together.
-  it('names a stray AGENT_TOKEN beside another bad variable in one run', () => {
+  // One run names every bad variable (STYLE 6), the schema's and the identity's together.
+  it('names a missing AGENT_ID beside another bad variable in one run', () => {
     const problems = problemsOf({ AGENT_TOKEN: 't', SEGMENT_SIZE: '1024' });
-    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['AGENT_TOKEN', 'SEGMENT_SIZE']);
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['AGENT_ID', 'SEGMENT_SIZE']);
   });
 });

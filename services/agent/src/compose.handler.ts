@@ -41,8 +41,8 @@ export const composedMsgId = (job: ComposeJob): string => `${job.id}:composed`;
  * sha256 (streamed) and its ffprobe container, streams and duration, and only then renamed to
  * its final name. A partial file that fails is removed, so nothing unverified ever takes the
  * master's name; a file already at the final name (a rerun after the rename) is only verified,
- * never removed, since it may be the user's. The agent hears the verdict on
- * jobs.ipfs.<agent>.composed.
+ * never removed, since it may be the user's. The verdict goes out on jobs.ipfs.<agent>.composed,
+ * so a crash between verifying and reporting loses neither.
  */
 export function composeHandler(deps: ComposeHandlerDeps) {
   async function verify(

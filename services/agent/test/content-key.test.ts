@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentKeyFor } from '../src/agent/content-key.js';
+import { contentKeyFor } from '../src/content-key.js';
 
 const secret = Buffer.alloc(32, 0x5a);
 const source = { sourceId: 12, uuid: '2f1c3e0a-9b7d-4c55-8e21-6a0d4f3b9c10' };
