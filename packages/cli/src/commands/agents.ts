@@ -2,7 +2,7 @@ import { ExitCode } from '../exit-codes.js';
 import { renderTable } from '../table.js';
 import type { CommandHandler } from './context.js';
 
-/** `vault agents`: the ipfs-worker instances registered for the caller (ids for --agent). */
+/** `vault agents`: the agents registered for the caller (ids for --agent). */
 export const agents: CommandHandler<'agents'> = async (ctx) => {
   const list = await ctx.api.listAgents();
   if (ctx.global.json) ctx.printJson(list);
