@@ -1,12 +1,12 @@
 /**
- * Runs an agent (the ipfs-worker as one user's agent) next to `npm run dev`:
+ * Runs an agent (services/agent, as one user's agent) next to `npm run dev`:
  *   npm run agent -- --id <agent id> --user <user id> [--ingest <dir>] [--downloads <dir>]
  * It seals masters found under its ingest root, releases their private blocks to licensees'
  * agents, and fetches and composes what its user downloads into its downloads directory. Keys
  * and vault live under .data/agents/<id>/. Without --token it signs a development token for
  * --user, as `npm run token` does. Its NATS creds file is issued under .data/nats-auth/creds/
  * on first start (or NATS_CREDS names one). `--nats-permissions` prints, instead, the
- * permissions of the agent's NATS user (its own jobs and compose requests only).
+ * permissions of the agent's NATS user (its own jobs and compose step only).
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -51,7 +51,7 @@ const token =
 
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', resolve(root, 'services/ipfs-worker/src/main.ts')],
+  ['--import', 'tsx', resolve(root, 'services/agent/src/main.ts')],
   {
     cwd: root,
     stdio: 'inherit',

@@ -87,9 +87,8 @@ const services: { name: string; identity: NatsIdentity; env: Record<string, stri
   },
   {
     name: 'media-worker',
-    // One machine: this media worker also verifies what every local agent composes.
-    identity: { kind: 'media-worker', composeFor: '*' },
-    env: { HEALTH_PORT: String(DEV_PORTS.health['media-worker']), COMPOSE_AGENT_ID: '*' },
+    identity: { kind: 'media-worker' },
+    env: { HEALTH_PORT: String(DEV_PORTS.health['media-worker']) },
   },
   {
     name: 'gateway',

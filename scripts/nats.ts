@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { usageError } from './command-line.js';
 import { DEV_PORTS } from './dev-defaults.js';
 
-const usage = `usage: npm run nats -- creds <identity> [--agent <id>] [--compose-for <agent|*>] [--expires <n>d] [--out <file>]
+const usage = `usage: npm run nats -- creds <identity> [--agent <id>] [--expires <n>d] [--out <file>]
        npm run nats -- revoke <creds file>
        npm run nats -- k8s-secrets [--ca <ca.crt>] [--namespace <ns>]
 options: --dir <folder with authority.json> (default .data/nats-auth)`;
@@ -37,7 +37,6 @@ const { values, positionals } = (() => {
       options: {
         dir: { type: 'string' },
         agent: { type: 'string' },
-        'compose-for': { type: 'string' },
         expires: { type: 'string' },
         out: { type: 'string' },
         ca: { type: 'string' },
@@ -70,7 +69,6 @@ function identityOf(kind: string | undefined): NatsIdentity {
     if (!values.agent) return fail('an agent needs --agent <id>');
     return { kind: 'agent', agent: values.agent };
   }
-  if (kind === 'media-worker') return { kind, composeFor: values['compose-for'] };
   return { kind } as NatsIdentity;
 }
 

@@ -8,7 +8,7 @@ import { DeliverPolicy, jetstream, jetstreamManager, type StoredMsg } from '@nat
 import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiError } from './api-client.js';
+import { TaskApiError } from '@media-vault/task-client';
 import { viewOfRecord, type RecordOf, type TaskView } from './task-view.js';
 
 /** What to follow: tasks of one kind, how to recognise their events, and how to poll them. */
@@ -215,7 +215,7 @@ async function* pollUpdates(plan: WatchPlan, opts: WatchOptions): AsyncGenerator
     } catch (err) {
       if (opts.signal.aborted) return;
       // A refusal (401, 404 …) will not change by asking again; an outage might, for a while.
-      if (!(err instanceof ApiError) || !err.transient || ++failures >= MAX_POLL_FAILURES) {
+      if (!(err instanceof TaskApiError) || !err.transient || ++failures >= MAX_POLL_FAILURES) {
         throw err;
       }
     }

@@ -1,4 +1,4 @@
-import { ApiClient } from './api-client.js';
+import { TaskApiError, TaskClient } from '@media-vault/task-client';
 import { parseCommandLine, type Invocation } from './cli.js';
 import { createContext, type CommandHandler, type Terminal } from './commands/context.js';
 import { handlers } from './commands/index.js';
@@ -47,7 +47,7 @@ export async function runCli(opts: RunOptions): Promise<ExitCode> {
     signals.push(deadline.signal);
   }
   const signal = AbortSignal.any(signals.filter((s) => s !== undefined));
-  const api = new ApiClient({ baseUrl: global.api, token: global.token, signal });
+  const api = new TaskClient({ baseUrl: global.api, token: global.token, signal });
   const ctx = createContext({ api, global, signal, terminal });
   try {
     // TypeScript cannot tie a handler to its invocation's tag through the union; the map's
@@ -56,6 +56,8 @@ export async function runCli(opts: RunOptions): Promise<ExitCode> {
     return await handler(ctx, invocation as never);
   } catch (err) {
     if (err instanceof CliError) return fail(err);
+    // The gateway refused or was not reached: the server's message, under the `api` exit code.
+    if (err instanceof TaskApiError) return fail(new CliError('api', err.message, { cause: err }));
     // A bug, not a task's failure: exit 1 would tell a script the master failed.
     terminal.stderr.write(`vault: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
     return ExitCode.api;

@@ -36,11 +36,14 @@ export const JobConsumers = {
   mediaMerge: { name: 'media-merge', subject: AssetJobSubjects.merge },
 } as const;
 
-/** The compose consumer of a media worker beside one agent, or of one serving every agent. */
-export const composeConsumer = (agent: string): { name: string; subject: string } =>
-  agent === '*'
-    ? { name: 'media-compose-any', subject: JobSubjects.composeAnyAgent }
-    : { name: `media-compose-${agent}`, subject: JobSubjects.compose(agent) };
+/**
+ * The agent's own compose step: it verifies the masters it decrypted, on the machine that holds
+ * them, so no platform worker needs a disk shared with an agent.
+ */
+export const composeConsumer = (agent: string): { name: string; subject: string } => ({
+  name: `agent-${agent}-compose`,
+  subject: JobSubjects.compose(agent),
+});
 
 /** The processes that connect to NATS, each as its own user. */
 export type NatsIdentity =
@@ -52,8 +55,7 @@ export type NatsIdentity =
   | { readonly kind: 'tasks' }
   | { readonly kind: 'assets' }
   | { readonly kind: 'ipfs-worker' }
-  /** `composeFor`: the agent whose composed files it verifies (its neighbour), or '*' for all. */
-  | { readonly kind: 'media-worker'; readonly composeFor?: string | undefined }
+  | { readonly kind: 'media-worker' }
   | { readonly kind: 'agent'; readonly agent: string };
 
 export type NatsIdentityKind = NatsIdentity['kind'];
@@ -230,32 +232,24 @@ function grantFor(identity: NatsIdentity, buckets: BucketNames): Grant {
         subscribe: [],
         inbox: inboxOf('ipfs-worker'),
       };
-    case 'media-worker': {
-      const agent = identity.composeFor;
-      const compose = agent === undefined ? undefined : composeConsumer(agent);
+    case 'media-worker':
       return {
         publish: [
           ...streamInfo(jobs),
           AssetJobSubjects.ipfsAdd,
           AssetJobSubjects.merged,
           ...durableConsumer(jobs, JobConsumers.mediaMerge.name, JobConsumers.mediaMerge.subject),
-          ...(compose && agent !== undefined
-            ? [
-                ...durableConsumer(jobs, compose.name, compose.subject),
-                agent === '*' ? everyAgent(JobSubjects.composed) : JobSubjects.composed(agent),
-              ]
-            : []),
           ...bucketRead(buckets.chunks),
           ...bucketCreate(buckets.files),
           ...bucketRead(buckets.files),
           ...bucketWrite(buckets.files),
         ],
         subscribe: [],
-        inbox: inboxOf(agent === undefined ? 'media-worker' : `media-worker-${safe(agent)}`),
+        inbox: inboxOf('media-worker'),
       };
-    }
     case 'agent': {
       const kinds = Object.keys(MasterJobSchemas) as MasterJobKind[];
+      const compose = composeConsumer(identity.agent);
       return {
         publish: [
           ...streamInfo(jobs),
@@ -266,7 +260,10 @@ function grantFor(identity: NatsIdentity, buckets: BucketNames): Grant {
               agentJobSubject(identity.agent, kind),
             ),
           ),
+          // Its compose step is its own: it requests, takes and answers it.
           JobSubjects.compose(identity.agent),
+          ...durableConsumer(jobs, compose.name, compose.subject),
+          JobSubjects.composed(identity.agent),
         ],
         subscribe: [],
         inbox: inboxOf(`agent_${identity.agent}`),
@@ -274,8 +271,6 @@ function grantFor(identity: NatsIdentity, buckets: BucketNames): Grant {
     }
   }
 }
-
-const safe = (agent: string) => (agent === '*' ? 'any' : agent);
 
 /** The permissions of one identity; `buckets` only where the staging buckets are renamed. */
 export function natsPermissions(
@@ -297,10 +292,6 @@ export function natsUserName(identity: NatsIdentity): string {
   switch (identity.kind) {
     case 'agent':
       return `agent-${identity.agent}`;
-    case 'media-worker':
-      return identity.composeFor === undefined
-        ? 'media-worker'
-        : `media-worker-${safe(identity.composeFor)}`;
     default:
       return identity.kind;
   }

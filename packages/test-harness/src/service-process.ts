@@ -8,7 +8,7 @@ const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
  * does, so a test can stop it, or kill it mid-job, like a real deployment would.
  */
 export function startService(opts: {
-  readonly service: 'gateway' | 'tasks' | 'assets' | 'ipfs-worker' | 'media-worker';
+  readonly service: 'gateway' | 'tasks' | 'assets' | 'ipfs-worker' | 'media-worker' | 'agent';
   readonly env: Record<string, string>;
   /** A log line that says the service is ready, e.g. /health endpoints listening/. */
   readonly readyWhen: RegExp;

@@ -1,7 +1,5 @@
-import { AgentId } from '@media-vault/contracts';
 import { BaseConfig, ConfigError, loadConfig } from '@media-vault/service-kit';
 import { Type, type Static } from '@sinclair/typebox';
-import { join, resolve } from 'node:path';
 
 export const IpfsWorkerConfigSchema = Type.Object({
   ...BaseConfig,
@@ -10,95 +8,27 @@ export const IpfsWorkerConfigSchema = Type.Object({
     Type.String({ pattern: '^https?://', description: 'Kubo RPC URL; unset: embedded Helia' }),
   ),
   DATA_DIR: Type.String({ default: '.data', description: 'embedded Helia blockstore lives here' }),
-  /** Set: this worker is that agent and takes only jobs.ipfs.<AGENT_ID>.> */
-  AGENT_ID: Type.Optional(AgentId),
-  AGENT_TOKEN: Type.Optional(
-    Type.String({ minLength: 1, description: "the agent's user's token; it reports as that user" }),
-  ),
-  GATEWAY_URL: Type.String({
-    pattern: '^https?://',
-    default: 'http://localhost:8080',
-    description: 'where the agent registers and reports (the seed 000 task API)',
-  }),
-  AGENT_NAME: Type.String({ default: '', maxLength: 200 }),
-  AGENT_DIR: Type.Optional(
-    Type.String({ minLength: 1, description: 'keys and vault; default DATA_DIR/agents/AGENT_ID' }),
-  ),
-  INGEST_ROOT: Type.Optional(
-    Type.String({ minLength: 1, description: 'masters are read only from under here' }),
-  ),
-  DOWNLOAD_DIR: Type.Optional(
-    Type.String({ minLength: 1, description: 'composed masters go here' }),
-  ),
-  SEGMENT_SIZE: Type.Integer({ minimum: 65_536, maximum: 67_108_864, default: 4_194_304 }),
-  /** How long a fetch waits for its private block before handing the job back for later. */
-  PRIVATE_BLOCK_WAIT_SECONDS: Type.Integer({ minimum: 1, default: 600 }),
-  /** Downloads an agent runs at once; most of a fetch's time may be spent waiting for its key. */
-  FETCH_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
-  /** How long a job may go without a heartbeat before JetStream hands it to another worker. */
-  JOB_ACK_WAIT_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
 });
 
-type ConfigShape = Static<typeof IpfsWorkerConfigSchema>;
+export type IpfsWorkerConfig = Static<typeof IpfsWorkerConfigSchema>;
 
-/** The settings of a worker that is an agent, resolved to absolute directories. */
-export interface AgentSettings {
-  readonly id: string;
-  readonly token: string;
-  readonly name: string;
-  readonly gatewayUrl: string;
-  readonly dir: string;
-  readonly vaultDir: string;
-  readonly ingestRoot: string;
-  readonly downloadDir: string;
-  readonly segmentSize: number;
-  readonly privateBlockWaitMs: number;
-  readonly ackWaitMs: number;
-  readonly fetchConcurrency: number;
-}
+/**
+ * The variables of an agent, which this worker once became when AGENT_ID was set. Named, not
+ * ignored: a deployment still starting an agent this way would otherwise run a platform writer.
+ */
+const AGENT_VARIABLES = ['AGENT_ID', 'AGENT_TOKEN', 'AGENT_DIR', 'INGEST_ROOT', 'DOWNLOAD_DIR'];
 
-export type IpfsWorkerConfig = ConfigShape & { readonly agent: AgentSettings | undefined };
+const agentVariablesIn = (env: Record<string, string | undefined>): string[] =>
+  AGENT_VARIABLES.filter((name) => env[name] !== undefined && env[name] !== '').map(
+    (name) => `${name}: the agent is its own service (services/agent, npm run agent)`,
+  );
 
-const given = (env: Record<string, string | undefined>, name: string): boolean =>
-  env[name] !== undefined && env[name] !== '';
-
-/** What the agent variables get wrong together, read from the raw environment. */
-function agentProblems(env: Record<string, string | undefined>): string[] {
-  if (!given(env, 'AGENT_ID')) {
-    return ['AGENT_TOKEN', 'AGENT_DIR', 'INGEST_ROOT', 'DOWNLOAD_DIR']
-      .filter((name) => given(env, name))
-      .map((name) => `${name}: only means something with AGENT_ID`);
-  }
-  return given(env, 'AGENT_TOKEN')
-    ? []
-    : ['AGENT_TOKEN: required with AGENT_ID (npm run token prints one)'];
-}
-
-function agentSettings(config: ConfigShape): AgentSettings | undefined {
-  if (config.AGENT_ID === undefined || config.AGENT_TOKEN === undefined) return undefined;
-  const dir = resolve(config.AGENT_DIR ?? join(config.DATA_DIR, 'agents', config.AGENT_ID));
-  return {
-    id: config.AGENT_ID,
-    token: config.AGENT_TOKEN,
-    name: config.AGENT_NAME,
-    gatewayUrl: config.GATEWAY_URL.replace(/\/+$/, ''),
-    dir,
-    vaultDir: join(dir, 'vault'),
-    ingestRoot: resolve(config.INGEST_ROOT ?? join(dir, 'ingest')),
-    downloadDir: resolve(config.DOWNLOAD_DIR ?? join(dir, 'downloads')),
-    segmentSize: config.SEGMENT_SIZE,
-    privateBlockWaitMs: config.PRIVATE_BLOCK_WAIT_SECONDS * 1000,
-    ackWaitMs: config.JOB_ACK_WAIT_SECONDS * 1000,
-    fetchConcurrency: config.FETCH_CONCURRENCY,
-  };
-}
-
-/** Every bad variable in one error, the schema's and the agent rules' alike. */
+/** Every bad variable in one error, the schema's and stray agent variables alike. */
 export function loadIpfsWorkerConfig(
   env: Record<string, string | undefined> = process.env,
 ): IpfsWorkerConfig {
-  const problems = agentProblems(env);
-  let config: ConfigShape;
+  const problems = agentVariablesIn(env);
+  let config: IpfsWorkerConfig;
   try {
     config = loadConfig(IpfsWorkerConfigSchema, env);
   } catch (err) {
@@ -106,5 +36,5 @@ export function loadIpfsWorkerConfig(
     throw err;
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return { ...config, agent: agentSettings(config) };
+  return config;
 }

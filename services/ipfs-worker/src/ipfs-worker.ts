@@ -6,7 +6,6 @@ import { jetstream } from '@nats-io/jetstream';
 import { Objm } from '@nats-io/obj';
 import { join } from 'node:path';
 import type { IpfsWorkerConfig } from './config.js';
-import { startAgent } from './agent/agent.js';
 import { ipfsAddHandler } from './ipfs-add/ipfs-add.handler.js';
 import { unpinHandler } from './unpin/unpin.handler.js';
 
@@ -17,12 +16,10 @@ export interface IpfsWorker {
   close(): Promise<void>;
 }
 
-/** Durable consumer name on JOBS; every replica shares it. */
-
 /**
- * The only writer to IPFS, through Kubo over RPC or an embedded Helia node. Adds and pins merged
- * audio files (jobs.ipfs.add) and unpins; with AGENT_ID it is instead that agent, sealing,
- * releasing and fetching film masters (jobs.ipfs.<agent>.>).
+ * The platform's only writer to IPFS, through Kubo over RPC or an embedded Helia node: adds and
+ * pins merged audio files (jobs.ipfs.add) and unpins (jobs.ipfs.unpin). Agents write their own
+ * sealed blocks (services/agent).
  */
 export async function startIpfsWorker(config: IpfsWorkerConfig): Promise<IpfsWorker> {
   const runtime = await createRuntime({
@@ -31,11 +28,7 @@ export async function startIpfsWorker(config: IpfsWorkerConfig): Promise<IpfsWor
     natsCreds: config.NATS_CREDS,
     natsCaFile: config.NATS_CA_FILE,
     logLevel: config.LOG_LEVEL,
-    natsInboxPrefix: natsPermissions(
-      config.agent === undefined
-        ? { kind: 'ipfs-worker' }
-        : { kind: 'agent', agent: config.agent.id },
-    ).inboxPrefix,
+    natsInboxPrefix: natsPermissions({ kind: 'ipfs-worker' }).inboxPrefix,
     healthPort: config.HEALTH_PORT,
     streams: [Streams.jobs.name],
   });
@@ -47,21 +40,6 @@ export async function startIpfsWorker(config: IpfsWorkerConfig): Promise<IpfsWor
     runtime.lifecycle.onClose('ipfs', () => ipfs.close());
     const peerId = await ipfs.peerId();
     runtime.log.info({ peerId, kubo: config.IPFS_API_URL ?? null }, 'IPFS node ready');
-
-    if (config.agent) {
-      // An agent (often on a studio's own machine) takes only the jobs addressed to it.
-      const agent = await startAgent({
-        settings: config.agent,
-        ipfs,
-        nc: runtime.nc,
-        log: runtime.log,
-      });
-      runtime.lifecycle.onClose('agent consumers', () => agent.stop());
-      const healthPort = await runtime.serveHealth([
-        ['ipfs', async () => void (await ipfs.peerId())],
-      ]);
-      return { runtime, ipfs, healthPort, close: () => runtime.lifecycle.close() };
-    }
 
     const js = jetstream(runtime.nc);
     const add = ipfsAddHandler({ nc: runtime.nc, js, objm: new Objm(js), ipfs });

@@ -1,3 +1,4 @@
+import { ConfigError } from '@media-vault/service-kit';
 import { natsAccess, natsEnv } from '@media-vault/test-harness';
 import { makeTempDir } from '@media-vault/test-harness';
 import { describe, expect, inject, it } from 'vitest';
@@ -46,5 +47,20 @@ describe.each(Object.entries(nodes))('ipfs worker with %s', (_name, node) => {
 describe('ipfs worker settings', () => {
   it('names a bad IPFS_API_URL', () => {
     expect(() => loadIpfsWorkerConfig({ IPFS_API_URL: 'localhost:5001' })).toThrow(/IPFS_API_URL/);
+  });
+
+  it('names every agent variable: the agent is its own service', () => {
+    let problems: readonly string[] = [];
+    try {
+      loadIpfsWorkerConfig({ AGENT_ID: 'agent-1', AGENT_TOKEN: 't', INGEST_ROOT: '/srv/in' });
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems = err.problems;
+    }
+    expect(problems).toEqual([
+      'AGENT_ID: the agent is its own service (services/agent, npm run agent)',
+      'AGENT_TOKEN: the agent is its own service (services/agent, npm run agent)',
+      'INGEST_ROOT: the agent is its own service (services/agent, npm run agent)',
+    ]);
   });
 });

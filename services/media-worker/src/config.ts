@@ -1,4 +1,4 @@
-import { AgentId, AssetBuckets } from '@media-vault/contracts';
+import { AssetBuckets } from '@media-vault/contracts';
 import { BaseConfig, loadConfig } from '@media-vault/service-kit';
 import { Type, type Static } from '@sinclair/typebox';
 import { tmpdir } from 'node:os';
@@ -18,11 +18,6 @@ export const MediaWorkerConfigSchema = Type.Object({
     minLength: 1,
     description: 'object store bucket the merged files wait in for the ipfs worker',
   }),
-  /**
-   * Verify the masters this agent decrypts (jobs.media.<agent>.compose); `*` for every agent on
-   * this machine (development). Unset in the cluster: its disks do not hold agents' downloads.
-   */
-  COMPOSE_AGENT_ID: Type.Optional(Type.Union([AgentId, Type.Literal('*')])),
   FFMPEG_TIMEOUT_S: Type.Integer({
     minimum: 1,
     default: 900,

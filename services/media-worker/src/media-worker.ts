@@ -1,19 +1,11 @@
-import {
-  ComposeJob,
-  composeConsumer,
-  JobConsumers,
-  MergeJob,
-  natsPermissions,
-} from '@media-vault/contracts';
+import { JobConsumers, MergeJob, natsPermissions } from '@media-vault/contracts';
 import { Streams } from '@media-vault/contracts';
+import { FfmpegRunner, toolVersion } from '@media-vault/media-tools';
 import { consumeJobs, createRuntime, type ServiceRuntime } from '@media-vault/service-kit';
 import { jetstream } from '@nats-io/jetstream';
 import { Objm } from '@nats-io/obj';
 import { mkdir } from 'node:fs/promises';
 import type { MediaWorkerConfig } from './config.js';
-import { FfmpegRunner } from './ffmpeg/ffmpeg-runner.js';
-import { toolVersion } from './ffmpeg-version.js';
-import { composeHandler } from './compose/compose.handler.js';
 import { mergeHandler } from './merge/merge.handler.js';
 import { openFilesBucket } from './merge/transit-files.js';
 
@@ -24,9 +16,9 @@ export interface MediaWorker {
 }
 
 /**
- * Merges, probes and transcodes with ffmpeg: consumes jobs.media.merge and, beside an agent,
- * verifies the masters it composed (jobs.media.<agent>.compose), once ffmpeg and ffprobe are
- * known to run; reports ffprobe in its readiness.
+ * Merges, probes and transcodes uploaded audio with ffmpeg: consumes jobs.media.merge once ffmpeg
+ * and ffprobe are known to run; reports ffprobe in its readiness. The masters an agent decrypts
+ * are verified by the agent itself (services/agent), on the machine that holds them.
  */
 export async function startMediaWorker(config: MediaWorkerConfig): Promise<MediaWorker> {
   const runtime = await createRuntime({
@@ -34,8 +26,7 @@ export async function startMediaWorker(config: MediaWorkerConfig): Promise<Media
     natsUrl: config.NATS_URL,
     natsCreds: config.NATS_CREDS,
     natsCaFile: config.NATS_CA_FILE,
-    natsInboxPrefix: natsPermissions({ kind: 'media-worker', composeFor: config.COMPOSE_AGENT_ID })
-      .inboxPrefix,
+    natsInboxPrefix: natsPermissions({ kind: 'media-worker' }).inboxPrefix,
     logLevel: config.LOG_LEVEL,
     healthPort: config.HEALTH_PORT,
     streams: [Streams.jobs.name],
@@ -74,20 +65,6 @@ export async function startMediaWorker(config: MediaWorkerConfig): Promise<Media
     });
     // Registered after NATS, so it closes first: the job in hand finishes before the drain.
     runtime.lifecycle.onClose('merge consumer', () => consumer.stop());
-    const agent = config.COMPOSE_AGENT_ID;
-    if (agent !== undefined) {
-      const compose = composeHandler({ nc: runtime.nc, ffmpeg });
-      const composer = await consumeJobs(runtime.nc, {
-        // One durable consumer per agent served (or one for all): filters may not overlap.
-        durable: composeConsumer(agent).name,
-        subject: composeConsumer(agent).subject,
-        schema: ComposeJob,
-        handle: compose.handle,
-        onGiveUp: compose.onGiveUp,
-        log: runtime.log,
-      });
-      runtime.lifecycle.onClose('compose consumer', () => composer.stop());
-    }
 
     const healthPort = await runtime.serveHealth([
       ['ffprobe', async () => void (await toolVersion(config.FFPROBE_PATH))],

@@ -15,7 +15,7 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadMediaWorkerConfig } from '../src/config.js';
-import { ARCHIVE_LOUDNESS } from '../src/ffmpeg/renditions.js';
+import { ARCHIVE_LOUDNESS } from '../src/merge/renditions.js';
 import { startMediaWorker, type MediaWorker } from '../src/media-worker.js';
 import {
   ffprobe,

@@ -1,5 +1,5 @@
 import type { MasterTaskKind } from '@media-vault/contracts';
-import type { ApiClient } from '../api-client.js';
+import type { TaskClient } from '@media-vault/task-client';
 import type { GlobalOptions, Invocation } from '../cli.js';
 import { watchTasks, type WatchPlan } from '../event-watcher.js';
 import { ExitCode } from '../exit-codes.js';
@@ -16,7 +16,7 @@ export interface Terminal {
 
 /** What every command gets: the API as the caller, the options, and where to write. */
 export interface CommandContext {
-  readonly api: ApiClient;
+  readonly api: TaskClient;
   readonly global: GlobalOptions;
   /** Aborts on --timeout (reason: CliError timeout) or Ctrl-C (reason: CliError interrupted). */
   readonly signal: AbortSignal;
@@ -43,7 +43,7 @@ export type CommandHandler<C extends Invocation['command']> = (
 export type CommandHandlers = { [C in Invocation['command']]: CommandHandler<C> };
 
 export function createContext(opts: {
-  api: ApiClient;
+  api: TaskClient;
   global: GlobalOptions;
   signal: AbortSignal;
   terminal: Terminal;

@@ -1,5 +1,5 @@
 import { isFinishedStatus, TaskStatus, type PrivateUploadTask } from '@media-vault/contracts';
-import { ApiError } from '../api-client.js';
+import { TaskApiError } from '@media-vault/task-client';
 import type { CliError } from '../exit-codes.js';
 import { ExitCode } from '../exit-codes.js';
 import { renderTable } from '../table.js';
@@ -80,7 +80,7 @@ export const privateWatch: CommandHandler<'private-watch'> = async (ctx, inv) =>
   const known = new Map(owed.map((t) => [t.id, t]));
   const missing = inv.ids.filter((id) => !known.has(id));
   if (missing.length > 0) {
-    throw new ApiError(404, `private task ${missing.join(', ')} is not one you owe`);
+    throw new TaskApiError(404, `private task ${missing.join(', ')} is not one you owe`);
   }
   const targets =
     inv.ids.length > 0
@@ -134,7 +134,7 @@ export const privateRelease: CommandHandler<'private-release'> = async (ctx, inv
   const owed = new Map((await ctx.api.listPrivateTasks()).data.map((t) => [t.id, t]));
   const missing = inv.ids.filter((id) => !owed.has(id));
   if (missing.length > 0) {
-    throw new ApiError(404, `private task ${missing.join(', ')} is not one you owe`);
+    throw new TaskApiError(404, `private task ${missing.join(', ')} is not one you owe`);
   }
   for (const id of inv.ids) {
     const task = owed.get(id)!;

@@ -1,5 +1,5 @@
 import { TaskStatus } from '@media-vault/contracts';
-import { ApiError } from '../api-client.js';
+import { TaskApiError } from '@media-vault/task-client';
 import type { StatusKind } from '../cli.js';
 import { readLastRecord } from '../event-watcher.js';
 import { CliError, ExitCode } from '../exit-codes.js';
@@ -15,7 +15,7 @@ const readers: Record<StatusKind, Reader> = {
   source: (ctx, id) => ctx.api.getSource(id),
   private: async (ctx, id) => {
     const task = (await ctx.api.listPrivateTasks()).data.find((t) => t.id === id);
-    if (!task) throw new ApiError(404, `private task ${id} is not one you owe`);
+    if (!task) throw new TaskApiError(404, `private task ${id} is not one you owe`);
     return task;
   },
   upload: async (ctx, id) => {
@@ -32,7 +32,7 @@ const readers: Record<StatusKind, Reader> = {
         { cause: err },
       );
     }
-    if (!record) throw new ApiError(404, `no status event of upload task ${id} on NATS`);
+    if (!record) throw new TaskApiError(404, `no status event of upload task ${id} on NATS`);
     return record;
   },
 };

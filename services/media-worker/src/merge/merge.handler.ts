@@ -5,6 +5,7 @@ import {
   type MergedJob,
   type MergeJob,
 } from '@media-vault/contracts';
+import { probeMp3, probeOutput, type FfmpegRunner } from '@media-vault/media-tools';
 import {
   PermanentJobError,
   publishJob,
@@ -15,9 +16,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import type { ObjectStore, Objm } from '@nats-io/obj';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { probeMp3, probeOutput } from '../ffmpeg/audio-probe.js';
-import type { FfmpegRunner } from '../ffmpeg/ffmpeg-runner.js';
-import { renditions } from '../ffmpeg/renditions.js';
+import { renditions } from './renditions.js';
 import { assembleChunks, openJobBucket } from './chunk-assembly.js';
 import { putFile, transitObjectName } from './transit-files.js';
 

@@ -1,0 +1,3 @@
+export { briefly, MAX_REASON_LENGTH, type BlockReport, type DownloadReport } from './reports.js';
+export { ignoreEnded, TaskApiError } from './task-api-error.js';
+export { TaskClient, type PrivateTaskListReply, type TaskClientOptions } from './task-client.js';

@@ -1,0 +1,178 @@
+import type {
+  Agent,
+  AgentList,
+  CreateDownloadTaskQuery,
+  CreateGrantBody,
+  CreateUploadTaskBody,
+  DownloadTask,
+  Grant,
+  GrantList,
+  MasterSource,
+  PrivateStatusChoices,
+  PrivateUploadTask,
+  PrivateUploadTaskList,
+  RegisterAgentBody,
+  UploadTask,
+  UserDetail,
+} from '@media-vault/contracts';
+import { briefly, type BlockReport, type DownloadReport } from './reports.js';
+import { TaskApiError } from './task-api-error.js';
+
+export interface TaskClientOptions {
+  /** Gateway base URL, e.g. `http://localhost:8080` (a trailing `/api/v1` is accepted too). */
+  readonly baseUrl: string;
+  /** The user's token, sent as the seed's `Token` header. */
+  readonly token: string;
+  /** Aborts every request; its reason is what the request rejects with. */
+  readonly signal?: AbortSignal | undefined;
+  /** One request may take this long before it counts as a connection failure. */
+  readonly requestTimeoutMs?: number;
+}
+
+export interface PrivateTaskListReply {
+  readonly data: PrivateUploadTaskList;
+  readonly meta: { readonly status_choices: typeof PrivateStatusChoices };
+}
+
+type Query = Record<string, string | number | undefined>;
+
+/**
+ * The seed 000 task API as one user sees it: the `Token` header the seed's desktop client sends,
+ * JSON bodies (the gateway takes them beside the seed's forms), the `{data, message}` envelope
+ * unwrapped, and every refusal turned into a TaskApiError carrying the server's `message`. The
+ * CLI calls it for its user; an agent reports through the same routes with its user's token, so
+ * the gateway and the tasks service check it like any client.
+ */
+export class TaskClient {
+  private readonly base: string;
+  private readonly requestTimeoutMs: number;
+
+  constructor(private readonly opts: TaskClientOptions) {
+    this.base = opts.baseUrl.replace(/\/+$/, '').replace(/\/api\/v1$/, '');
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
+  }
+
+  me(): Promise<UserDetail> {
+    return this.call('GET', '/users/me/');
+  }
+
+  listAgents(): Promise<AgentList> {
+    return this.call('GET', '/agents/');
+  }
+
+  registerAgent(body: RegisterAgentBody): Promise<Agent> {
+    return this.call('POST', '/agents/', { body });
+  }
+
+  getSource(sourceId: number): Promise<MasterSource> {
+    return this.call('GET', `/sources/${sourceId}/`);
+  }
+
+  createUploadTask(body: CreateUploadTaskBody): Promise<UploadTask> {
+    return this.call('POST', '/tasks/upload/pbulic/', { body });
+  }
+
+  /** The sealing agent's progress on the public block (the seed's route name, typo included). */
+  reportUpload(taskId: number, report: BlockReport): Promise<UploadTask> {
+    return this.call('PATCH', `/tasks/upload/pbulic/${taskId}/`, { body: briefly(report) });
+  }
+
+  /** The whole reply: the seed puts `meta.status_choices` beside `data`. */
+  listPrivateTasks(): Promise<PrivateTaskListReply> {
+    return this.call('GET', '/tasks/upload/private/', { whole: true });
+  }
+
+  reportPrivate(taskId: number, report: BlockReport): Promise<PrivateUploadTask> {
+    return this.call('PATCH', `/tasks/upload/private/${taskId}`, { body: briefly(report) });
+  }
+
+  /** Retries a failed private block release: 9 → 0 sends the release to the sealing agent again. */
+  retryPrivateTask(id: number): Promise<PrivateUploadTask> {
+    return this.call('PATCH', `/tasks/upload/private/${id}`, { body: { status: 0 } });
+  }
+
+  /** The seed opens a download task with a GET; asking again returns the same unfinished task. */
+  openDownloadTask(query: CreateDownloadTaskQuery): Promise<DownloadTask> {
+    return this.call('GET', '/tasks/download/', { query: { ...query } });
+  }
+
+  getDownloadTask(id: number): Promise<DownloadTask> {
+    return this.call('GET', `/tasks/download/${id}/`);
+  }
+
+  reportDownload(taskId: number, report: DownloadReport): Promise<DownloadTask> {
+    return this.call('PATCH', `/tasks/download/${taskId}/`, { body: briefly(report) });
+  }
+
+  createGrant(sourceId: number, body: CreateGrantBody): Promise<Grant> {
+    return this.call('POST', `/sources/${sourceId}/grants/`, { body });
+  }
+
+  listGrants(sourceId: number): Promise<GrantList> {
+    return this.call('GET', `/sources/${sourceId}/grants/`);
+  }
+
+  revokeGrant(sourceId: number, userId: string): Promise<Grant> {
+    return this.call('DELETE', `/sources/${sourceId}/grants/${encodeURIComponent(userId)}/`);
+  }
+
+  private async call<R>(
+    method: string,
+    path: string,
+    opts: { body?: object; query?: Query; whole?: boolean } = {},
+  ): Promise<R> {
+    const url = new URL(`${this.base}/api/v1${path}`);
+    for (const [key, value] of Object.entries(opts.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    const timeout = AbortSignal.timeout(this.requestTimeoutMs);
+    const signal = this.opts.signal ? AbortSignal.any([this.opts.signal, timeout]) : timeout;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: {
+          Token: this.opts.token,
+          accept: 'application/json',
+          ...(opts.body ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(opts.body ? { body: JSON.stringify(opts.body) } : {}),
+        signal,
+      });
+    } catch (err) {
+      // The caller's own deadline or Ctrl-C wins over the transport error it caused.
+      if (this.opts.signal?.aborted) throw this.opts.signal.reason;
+      throw new TaskApiError(
+        undefined,
+        `cannot reach the gateway at ${this.base}: ${describe(err)}`,
+        { cause: err },
+      );
+    }
+    const text = await res.text();
+    let parsed: { data?: unknown; message?: unknown } | undefined;
+    try {
+      parsed = JSON.parse(text) as { data?: unknown; message?: unknown };
+    } catch {
+      // Not the gateway's JSON (a proxy page, say): the HTTP status is all there is to say.
+    }
+    if (!res.ok || parsed === undefined) {
+      const message =
+        typeof parsed?.message === 'string' && parsed.message !== ''
+          ? parsed.message
+          : `${res.status} ${res.statusText}`.trim();
+      throw new TaskApiError(
+        res.status,
+        `${method} ${url.pathname}: ${message} (HTTP ${res.status})`,
+      );
+    }
+    return (opts.whole ? parsed : parsed.data) as R;
+  }
+}
+
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  if (err.name === 'TimeoutError') return 'no answer in time';
+  // fetch hides the socket error (ECONNREFUSED, ENOTFOUND …) in `cause`.
+  const cause = err.cause instanceof Error ? err.cause.message : undefined;
+  return cause ?? err.message;
+}

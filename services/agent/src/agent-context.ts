@@ -1,0 +1,17 @@
+import type { FfmpegRunner } from '@media-vault/media-tools';
+import type { TaskClient } from '@media-vault/task-client';
+import type { AgentSettings } from './config.js';
+import type { AgentSecrets } from './identity-store.js';
+import type { Vault } from './vault.js';
+
+/** What every agent job handler works with. */
+export interface AgentContext {
+  readonly settings: AgentSettings;
+  readonly secrets: AgentSecrets;
+  readonly api: TaskClient;
+  readonly vault: Vault;
+  /** ffprobe with the configured binary and time-out. */
+  readonly media: FfmpegRunner;
+  /** This agent's IPFS peer id: the seed's `ip` of the blocks it uploads. */
+  readonly peerId: string;
+}

@@ -1,0 +1,264 @@
+import { connectAs, natsAccess } from '@media-vault/test-harness';
+import {
+  ComposedJob,
+  JobSubjects,
+  masterMediaOf,
+  Streams,
+  type ComposeJob,
+  type MasterMedia,
+  type ProbedMedia,
+} from '@media-vault/contracts';
+import { FfmpegRunner } from '@media-vault/media-tools';
+import { createLogger, type JobContext } from '@media-vault/service-kit';
+import { makeTempDir, readJobs, uniqueName, type TempDir } from '@media-vault/test-harness';
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { Value } from '@sinclair/typebox/value';
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { composedMsgId, composeHandler } from '../src/compose.handler.js';
+import { loadAgentConfig } from '../src/config.js';
+
+const servers = inject('servers');
+const nats = natsAccess(servers);
+const run = promisify(execFile);
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+/** A 2 s H.264 master made by ffmpeg, and what ffprobe (run here, not by the worker) says of it. */
+async function makeMaster(dir: string): Promise<{ bytes: Buffer; media: MasterMedia }> {
+  const path = join(dir, 'master.mp4');
+  const args = '-f lavfi -i testsrc2=size=320x240:rate=25 -t 2 -c:v libx264 -preset ultrafast';
+  await run('ffmpeg', ['-v', 'error', '-y', ...args.split(' '), path]);
+  const { stdout } = await run('ffprobe', [
+    ...'-v error -show_format -show_streams -of json'.split(' '),
+    path,
+  ]);
+  return { bytes: await readFile(path), media: masterMediaOf(JSON.parse(stdout) as ProbedMedia) };
+}
+
+describe('compose handler, on real ffprobe and NATS', () => {
+  let nc: NatsConnection;
+  let dir: TempDir;
+  let master: { bytes: Buffer; media: MasterMedia };
+  let compose: ReturnType<typeof composeHandler>;
+  const agent = uniqueName('agent');
+  let downloads = 0;
+
+  beforeAll(async () => {
+    dir = await makeTempDir('compose');
+    master = await makeMaster(dir.path);
+    nc = await connectAs(nats);
+    // Built as startAgentService builds it, from the agent's own configuration.
+    const config = loadAgentConfig({ AGENT_ID: agent, AGENT_TOKEN: 'token-of-the-agent' });
+    compose = composeHandler({
+      nc,
+      ffmpeg: new FfmpegRunner({
+        ffmpegPath: config.FFMPEG_PATH,
+        ffprobePath: config.FFPROBE_PATH,
+        timeoutSeconds: config.FFMPEG_TIMEOUT_S,
+      }),
+    });
+  });
+
+  afterAll(async () => {
+    if (nc) {
+      const jsm = await jetstreamManager(nc);
+      await jsm.streams.purge(Streams.jobs.name, { filter: JobSubjects.agent(agent) });
+      await nc.close();
+    }
+    await dir?.remove();
+  });
+
+  /**
+   * A compose job for the master, as the agent's fetch handler sends it, with `bytes` under the
+   * partial name (none when `bytes` is null). Each job has its own download directory.
+   */
+  async function stage(
+    bytes: Uint8Array | null = master.bytes,
+    job: Partial<ComposeJob> = {},
+  ): Promise<ComposeJob> {
+    const downloadTaskId = ++downloads;
+    const downloadDir = join(dir.path, `downloads-${downloadTaskId}`);
+    const work = join(downloadDir, '.partial', `download-${downloadTaskId}`);
+    await mkdir(work, { recursive: true });
+    const partialPath = join(work, 'master.partial');
+    if (bytes) await writeFile(partialPath, bytes);
+    return {
+      id: `${randomUUID()}:compose`,
+      agent,
+      downloadTaskId,
+      partialPath,
+      finalPath: join(downloadDir, 'Master.mp4'),
+      size: master.bytes.length,
+      sha256: sha256(master.bytes),
+      media: master.media,
+      ...job,
+    };
+  }
+
+  function context(): { ctx: JobContext; heartbeats: () => number } {
+    let beats = 0;
+    const ctx: JobContext = {
+      log: createLogger('compose-test', 'silent'),
+      attempt: 1,
+      working: () => void beats++,
+    };
+    return { ctx, heartbeats: () => beats };
+  }
+
+  /** The verdicts published for `job`, read from JOBS without taking them. */
+  async function verdictsOf(job: ComposeJob) {
+    const all = await readJobs<ComposedJob>(nc, JobSubjects.composed(agent));
+    return all.filter((v) => v.job.downloadTaskId === job.downloadTaskId);
+  }
+
+  /** Runs the job once and returns its one verdict, checked against the contract. */
+  async function composeOnce(job: ComposeJob): Promise<ComposedJob> {
+    await compose.handle(job, context().ctx);
+    const verdicts = await verdictsOf(job);
+    expect(verdicts).toHaveLength(1);
+    const [verdict] = verdicts;
+    expect(verdict!.subject).toBe(`jobs.ipfs.${agent}.composed`);
+    expect(verdict!.msgId).toBe(`${job.id}:composed`);
+    expect(Value.Check(ComposedJob, verdict!.job)).toBe(true);
+    expect(verdict!.job).toMatchObject({
+      id: composedMsgId(job),
+      agent,
+      downloadTaskId: job.downloadTaskId,
+      finalPath: job.finalPath,
+    });
+    return verdict!.job;
+  }
+
+  /** A refused job leaves neither file behind. */
+  async function expectRejected(job: ComposeJob): Promise<string> {
+    const verdict = await composeOnce(job);
+    expect(verdict.ok).toBe(false);
+    expect(await exists(job.partialPath)).toBe(false);
+    expect(await exists(job.finalPath)).toBe(false);
+    return verdict.reason ?? '';
+  }
+
+  it('records the master as ffprobe sees it', () => {
+    expect(master.media).toEqual({
+      container: 'mov,mp4,m4a,3gp,3g2,mj2',
+      durationMs: 2_000,
+      streams: [{ type: 'video', codec: 'h264' }],
+    });
+  });
+
+  it('renames a verified master to its final name and tells the agent', async () => {
+    const job = await stage();
+    const { ctx, heartbeats } = context();
+    await compose.handle(job, ctx);
+
+    expect(await exists(job.partialPath)).toBe(false);
+    expect(sha256(await readFile(job.finalPath))).toBe(job.sha256);
+    expect(heartbeats()).toBeGreaterThan(0);
+    const [verdict] = await verdictsOf(job);
+    expect(verdict!.msgId).toBe(`${job.id}:composed`);
+    expect(verdict!.job).toEqual({
+      id: `${job.id}:composed`,
+      agent,
+      downloadTaskId: job.downloadTaskId,
+      ok: true,
+      finalPath: job.finalPath,
+    });
+  });
+
+  it('removes a file whose bytes differ from the sha256 recorded at seal time', async () => {
+    const tampered = Buffer.from(master.bytes);
+    const middle = tampered.length >> 1;
+    tampered[middle] = tampered[middle]! ^ 0xff;
+    const job = await stage(tampered);
+    const reason = await expectRejected(job);
+    expect(reason).toBe('the composed file is not the bytes sealing recorded (sha256 differs)');
+    // The verdict reaches the platform: it names no digest of the plaintext.
+    expect(reason).not.toContain(job.sha256);
+    expect(reason).not.toContain(sha256(tampered));
+  });
+
+  it('removes a file of another size before reading it through', async () => {
+    const job = await stage(master.bytes.subarray(0, 1000));
+    const reason = await expectRejected(job);
+    expect(reason).toBe('the composed file is not the size sealing recorded');
+    expect(reason).not.toContain(String(master.bytes.length));
+  });
+
+  it.each([
+    ['another duration', (m: MasterMedia) => ({ ...m, durationMs: m.durationMs + 1_000 })],
+    ['another container', (m: MasterMedia) => ({ ...m, container: 'matroska,webm' })],
+    [
+      'another stream',
+      (m: MasterMedia) => ({ ...m, streams: [...m.streams, { type: 'audio', codec: 'aac' }] }),
+    ],
+  ])(
+    'removes the right bytes when sealing recorded %s, telling the platform nothing of the media',
+    async (_what, change) => {
+      const recorded = change(master.media);
+      const job = await stage(master.bytes, { media: recorded });
+      const reason = await expectRejected(job);
+      expect(reason).toBe('ffprobe does not read the composed file as sealing recorded it');
+      expect(reason).not.toContain(master.media.container);
+      expect(reason).not.toMatch(/\d{3,}/);
+    },
+  );
+
+  it('removes bytes that ffprobe cannot read when sealing recorded media', async () => {
+    const noise = randomBytes(64 * 1024);
+    const job = await stage(noise, { size: noise.length, sha256: sha256(noise) });
+    expect(await expectRejected(job)).toBe('ffprobe cannot read the composed file');
+  });
+
+  it('checks the sha256 alone when sealing recorded no media', async () => {
+    const noise = randomBytes(64 * 1024);
+    const job = await stage(noise, { size: noise.length, sha256: sha256(noise), media: null });
+    expect(await composeOnce(job)).toMatchObject({ ok: true });
+    expect(await readFile(job.finalPath)).toEqual(noise);
+  });
+
+  it('verifies the final file again on a rerun after the rename, answering once', async () => {
+    const job = await stage();
+    await compose.handle(job, context().ctx);
+    // Redelivered: the partial is gone and the master already has its final name.
+    expect(await exists(job.partialPath)).toBe(false);
+    const verdict = await composeOnce(job);
+
+    expect(verdict.ok).toBe(true);
+    expect(sha256(await readFile(job.finalPath))).toBe(job.sha256);
+  });
+
+  it('answers ok when the first run renamed the master but died before answering', async () => {
+    const job = await stage();
+    await rename(job.partialPath, job.finalPath);
+    expect(await composeOnce(job)).toMatchObject({ ok: true });
+    expect(sha256(await readFile(job.finalPath))).toBe(job.sha256);
+  });
+
+  it("answers 'gone' when neither the partial nor the final file is there", async () => {
+    const job = await stage(null);
+    expect(await expectRejected(job)).toBe('the decrypted file is gone');
+  });
+
+  it('removes the partial and answers with the reason when the job is given up', async () => {
+    const job = await stage();
+    await compose.onGiveUp(job, 'ffprobe did not run: spawn ffprobe ENOENT');
+    const [verdict] = await verdictsOf(job);
+    expect(verdict!.job).toMatchObject({
+      ok: false,
+      reason: 'ffprobe did not run: spawn ffprobe ENOENT',
+    });
+    expect(await exists(job.partialPath)).toBe(false);
+    expect(await exists(job.finalPath)).toBe(false);
+  });
+});
