@@ -2,6 +2,7 @@ import {
   EventSubjects,
   JobSubjects,
   MasterEventTypes,
+  TaskEventSubjects,
   type FetchJob,
   type Grant,
   type GrantEvent,
@@ -11,12 +12,6 @@ import {
   type SealJob,
 } from '@media-vault/contracts';
 import { newEventId, type OutboxEvent } from '@media-vault/service-kit';
-
-const subjectOf: Record<MasterTaskKind, (id: number) => string> = {
-  upload: EventSubjects.uploadTask,
-  download: EventSubjects.downloadTask,
-  private: EventSubjects.privateTask,
-};
 
 /**
  * The status event of one change to a task: the full record after the change, the status before
@@ -28,7 +23,7 @@ export function taskEvent<R extends { id: number; status: number }>(
   previousStatus: number | null,
 ): OutboxEvent {
   return {
-    subject: subjectOf[kind](record.id),
+    subject: TaskEventSubjects[kind](record.id),
     payload: {
       id: newEventId(),
       type:
