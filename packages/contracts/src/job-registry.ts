@@ -12,6 +12,7 @@ import {
   UnpinJob,
 } from './audio-asset-jobs.js';
 import { ComposedJob, ComposeJob, FetchJob, ReleaseJob, SealJob } from './master-jobs.js';
+import { JobConsumers } from './nats-permissions.js';
 import { subjectMatches } from './subject-match.js';
 
 export const Jobs = {
@@ -33,3 +34,24 @@ export type JobOf<S extends JobSubject> = Static<(typeof Jobs)[S]>;
 /** The registry entry a concrete job subject belongs to, or undefined when none declares it. */
 export const jobSubjectOf = (subject: string): JobSubject | undefined =>
   (Object.keys(Jobs) as JobSubject[]).find((pattern) => subjectMatches(pattern, subject));
+
+/**
+ * The jobs each platform worker serves, with the durable consumer (shared by its replicas) of
+ * each: a worker's handler map is typed from its entry, so a job it must serve cannot go unhandled.
+ */
+export const WorkerJobs = {
+  assets: {
+    [AssetJobSubjects.merged]: JobConsumers.assetsMerged.name,
+    [AssetJobSubjects.cleanup]: JobConsumers.assetsCleanup.name,
+  },
+  'ipfs-worker': {
+    [AssetJobSubjects.ipfsAdd]: JobConsumers.ipfsAdd.name,
+    [AssetJobSubjects.unpin]: JobConsumers.ipfsUnpin.name,
+  },
+  'media-worker': {
+    [AssetJobSubjects.merge]: JobConsumers.mediaMerge.name,
+  },
+} as const satisfies Record<string, Partial<Record<JobSubject, string>>>;
+
+export type JobWorker = keyof typeof WorkerJobs;
+export type JobsServedBy<W extends JobWorker> = keyof (typeof WorkerJobs)[W] & JobSubject;

@@ -1,12 +1,11 @@
-import {
-  ComposeJob,
-  composeConsumer,
-  JobConsumers,
-  MergeJob,
-  natsPermissions,
-} from '@media-vault/contracts';
+import { ComposeJob, composeConsumer, natsPermissions } from '@media-vault/contracts';
 import { Streams } from '@media-vault/contracts';
-import { consumeJobs, createRuntime, type ServiceRuntime } from '@media-vault/service-kit';
+import {
+  consumeJobs,
+  createRuntime,
+  serveJobs,
+  type ServiceRuntime,
+} from '@media-vault/service-kit';
 import { jetstream } from '@nats-io/jetstream';
 import { Objm } from '@nats-io/obj';
 import { mkdir } from 'node:fs/promises';
@@ -64,12 +63,9 @@ export async function startMediaWorker(config: MediaWorkerConfig): Promise<Media
       files: { bucket: config.FILES_BUCKET, store: filesStore },
       tmpDir: config.TMP_DIR,
     });
-    const consumer = await consumeJobs(runtime.nc, {
-      durable: JobConsumers.mediaMerge.name,
-      subject: JobConsumers.mediaMerge.subject,
-      schema: MergeJob,
-      handle: merge.handle,
-      onGiveUp: merge.onGiveUp,
+    const consumer = await serveJobs(runtime.nc, {
+      worker: 'media-worker',
+      handlers: { 'jobs.media.merge': merge },
       log: runtime.log,
     });
     // Registered after NATS, so it closes first: the job in hand finishes before the drain.
