@@ -23,6 +23,12 @@ export interface RelayOptions {
 
 type Fields = Record<string, unknown>;
 
+/**
+ * Marks an operation whose body may be left out; the docs plugin turns it into
+ * `requestBody.required: false`, which the OpenAPI generator never writes by itself.
+ */
+export const BODY_OPTIONAL = 'x-body-optional';
+
 const errorSchemaOf = (style: ResponseStyle) => (style === 'grpc' ? GrpcError : ErrorEnvelope);
 
 function replySchemaOf(binding: HttpBinding): TSchema {
@@ -80,6 +86,7 @@ function schemaOf(binding: HttpBinding) {
     ...(binding.params ? { params: binding.params } : {}),
     ...(binding.query ? { querystring: binding.query } : {}),
     ...(binding.body ? { body: binding.body } : {}),
+    ...(binding.bodyOptional ? { [BODY_OPTIONAL]: true } : {}),
     response: {
       200: replySchemaOf(binding),
       ...Object.fromEntries(binding.errors.map((status) => [status, errors])),
