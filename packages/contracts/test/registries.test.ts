@@ -11,6 +11,7 @@ import {
   natsPermissions,
   subjectMatches,
   TaskEventSubjects,
+  WorkerJobs,
   type NatsIdentity,
 } from '../src/index.js';
 
@@ -121,6 +122,20 @@ describe('registries against NATS permissions', () => {
       );
       expect(producers.length, pattern).toBeGreaterThan(0);
       expect(consumers.length, pattern).toBeGreaterThan(0);
+    }
+  });
+
+  it('names the jobs each platform worker serves and the consumer it may create for each', () => {
+    expect(WorkerJobs).toEqual({
+      assets: { 'jobs.assets.merged': 'assets-merged', 'jobs.assets.cleanup': 'assets-cleanup' },
+      'ipfs-worker': { 'jobs.ipfs.add': 'ipfs-add', 'jobs.ipfs.unpin': 'ipfs-unpin' },
+      'media-worker': { 'jobs.media.merge': 'media-merge' },
+    });
+    for (const [worker, jobs] of Object.entries(WorkerJobs)) {
+      const allowed = natsPermissions({ kind: worker as keyof typeof WorkerJobs }).publish.allow;
+      for (const [subject, durable] of Object.entries(jobs)) {
+        expect(allowed).toContain(`$JS.API.CONSUMER.CREATE.JOBS.${durable}.${subject}`);
+      }
     }
   });
 
