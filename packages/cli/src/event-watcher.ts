@@ -1,5 +1,5 @@
 import {
-  EventSubjects,
+  TaskEventSubjects,
   Streams,
   type MasterTaskKind,
   natsPermissions,
@@ -62,12 +62,6 @@ const MAX_FILTER_SUBJECTS = 64;
 const CLOCK_SLACK_MS = 60_000;
 /** Polling gives up after this many failed polls in a row (at one a second: half a minute). */
 const MAX_POLL_FAILURES = 30;
-
-const subjectOf: Record<MasterTaskKind, (id: number) => string> = {
-  upload: EventSubjects.uploadTask,
-  download: EventSubjects.downloadTask,
-  private: EventSubjects.privateTask,
-};
 
 /**
  * Follows tasks through their status events on JetStream: an ordered consumer on EVENTS that
@@ -133,7 +127,7 @@ export async function readLastRecord<K extends MasterTaskKind>(
   try {
     const jsm = await jetstreamManager(nc);
     const message = await jsm.streams.getMessage(Streams.events.name, {
-      last_by_subj: subjectOf[kind](id),
+      last_by_subj: TaskEventSubjects[kind](id),
     });
     return message ? recordOf(message, kind) : undefined;
   } finally {
@@ -153,7 +147,7 @@ async function* natsUpdates<K extends MasterTaskKind>(
     Streams.events.name,
     exact
       ? {
-          filter_subjects: plan.ids.map((id) => subjectOf[plan.kind](id)),
+          filter_subjects: plan.ids.map((id) => TaskEventSubjects[plan.kind](id)),
           deliver_policy: DeliverPolicy.All,
         }
       : {
@@ -198,7 +192,7 @@ function recordOf<K extends MasterTaskKind>(
     record === null ||
     typeof record.id !== 'number' ||
     typeof record.status !== 'number' ||
-    message.subject !== subjectOf[kind](record.id)
+    message.subject !== TaskEventSubjects[kind](record.id)
   ) {
     return undefined;
   }

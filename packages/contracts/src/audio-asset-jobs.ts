@@ -2,11 +2,14 @@
  * The merge pipeline of an audio asset, as JetStream jobs:
  *   assets → jobs.media.merge → media-worker → jobs.ipfs.add → ipfs-worker → jobs.assets.merged → assets
  * A failed merge (not mp3, hash mismatch) goes from the media worker straight to jobs.assets.merged.
- * Every job carries `jobId`; a worker publishes its next job with a message id derived from it, so a
- * redelivered job never doubles the next step.
+ * Every job carries `id`, as master jobs do: it is the JetStream `Nats-Msg-Id`, and a worker
+ * publishes its next job with a message id derived from it, so a redelivered job never doubles the
+ * next step.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { AssetFile, AssetFileKind, AudioProbe, Sha256Hex } from './audio-assets.js';
+
+const JobId = Type.String({ minLength: 1, description: 'unique job id (Nats-Msg-Id)' });
 
 export const AssetJobSubjects = {
   merge: 'jobs.media.merge',
@@ -19,20 +22,20 @@ export const AssetJobSubjects = {
 } as const;
 
 export const CleanupJob = Type.Object({
-  jobId: Type.String(),
+  id: JobId,
   bucket: Type.String(),
   objects: Type.Array(Type.String()),
 });
 export type CleanupJob = Static<typeof CleanupJob>;
 
 export const UnpinJob = Type.Object({
-  jobId: Type.String(),
+  id: JobId,
   cids: Type.Array(Type.String()),
 });
 export type UnpinJob = Static<typeof UnpinJob>;
 
 export const MergeJob = Type.Object({
-  jobId: Type.String(),
+  id: JobId,
   assetId: Type.String(),
   hash: Sha256Hex,
   size: Type.Integer(),
@@ -44,7 +47,7 @@ export const MergeJob = Type.Object({
 export type MergeJob = Static<typeof MergeJob>;
 
 export const IpfsAddJob = Type.Object({
-  jobId: Type.String(),
+  id: JobId,
   assetId: Type.String(),
   bucket: Type.String(),
   probe: AudioProbe,
@@ -62,14 +65,14 @@ export type IpfsAddJob = Static<typeof IpfsAddJob>;
 
 export const MergedJob = Type.Union([
   Type.Object({
-    jobId: Type.String(),
+    id: JobId,
     assetId: Type.String(),
     ok: Type.Literal(true),
     probe: AudioProbe,
     files: Type.Array(AssetFile),
   }),
   Type.Object({
-    jobId: Type.String(),
+    id: JobId,
     assetId: Type.String(),
     ok: Type.Literal(false),
     reason: Type.String(),

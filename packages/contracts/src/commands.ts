@@ -21,6 +21,10 @@ export const Commands = {
 
 export type CommandRequest<S extends CommandSubject> = Static<(typeof Commands)[S]['request']>;
 export type CommandResponse<S extends CommandSubject> = Static<(typeof Commands)[S]['response']>;
+/** The request a command subject takes. */
+export type CommandOf<S extends CommandSubject> = CommandRequest<S>;
+/** The reply a command subject answers with. */
+export type ReplyOf<S extends CommandSubject> = CommandResponse<S>;
 
 /** Commands served by one service: those whose subject starts with `svc.<service>.`. */
 export type CommandsOf<P extends string> = Extract<CommandSubject, `svc.${P}.${string}`>;

@@ -2,6 +2,8 @@
  * Job subjects on the JOBS work-queue stream. Agent-addressed jobs carry the agent id in the
  * subject so an agent's credentials can be limited to `jobs.ipfs.<its id>.>`.
  */
+import type { MasterJobKind } from './master-jobs.js';
+
 const token = (id: string): string => {
   if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new Error(`"${id}" cannot be a subject token`);
   return id;
@@ -23,3 +25,18 @@ export const JobSubjects = {
   /** Every job addressed to one agent. */
   agent: (agent: string) => `jobs.ipfs.${token(agent)}.>`,
 } as const;
+
+/**
+ * The subject of each agent-addressed job kind: the one map the tasks service, the agent and the
+ * agent's NATS permissions all read.
+ */
+export const AgentJobSubjects: Readonly<Record<MasterJobKind, (agent: string) => string>> = {
+  seal: JobSubjects.seal,
+  release: JobSubjects.release,
+  fetch: JobSubjects.fetch,
+  composed: JobSubjects.composed,
+};
+
+/** The subject of one job kind addressed to one agent. */
+export const agentJobSubject = (agent: string, kind: MasterJobKind): string =>
+  AgentJobSubjects[kind](agent);

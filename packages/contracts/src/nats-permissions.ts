@@ -8,20 +8,11 @@ import { AssetJobSubjects } from './audio-asset-jobs.js';
 import { AssetBuckets } from './audio-assets.js';
 import { AgentCommandSubjects } from './agents.js';
 import { AudioAssetCommandSubjects } from './audio-assets.js';
-import { JobSubjects } from './jobs.js';
+import { agentJobSubject, JobSubjects } from './jobs.js';
 import { MasterJobSchemas, type MasterJobKind } from './master-jobs.js';
 import { MasterTaskCommandSubjects } from './master-tasks.js';
 import { Streams } from './streams.js';
 import { commandGroup, Services } from './subjects.js';
-
-/** The subject of one job kind addressed to one agent. */
-export const agentJobSubject = (agent: string, kind: MasterJobKind): string =>
-  ({
-    seal: JobSubjects.seal,
-    release: JobSubjects.release,
-    fetch: JobSubjects.fetch,
-    composed: JobSubjects.composed,
-  })[kind](agent);
 
 /** The durable consumer of one job kind of one agent; replicas of the same agent share it. */
 export const agentConsumerName = (agent: string, kind: MasterJobKind): string =>

@@ -1,3 +1,5 @@
+import type { MasterTaskKind } from './master-tasks.js';
+
 /**
  * Every NATS subject of the platform. Commands are request/reply on `svc.<service>.<op>`, served
  * through the NATS services framework; events are JetStream messages on `events.>`.
@@ -28,3 +30,10 @@ export const EventSubjects = {
   audioAsset: (id: string) => `events.assets.audio.${token(id)}`,
   all: 'events.>',
 } as const;
+
+/** The event subject of each master task kind, for whoever publishes or follows task events. */
+export const TaskEventSubjects: Readonly<Record<MasterTaskKind, (id: number) => string>> = {
+  upload: EventSubjects.uploadTask,
+  download: EventSubjects.downloadTask,
+  private: EventSubjects.privateTask,
+};

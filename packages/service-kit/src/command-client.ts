@@ -2,8 +2,8 @@ import {
   errorKindOf,
   PrincipalHeader,
   VaultError,
-  type CommandRequest,
-  type CommandResponse,
+  type CommandOf,
+  type ReplyOf,
   type CommandSubject,
   type Principal,
 } from '@media-vault/contracts';
@@ -30,9 +30,9 @@ export interface SendOptions {
 export async function sendCommand<S extends CommandSubject>(
   nc: NatsConnection,
   subject: S,
-  request: CommandRequest<S>,
+  request: CommandOf<S>,
   opts: SendOptions,
-): Promise<CommandResponse<S>> {
+): Promise<ReplyOf<S>> {
   const body = new TextEncoder().encode(JSON.stringify(request));
   const requestId = opts.requestId ?? randomUUID();
   const h = headers();
@@ -54,5 +54,5 @@ export async function sendCommand<S extends CommandSubject>(
   }
   const failure = ServiceError.toServiceError(reply as never);
   if (failure) throw new VaultError(errorKindOf(failure.code), failure.message);
-  return reply.json<CommandResponse<S>>();
+  return reply.json<ReplyOf<S>>();
 }

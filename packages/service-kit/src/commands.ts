@@ -3,8 +3,8 @@ import {
   PrincipalHeader,
   type Principal,
   VaultError,
-  type CommandRequest,
-  type CommandResponse,
+  type CommandOf,
+  type ReplyOf,
   type CommandsOf,
   type CommandSubject,
 } from '@media-vault/contracts';
@@ -23,9 +23,9 @@ export interface CommandContext {
 }
 
 export type CommandHandler<S extends CommandSubject> = (
-  request: CommandRequest<S>,
+  request: CommandOf<S>,
   ctx: CommandContext,
-) => Promise<CommandResponse<S>>;
+) => Promise<ReplyOf<S>>;
 
 /** A handler for every command of service P; a missing one is a compile error. */
 export type CommandHandlers<P extends string> = { [S in CommandsOf<P>]: CommandHandler<S> };

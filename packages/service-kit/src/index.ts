@@ -11,5 +11,6 @@ export * from './outbox.js';
 export * from './streams.js';
 export * from './runtime.js';
 export * from './jobs.js';
+export * from './serve-jobs.js';
 export * from './object-reader.js';
 export * from './principal-token.js';

@@ -366,8 +366,7 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
       const jobs = jobsOn<MergeJob & { id: string }>(rows, AssetJobSubjects.merge);
       expect(jobs).toHaveLength(1);
       expect(jobs[0]).toEqual({
-        id: jobs[0]!.jobId,
-        jobId: (await assetRow(t.db, id))!.mergeJobId,
+        id: (await assetRow(t.db, id))!.mergeJobId,
         assetId: id.toString(),
         hash,
         size: 2 * CHUNK + 7,

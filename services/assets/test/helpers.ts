@@ -130,10 +130,10 @@ export const mergeSucceeded = (
   assetId: string,
   jobId: string,
   files: AssetFile[] = fakeFiles(),
-): MergedJob => ({ jobId, assetId, ok: true, probe, files });
+): MergedJob => ({ id: jobId, assetId, ok: true, probe, files });
 
 export const mergeFailed = (assetId: string, jobId: string, reason: string): MergedJob => ({
-  jobId,
+  id: jobId,
   assetId,
   ok: false,
   reason,

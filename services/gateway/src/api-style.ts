@@ -1,15 +1,21 @@
-import { ErrorKinds, errorKindOf, type ErrorKind } from '@media-vault/contracts';
+import {
+  ErrorKinds,
+  errorKindOf,
+  HttpBindings,
+  responseStyleOfPath,
+  type ErrorKind,
+  type ResponseStyle,
+} from '@media-vault/contracts';
+import type { FastifyRequest } from 'fastify';
 
 /**
- * The two response styles of the platform: seed 000 routes answer `{data, message}`, seed 002
- * (audio assets) routes answer grpc-gateway errors. The style follows from the path.
+ * The style a request is answered in: its route's, declared with the route; for a path no route
+ * answers, that of the declared routes nearest to it.
  */
-export type ApiStyle = 'envelope' | 'grpc';
+export const styleOf = (request: FastifyRequest): ResponseStyle =>
+  request.routeOptions.config.style ?? responseStyleOfPath(HttpBindings, request.url);
 
-export const apiStyleOf = (url: string): ApiStyle =>
-  url.startsWith('/api/v1/assets') ? 'grpc' : 'envelope';
-
-export const errorBody = (style: ApiStyle, kind: ErrorKind, message: string): unknown =>
+export const errorBody = (style: ResponseStyle, kind: ErrorKind, message: string): unknown =>
   style === 'grpc'
     ? { code: ErrorKinds[kind].grpc, message, details: [] }
     : { data: null, message };

@@ -1,3 +1,4 @@
+import { HttpBindings } from '@media-vault/contracts';
 import type {
   Metrics,
   NatsConnection,
@@ -11,10 +12,9 @@ import { bodyParsersPlugin } from './plugins/body-parsers.js';
 import { busPlugin } from './plugins/bus.js';
 import { docsPlugin } from './plugins/docs.js';
 import { errorsPlugin } from './plugins/errors.js';
-import { agentRoutes } from './routes/agents.js';
+import { relayPlugin } from './plugins/relay.js';
 import { audioAssetRoutes } from './routes/audio-assets.js';
 import { healthRoutes } from './routes/health.js';
-import { masterTaskRoutes } from './routes/master-tasks.js';
 import { userRoutes } from './routes/users.js';
 import type { TokenVerifier } from './token-verifier.js';
 
@@ -51,8 +51,7 @@ export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<v
   await fastify.register(docsPlugin);
   await fastify.register(healthRoutes, { checks, metrics: opts.metrics });
   await fastify.register(userRoutes);
-  await fastify.register(agentRoutes);
-  await fastify.register(masterTaskRoutes);
+  await fastify.register(relayPlugin, { bindings: HttpBindings });
   await fastify.register(audioAssetRoutes, {
     nc: opts.nc,
     ipfs: opts.ipfs,

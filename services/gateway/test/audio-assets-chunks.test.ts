@@ -434,7 +434,7 @@ describe('audio asset chunks over HTTP: bad input, duplicates, parallel uploads 
     const file = await makeMp3(stack.dir, { seconds: 6 });
     const plan = await stack.created(alice, 'concurrent.mp3', file);
     await stack.upload(alice, plan.id, file.bytes);
-    const jobs = await stack.tap<{ assetId: string; jobId: string }>('jobs.media.merge');
+    const jobs = await stack.tap<{ assetId: string; id: string }>('jobs.media.merge');
     try {
       const replies = await Promise.all(
         Array.from({ length: 5 }, () => stack.merge(alice, plan.id)),

@@ -168,6 +168,33 @@ describe('audio asset review over HTTP: transitions, events, reasons, deletes', 
       await refusedReject(json);
     });
 
+    // Seed 002 declares Reject without `body`: grpc-gateway maps `reason` to the query string.
+    it('takes the reason from the query string when no body is sent', async () => {
+      const id = await inStatus('SUBMIT');
+      const reason = 'Clipping at 0:42 & 1:10 — 请重新母带';
+      const res = await stack.http<{ asset: { status: string; reason: string } }>(
+        'POST',
+        `/api/v1/assets/audio/reject/${id}?reason=${encodeURIComponent(reason)}`,
+        { token: reviewer },
+      );
+      expect(ok(res).asset).toMatchObject({ status: 'REJECT', reason });
+      expect(ok(await stack.byId(owner, id)).asset).toMatchObject({ status: 'REJECT', reason });
+    });
+
+    it('refuses an empty or too long reason in the query with 400 and changes nothing', async () => {
+      for (const reason of ['', 'x'.repeat(1001)]) {
+        const id = await inStatus('SUBMIT');
+        const res = await stack.http('POST', `/api/v1/assets/audio/reject/${id}?reason=${reason}`, {
+          token: reviewer,
+        });
+        expectGrpcError(res, 400, Grpc.invalidArgument);
+        expect(ok(await stack.byId(owner, id)).asset).toMatchObject({
+          status: 'SUBMIT',
+          reason: '',
+        });
+      }
+    });
+
     // The reject body schema lacks additionalProperties: false, unlike every other audio body.
     it('refuses an unknown field with 400 and changes nothing', async () => {
       await refusedReject({ reason: 'ok', extra: true });

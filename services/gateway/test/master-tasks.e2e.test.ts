@@ -448,6 +448,43 @@ describe('film master task API (seed 000) over HTTP', () => {
       },
     );
 
+    // Seed 000's server (Django REST framework) ignores query and form fields it does not know.
+    it.each([
+      { label: 'a cache-buster `_` in the query', encoding: undefined },
+      { label: 'an unknown multipart field', encoding: 'multipart' as const },
+      { label: 'an unknown url-encoded field', encoding: 'form' as const },
+    ])('GET /api/v1/tasks/download/ ignores $label', async (c) => {
+      const source = await readySource();
+      const user = userId('ignorer');
+      await grant(source.source_id, user);
+      const token = await stack.token(user);
+      const res =
+        c.encoding === undefined
+          ? await stack.call<Envelope<DownloadTask>>(
+              'GET',
+              `/api/v1/tasks/download/?source_id=${source.source_id}&_=1700000000000`,
+              { token },
+            )
+          : await stack.call<Envelope<DownloadTask>>('GET', '/api/v1/tasks/download/', {
+              token,
+              encoding: c.encoding,
+              fields: { source_id: source.source_id, foo: 'bar' },
+            });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.data).toMatchObject({ source_id: source.source_id, status: 0 });
+    });
+
+    it('GET /api/v1/tasks/download/ with a wrong or missing source_id stays a 400', async () => {
+      const bad = await stack.call('GET', '/api/v1/tasks/download/?source_id=abc&_=1', {
+        token: licensee,
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body).toEqual({ data: null, message: expect.stringMatching(/source_id/) });
+      const missing = await stack.call('GET', '/api/v1/tasks/download/?_=1', { token: licensee });
+      expect(missing.status).toBe(400);
+      expect(missing.body).toEqual({ data: null, message: expect.stringMatching(/source_id/) });
+    });
+
     it('an empty percent or size in a form means "not given"', async () => {
       const task = await createUpload();
       const res = await stack.call<Envelope<UploadTask>>(

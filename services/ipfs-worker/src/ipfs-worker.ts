@@ -1,7 +1,7 @@
-import { IpfsAddJob, JobConsumers, natsPermissions, UnpinJob } from '@media-vault/contracts';
+import { natsPermissions } from '@media-vault/contracts';
 import { Streams } from '@media-vault/contracts';
 import { createIpfs, type IpfsPort } from '@media-vault/ipfs';
-import { consumeJobs, createRuntime, type ServiceRuntime } from '@media-vault/service-kit';
+import { createRuntime, serveJobs, type ServiceRuntime } from '@media-vault/service-kit';
 import { jetstream } from '@nats-io/jetstream';
 import { Objm } from '@nats-io/obj';
 import { join } from 'node:path';
@@ -43,24 +43,16 @@ export async function startIpfsWorker(config: IpfsWorkerConfig): Promise<IpfsWor
 
     const js = jetstream(runtime.nc);
     const add = ipfsAddHandler({ nc: runtime.nc, js, objm: new Objm(js), ipfs });
-    const consumer = await consumeJobs(runtime.nc, {
-      durable: JobConsumers.ipfsAdd.name,
-      subject: JobConsumers.ipfsAdd.subject,
-      schema: IpfsAddJob,
-      handle: add.handle,
-      onGiveUp: add.onGiveUp,
+    const consumers = await serveJobs(runtime.nc, {
+      worker: 'ipfs-worker',
+      handlers: {
+        'jobs.ipfs.add': add,
+        'jobs.ipfs.unpin': { handle: unpinHandler(ipfs) },
+      },
       log: runtime.log,
     });
-    // Registered after the IPFS node, so it closes first: the job in hand finishes with its node.
-    runtime.lifecycle.onClose('ipfs-add consumer', () => consumer.stop());
-    const unpin = await consumeJobs(runtime.nc, {
-      durable: JobConsumers.ipfsUnpin.name,
-      subject: JobConsumers.ipfsUnpin.subject,
-      schema: UnpinJob,
-      handle: unpinHandler(ipfs),
-      log: runtime.log,
-    });
-    runtime.lifecycle.onClose('ipfs-unpin consumer', () => unpin.stop());
+    // Registered after the IPFS node, so they close first: the jobs in hand finish with its node.
+    runtime.lifecycle.onClose('job consumers', () => consumers.stop());
     const healthPort = await runtime.serveHealth([
       ['ipfs', async () => void (await ipfs.peerId())],
     ]);

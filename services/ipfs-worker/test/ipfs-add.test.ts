@@ -65,7 +65,7 @@ describe('ipfs worker add jobs, on Kubo', () => {
     await dir?.remove();
   });
 
-  const publishAdd = (job: IpfsAddJob, msgId = job.jobId) =>
+  const publishAdd = (job: IpfsAddJob, msgId = job.id) =>
     jetstream(nc).publish(AssetJobSubjects.ipfsAdd, JSON.stringify(job), { msgID: msgId });
 
   const transitLeft = async (job: IpfsAddJob): Promise<string[]> => {
@@ -80,12 +80,12 @@ describe('ipfs worker add jobs, on Kubo', () => {
     expect(merged[0]!.bytes.length).toBeGreaterThan(2 * 262_144);
     await publishAdd(job);
 
-    const out = await tap.next(AssetJobSubjects.merged, job.jobId);
-    expect(out.msgId).toBe(`${job.jobId}:merged`);
+    const out = await tap.next(AssetJobSubjects.merged, job.id);
+    expect(out.msgId).toBe(`${job.id}:merged`);
     expect(Value.Check(MergedJob, out.body)).toBe(true);
     const result = out.body as MergedJob;
     if (!result.ok) throw new Error(`merge failed: ${result.reason}`);
-    expect(result).toMatchObject({ jobId: job.jobId, assetId: job.assetId, probe: job.probe });
+    expect(result).toMatchObject({ id: job.id, assetId: job.assetId, probe: job.probe });
     expect(result.files).toEqual(
       merged.map((m) => ({
         file: m.file,
@@ -116,10 +116,10 @@ describe('ipfs worker add jobs, on Kubo', () => {
     await (await new Objm(nc).open(job.bucket)).delete(gone.object);
     await publishAdd(job);
 
-    const out = await tap.next(AssetJobSubjects.merged, job.jobId);
-    expect(out.msgId).toBe(`${job.jobId}:merged`);
+    const out = await tap.next(AssetJobSubjects.merged, job.id);
+    expect(out.msgId).toBe(`${job.id}:merged`);
     expect(out.body).toEqual({
-      jobId: job.jobId,
+      id: job.id,
       assetId: job.assetId,
       ok: false,
       reason: `file 1 is missing: no object ${gone.object} in bucket ${job.bucket}`,
@@ -133,12 +133,12 @@ describe('ipfs worker add jobs, on Kubo', () => {
   it('reports a job once when it is handled twice', async () => {
     const job = await stageTransit(nc, merged, filesBucket);
     // Two deliveries of one job, as after a crash between publishing the result and the ack.
-    await publishAdd(job, `${job.jobId}#1`);
-    await publishAdd(job, `${job.jobId}#2`);
-    await tap.next(AssetJobSubjects.merged, job.jobId);
+    await publishAdd(job, `${job.id}#1`);
+    await publishAdd(job, `${job.id}#2`);
+    await tap.next(AssetJobSubjects.merged, job.id);
     await tap.settled([JobConsumers.ipfsAdd.name]);
 
-    const results = tap.of(AssetJobSubjects.merged, job.jobId);
+    const results = tap.of(AssetJobSubjects.merged, job.id);
     expect(results).toHaveLength(1);
     expect(results[0]!.body).toMatchObject({ ok: true });
   });

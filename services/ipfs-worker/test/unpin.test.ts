@@ -45,16 +45,16 @@ describe('jobs.ipfs.unpin', () => {
         return cid;
       }),
     );
-    const job: UnpinJob = { jobId: randomUUID(), cids: added };
+    const job: UnpinJob = { id: randomUUID(), cids: added };
     const nc = await connectAs(nats);
     try {
-      await publishJob(nc, AssetJobSubjects.unpin, job, job.jobId);
+      await publishJob(nc, AssetJobSubjects.unpin, job, job.id);
       await waitFor('both CIDs unpinned', async () => {
         const pinned = await Promise.all(added.map((cid) => worker.ipfs.isPinned(cid)));
         return pinned.every((p) => !p);
       });
       // The same job again, under a new message id so the stream accepts it: still fine.
-      await publishJob(nc, AssetJobSubjects.unpin, job, `${job.jobId}:again`);
+      await publishJob(nc, AssetJobSubjects.unpin, job, `${job.id}:again`);
       await waitFor('the repeat to be consumed', async () => {
         const jsm = await jetstreamManager(nc);
         const info = await jsm.consumers.info('JOBS', 'ipfs-unpin');

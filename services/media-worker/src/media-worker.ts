@@ -1,7 +1,6 @@
-import { JobConsumers, MergeJob, natsPermissions } from '@media-vault/contracts';
-import { Streams } from '@media-vault/contracts';
+import { natsPermissions, Streams } from '@media-vault/contracts';
 import { FfmpegRunner, toolVersion } from '@media-vault/media-tools';
-import { consumeJobs, createRuntime, type ServiceRuntime } from '@media-vault/service-kit';
+import { createRuntime, serveJobs, type ServiceRuntime } from '@media-vault/service-kit';
 import { jetstream } from '@nats-io/jetstream';
 import { Objm } from '@nats-io/obj';
 import { mkdir } from 'node:fs/promises';
@@ -55,12 +54,9 @@ export async function startMediaWorker(config: MediaWorkerConfig): Promise<Media
       files: { bucket: config.FILES_BUCKET, store: filesStore },
       tmpDir: config.TMP_DIR,
     });
-    const consumer = await consumeJobs(runtime.nc, {
-      durable: JobConsumers.mediaMerge.name,
-      subject: JobConsumers.mediaMerge.subject,
-      schema: MergeJob,
-      handle: merge.handle,
-      onGiveUp: merge.onGiveUp,
+    const consumer = await serveJobs(runtime.nc, {
+      worker: 'media-worker',
+      handlers: { 'jobs.media.merge': merge },
       log: runtime.log,
     });
     // Registered after NATS, so it closes first: the job in hand finishes before the drain.

@@ -73,7 +73,7 @@ describe('media worker merge jobs', () => {
     await workDir?.remove();
   });
 
-  const publishMerge = (job: MergeJob, msgId = job.jobId) =>
+  const publishMerge = (job: MergeJob, msgId = job.id) =>
     jetstream(nc).publish(AssetJobSubjects.merge, JSON.stringify(job), { msgID: msgId });
 
   const transitBytes = async (object: string): Promise<Uint8Array> => {
@@ -87,12 +87,12 @@ describe('media worker merge jobs', () => {
     waitFor('temp files to be removed', async () => (await readdir(workDir.path)).length === 0);
 
   const failureOf = async (job: MergeJob): Promise<string> => {
-    const out = await tap.next(AssetJobSubjects.merged, job.jobId);
-    expect(out.msgId).toBe(`${job.jobId}:merged`);
+    const out = await tap.next(AssetJobSubjects.merged, job.id);
+    expect(out.msgId).toBe(`${job.id}:merged`);
     expect(Value.Check(MergedJob, out.body)).toBe(true);
     const result = out.body as MergedJob;
-    expect(result).toMatchObject({ jobId: job.jobId, assetId: job.assetId, ok: false });
-    expect(tap.of(AssetJobSubjects.ipfsAdd, job.jobId)).toEqual([]);
+    expect(result).toMatchObject({ id: job.id, assetId: job.assetId, ok: false });
+    expect(tap.of(AssetJobSubjects.ipfsAdd, job.id)).toEqual([]);
     await noTempFilesLeft();
     return result.ok ? '' : result.reason;
   };
@@ -102,8 +102,8 @@ describe('media worker merge jobs', () => {
     expect(job.chunks.length).toBeGreaterThan(4);
     await publishMerge(job);
 
-    const out = await tap.next(AssetJobSubjects.ipfsAdd, job.jobId);
-    expect(out.msgId).toBe(`${job.jobId}:ipfs-add`);
+    const out = await tap.next(AssetJobSubjects.ipfsAdd, job.id);
+    expect(out.msgId).toBe(`${job.id}:ipfs-add`);
     expect(Value.Check(IpfsAddJob, out.body)).toBe(true);
     const next = out.body as IpfsAddJob;
     expect(next).toMatchObject({ assetId: job.assetId, bucket: filesBucket });
@@ -166,7 +166,7 @@ describe('media worker merge jobs', () => {
         1,
       );
     }
-    expect(tap.of(AssetJobSubjects.merged, job.jobId)).toEqual([]);
+    expect(tap.of(AssetJobSubjects.merged, job.id)).toEqual([]);
     await noTempFilesLeft();
   });
 
@@ -216,17 +216,17 @@ describe('media worker merge jobs', () => {
   it('hands a job on once when it is handled twice', async () => {
     const job = await stageUpload(nc, audio.mp3, CHUNK, chunksBucket);
     // Two deliveries of one job, as after a crash between publishing the next step and the ack.
-    await publishMerge(job, `${job.jobId}#1`);
-    await publishMerge(job, `${job.jobId}#2`);
-    await tap.next(AssetJobSubjects.ipfsAdd, job.jobId);
+    await publishMerge(job, `${job.id}#1`);
+    await publishMerge(job, `${job.id}#2`);
+    await tap.next(AssetJobSubjects.ipfsAdd, job.id);
     await tap.settled([JobConsumers.mediaMerge.name]);
 
-    expect(tap.of(AssetJobSubjects.ipfsAdd, job.jobId)).toHaveLength(1);
-    expect(tap.of(AssetJobSubjects.merged, job.jobId)).toEqual([]);
+    expect(tap.of(AssetJobSubjects.ipfsAdd, job.id)).toHaveLength(1);
+    expect(tap.of(AssetJobSubjects.merged, job.id)).toEqual([]);
     const objects = await (await new Objm(nc).open(filesBucket)).list();
-    const ours = objects.filter((o) => o.name.startsWith(`${job.assetId}/${job.jobId}/`));
+    const ours = objects.filter((o) => o.name.startsWith(`${job.assetId}/${job.id}/`));
     expect(ours.map((o) => o.name).sort()).toEqual(
-      [0, 1, 2].map((f) => `${job.assetId}/${job.jobId}/${f}`),
+      [0, 1, 2].map((f) => `${job.assetId}/${job.id}/${f}`),
     );
     await noTempFilesLeft();
   });

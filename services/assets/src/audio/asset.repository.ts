@@ -1,10 +1,12 @@
 import {
   AssetBuckets,
   AssetJobSubjects,
+  AudioAssetEventTypes,
   EventSubjects,
   VaultError,
   type AssetStatus,
   type AudioAsset,
+  type AudioAssetEvent,
   type CleanupJob,
   type MergedJob,
   type MergeJob,
@@ -41,21 +43,21 @@ export interface Page {
   readonly total: string;
 }
 
-const statusEvent = (row: AudioAssetRow, previous: AssetStatus | null): OutboxEvent => ({
-  subject: EventSubjects.audioAsset(row.id.toString()),
-  payload: {
+const statusEvent = (row: AudioAssetRow, previous: AssetStatus | null): OutboxEvent => {
+  const payload: AudioAssetEvent = {
     id: newEventId(),
-    type: 'audio.asset.status',
+    type: AudioAssetEventTypes.status,
     at: new Date().toISOString(),
     previous_status: previous,
     status: row.status,
     record: toAudioAsset(row),
-  },
-});
+  };
+  return { subject: EventSubjects.audioAsset(row.id.toString()), payload };
+};
 
-const job = (subject: string, payload: { jobId: string } & object): OutboxEvent => ({
+const job = (subject: string, payload: { id: string } & object): OutboxEvent => ({
   subject,
-  payload: { ...payload, id: payload.jobId },
+  payload,
 });
 
 const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -276,7 +278,7 @@ export class AssetRepository {
         .returning();
       const merging = row as AudioAssetRow;
       const mergeJob: MergeJob = {
-        jobId,
+        id: jobId,
         assetId: id.toString(),
         hash: asset.hash,
         size: Number(asset.size),
@@ -303,7 +305,7 @@ export class AssetRepository {
         .from(audioAssets)
         .where(eq(audioAssets.id, id))
         .for('update');
-      if (!asset || asset.status !== 'MERGING' || asset.mergeJobId !== result.jobId) return false;
+      if (!asset || asset.status !== 'MERGING' || asset.mergeJobId !== result.id) return false;
       let unpinCids: string[] = [];
       let update;
       if (result.ok) {
@@ -330,7 +332,7 @@ export class AssetRepository {
       const events = [statusEvent(row as AudioAssetRow, 'MERGING')];
       events.push(...(await this.freeChunks(tx, id)));
       if (unpinCids.length > 0) {
-        const unpin: UnpinJob = { jobId: randomUUID(), cids: unpinCids };
+        const unpin: UnpinJob = { id: randomUUID(), cids: unpinCids };
         events.push(job(AssetJobSubjects.unpin, unpin));
       }
       await enqueueEvents(tx, events);
@@ -343,7 +345,7 @@ export class AssetRepository {
     const removed = await tx.delete(audioChunks).where(eq(audioChunks.assetId, id)).returning();
     if (removed.length === 0) return [];
     const cleanup: CleanupJob = {
-      jobId: randomUUID(),
+      id: randomUUID(),
       bucket: AssetBuckets.chunks,
       objects: removed.map((c) => c.object),
     };
@@ -369,7 +371,7 @@ export class AssetRepository {
       if (!other) orphaned.push(cid);
     }
     if (orphaned.length === 0) return [];
-    const unpin: UnpinJob = { jobId: randomUUID(), cids: orphaned };
+    const unpin: UnpinJob = { id: randomUUID(), cids: orphaned };
     return [job(AssetJobSubjects.unpin, unpin)];
   }
 

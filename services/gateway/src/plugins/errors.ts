@@ -1,13 +1,13 @@
 import { ErrorKinds, VaultError } from '@media-vault/contracts';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { apiStyleOf, errorBody, kindOfHttpStatus } from '../api-style.js';
+import { errorBody, kindOfHttpStatus, styleOf } from '../api-style.js';
 
 /** The one place where errors become HTTP responses, in the style of the route's seed. */
 export const errorsPlugin = fp(
   async (app: FastifyInstance) => {
     app.setErrorHandler((error: FastifyError | VaultError, request, reply) => {
-      const style = apiStyleOf(request.url);
+      const style = styleOf(request);
       if (error instanceof VaultError) {
         const status = ErrorKinds[error.kind].http;
         if (status === 500) request.log.error({ err: error }, 'request failed');
@@ -30,7 +30,7 @@ export const errorsPlugin = fp(
       return reply.status(status).send(errorBody(style, kindOfHttpStatus(status), message));
     });
     app.setNotFoundHandler((request, reply) => {
-      const style = apiStyleOf(request.url);
+      const style = styleOf(request);
       return reply
         .status(404)
         .send(

@@ -1,19 +1,12 @@
 import {
-  AssetPage,
-  AudioAsset,
   AudioAssetCommandSubjects as S,
-  AssetStatusSchema,
   ChunkIndex,
   ChunkJsonBody,
-  ChunksResponse,
-  CreateAssetRequest,
-  CreateAssetResponse,
+  ChunkReply,
   GrpcError,
-  MAX_OFFSET,
-  MergeRequest,
+  IdParam,
   Roles,
   Sha256Hex,
-  UserId,
   VaultError,
   type AssetFileKind,
 } from '@media-vault/contracts';
@@ -28,20 +21,7 @@ import { ChunkUploader } from '../assets/chunk-upload.js';
 import { sendAssetFile } from '../assets/download.js';
 
 const uploaders = [Roles.root, Roles.assets] as const;
-const reviewers = [Roles.root, Roles.reviewerAssets] as const;
-const IdParam = Type.Object({ id: Type.String({ pattern: '^[0-9]{1,19}$' }) });
-const UidParam = Type.Object({ uid: UserId });
-const Paging = {
-  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_OFFSET, default: 0 })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-};
-const AssetReply = Type.Object({ asset: AudioAsset });
-const ChunkReply = Type.Object({
-  index: Type.Integer(),
-  size: Type.String(),
-  hash: Type.String(),
-  duplicate: Type.Boolean(),
-});
+const grpc = { style: 'grpc' } as const;
 // 503/504: the assets service is down or slow.
 const errors = {
   400: GrpcError,
@@ -62,7 +42,11 @@ export interface AudioAssetRouteOptions {
   readonly chunkBodyLimit: number;
 }
 
-/** Seed 002 audio asset routes (grpc-gateway JSON), each a command to the assets service. */
+/**
+ * The seed 002 routes where bytes stream (chunk uploads, downloads): they read or write the staging
+ * bucket and IPFS besides asking the assets service, so they are written out here; every other
+ * audio asset route is a declared binding the relay mounts.
+ */
 export const audioAssetRoutes: FastifyPluginAsyncTypebox<AudioAssetRouteOptions> = async (
   app,
   opts,
@@ -71,40 +55,12 @@ export const audioAssetRoutes: FastifyPluginAsyncTypebox<AudioAssetRouteOptions>
   const tags = ['audio assets'];
 
   app.post(
-    '/api/v1/assets/audio',
-    {
-      onRequest: app.requireUser(uploaders),
-      schema: {
-        tags,
-        summary: 'Create',
-        body: CreateAssetRequest,
-        response: { 200: CreateAssetResponse, ...bodyErrors },
-      },
-    },
-    (request) => app.command(request, S.assetCreate, request.body),
-  );
-
-  app.get(
-    '/api/v1/assets/audio/chunks',
-    {
-      onRequest: app.requireUser(uploaders),
-      schema: {
-        tags,
-        summary: 'Chunks: the chunks already stored, to resume an upload',
-        querystring: Type.Object({ id: IdParam.properties.id }),
-        response: { 200: ChunksResponse, ...errors },
-      },
-    },
-    (request) => app.command(request, S.assetChunks, { id: request.query.id }),
-  );
-
-  app.post(
     '/api/v1/assets/audio/chunk',
     {
       onRequest: app.requireUser(uploaders),
       bodyLimit: opts.chunkBodyLimit,
       // As a form, `data` (the chunk in base64) is the one large field.
-      config: { formFieldBytes: opts.chunkBodyLimit },
+      config: { ...grpc, formFieldBytes: opts.chunkBodyLimit },
       schema: {
         tags,
         summary: 'Chunk (base64 in JSON)',
@@ -136,6 +92,7 @@ export const audioAssetRoutes: FastifyPluginAsyncTypebox<AudioAssetRouteOptions>
     raw.post(
       '/api/v1/assets/audio/chunk_file/:id',
       {
+        config: grpc,
         onRequest: app.requireUser(uploaders),
         schema: {
           tags,
@@ -156,103 +113,6 @@ export const audioAssetRoutes: FastifyPluginAsyncTypebox<AudioAssetRouteOptions>
         ),
     );
   });
-
-  app.post(
-    '/api/v1/assets/audio/merge',
-    {
-      onRequest: app.requireUser(uploaders),
-      schema: {
-        tags,
-        summary: 'Merge',
-        body: MergeRequest,
-        response: { 200: AssetReply, ...bodyErrors },
-      },
-    },
-    (request) => app.command(request, S.assetMerge, request.body),
-  );
-
-  app.post(
-    '/api/v1/assets/audio/submit/:id',
-    {
-      onRequest: app.requireUser(uploaders),
-      schema: {
-        tags,
-        summary: 'Submit a merged draft',
-        params: IdParam,
-        response: { 200: AssetReply, ...bodyErrors },
-      },
-    },
-    (request) => app.command(request, S.assetSubmit, { id: request.params.id }),
-  );
-
-  const ownList = (
-    kind: 'drafts' | 'rejects',
-    subject: typeof S.assetListDrafts | typeof S.assetListRejects,
-  ) =>
-    app.get(
-      `/api/v1/assets/audio/${kind}/:uid`,
-      {
-        onRequest: app.requireUser(),
-        schema: {
-          tags,
-          summary: kind === 'drafts' ? 'ListDraft' : 'ListReject',
-          params: UidParam,
-          querystring: Type.Object(Paging),
-          response: { 200: AssetPage, ...errors },
-        },
-      },
-      (request) => app.command(request, subject, { uid: request.params.uid, ...request.query }),
-    );
-  ownList('drafts', S.assetListDrafts);
-  ownList('rejects', S.assetListRejects);
-
-  const ownDelete = (
-    path: string,
-    subject: typeof S.assetDeleteDraft | typeof S.assetDeleteReject,
-  ) =>
-    app.delete(
-      path,
-      {
-        onRequest: app.requireUser(),
-        schema: { tags, params: IdParam, response: { 200: Type.Object({}), ...bodyErrors } },
-      },
-      (request) => app.command(request, subject, { id: request.params.id }),
-    );
-  ownDelete('/api/v1/assets/audio/drafts/:id', S.assetDeleteDraft);
-  ownDelete('/api/v1/assets/audio/reject/:id', S.assetDeleteReject);
-
-  app.get(
-    '/api/v1/assets/audio',
-    {
-      onRequest: app.requireUser(),
-      schema: {
-        tags,
-        summary: 'Find',
-        querystring: Type.Object({
-          name: Type.Optional(Type.String({ maxLength: 255 })),
-          status: Type.Optional(AssetStatusSchema),
-          owner: Type.Optional(UserId),
-          ...Paging,
-        }),
-        response: { 200: AssetPage, ...errors },
-      },
-    },
-    (request) => app.command(request, S.assetFind, request.query),
-  );
-
-  app.get(
-    '/api/v1/assets/audio/by_id',
-    {
-      onRequest: app.requireUser(),
-      schema: {
-        tags,
-        summary: 'ID',
-        querystring: Type.Object({ id: IdParam.properties.id }),
-        response: { 200: AssetReply, ...errors },
-      },
-    },
-    (request) => app.command(request, S.assetGet, { id: request.query.id }),
-  );
 
   // Every file is an mp3 (the original is checked to be one; the renditions are made as one).
   const audioFile = {
@@ -278,6 +138,7 @@ export const audioAssetRoutes: FastifyPluginAsyncTypebox<AudioAssetRouteOptions>
       method,
       url: '/api/v1/assets/audio/download/:id',
       exposeHeadRoute: false,
+      config: grpc,
       onRequest: app.requireUser(),
       schema: { ...downloadSchema, ...(method === 'HEAD' ? { hide: true } : {}) },
       handler: async (request, reply) => {
@@ -298,58 +159,4 @@ export const audioAssetRoutes: FastifyPluginAsyncTypebox<AudioAssetRouteOptions>
       },
     });
   }
-
-  const review = (
-    action: 'resolve' | 'disable' | 'recover',
-    subject: typeof S.assetResolve | typeof S.assetDisable | typeof S.assetRecover,
-  ) =>
-    app.post(
-      `/api/v1/assets/audio/${action}/:id`,
-      {
-        onRequest: app.requireUser(reviewers),
-        schema: {
-          tags,
-          summary: action,
-          params: IdParam,
-          response: { 200: AssetReply, ...bodyErrors },
-        },
-      },
-      (request) => app.command(request, subject, { id: request.params.id }),
-    );
-  review('resolve', S.assetResolve);
-  review('disable', S.assetDisable);
-  review('recover', S.assetRecover);
-
-  app.post(
-    '/api/v1/assets/audio/reject/:id',
-    {
-      onRequest: app.requireUser(reviewers),
-      schema: {
-        tags,
-        summary: 'Reject, with the reason the contributor will see',
-        params: IdParam,
-        body: Type.Object(
-          { reason: Type.String({ minLength: 1, maxLength: 1000 }) },
-          { additionalProperties: false },
-        ),
-        response: { 200: AssetReply, ...bodyErrors },
-      },
-    },
-    (request) =>
-      app.command(request, S.assetReject, { id: request.params.id, reason: request.body.reason }),
-  );
-
-  app.delete(
-    '/api/v1/assets/audio/:id',
-    {
-      onRequest: app.requireUser(reviewers),
-      schema: {
-        tags,
-        summary: 'Delete (POST or DISABLE)',
-        params: IdParam,
-        response: { 200: AssetReply, ...bodyErrors },
-      },
-    },
-    (request) => app.command(request, S.assetDelete, { id: request.params.id }),
-  );
 };

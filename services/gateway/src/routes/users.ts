@@ -7,6 +7,7 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/v1/users/me/',
     {
+      config: { style: 'envelope' },
       onRequest: app.requireUser(),
       schema: {
         tags: ['users'],

@@ -82,13 +82,13 @@ export function ipfsAddHandler(deps: IpfsAddHandlerDeps) {
     }
 
     const merged: MergedJob = {
-      jobId: job.jobId,
+      id: job.id,
       assetId: job.assetId,
       ok: true,
       probe: job.probe,
       files,
     };
-    await publishJob(nc, AssetJobSubjects.merged, merged, mergedMsgId(job.jobId));
+    await publishJob(nc, AssetJobSubjects.merged, merged, mergedMsgId(job.id));
     ctx.log.info({ assetId: job.assetId, files }, 'merged files added to IPFS and pinned');
 
     // The result is out, so a failed delete only leaves a stray object: log it, do not retry
@@ -103,8 +103,8 @@ export function ipfsAddHandler(deps: IpfsAddHandlerDeps) {
    * further use. Pins already made stay: the same bytes may belong to another asset.
    */
   async function onGiveUp(job: IpfsAddJob, reason: string): Promise<void> {
-    const result: MergedJob = { jobId: job.jobId, assetId: job.assetId, ok: false, reason };
-    await publishJob(nc, AssetJobSubjects.merged, result, mergedMsgId(job.jobId));
+    const result: MergedJob = { id: job.id, assetId: job.assetId, ok: false, reason };
+    await publishJob(nc, AssetJobSubjects.merged, result, mergedMsgId(job.id));
     const store = await objm.open(job.bucket).catch(() => undefined);
     if (store) await deleteTransit(store, job, () => undefined);
   }

@@ -62,7 +62,7 @@ export async function stageTransit(
     });
   }
   return {
-    jobId,
+    id: jobId,
     assetId,
     bucket,
     probe: {

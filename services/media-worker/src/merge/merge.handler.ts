@@ -91,7 +91,7 @@ export function mergeHandler(deps: MergeHandlerDeps) {
 
       const transit: IpfsAddJob['files'] = [];
       for (const f of local) {
-        const object = transitObjectName(job.assetId, job.jobId, f.file);
+        const object = transitObjectName(job.assetId, job.id, f.file);
         const info = await putFile(files.store, object, f.path);
         transit.push({
           file: f.file,
@@ -103,13 +103,13 @@ export function mergeHandler(deps: MergeHandlerDeps) {
         ctx.working();
       }
       const next: IpfsAddJob = {
-        jobId: job.jobId,
+        id: job.id,
         assetId: job.assetId,
         bucket: files.bucket,
         probe,
         files: transit,
       };
-      await publishJob(nc, AssetJobSubjects.ipfsAdd, next, nextStepMsgId.ipfsAdd(job.jobId));
+      await publishJob(nc, AssetJobSubjects.ipfsAdd, next, nextStepMsgId.ipfsAdd(job.id));
       ctx.log.info({ assetId: job.assetId, files: transit }, 'merged; handed to the ipfs worker');
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -118,8 +118,8 @@ export function mergeHandler(deps: MergeHandlerDeps) {
 
   /** A merge that will not succeed goes straight back to the assets service with the reason. */
   async function onGiveUp(job: MergeJob, reason: string): Promise<void> {
-    const result: MergedJob = { jobId: job.jobId, assetId: job.assetId, ok: false, reason };
-    await publishJob(nc, AssetJobSubjects.merged, result, nextStepMsgId.merged(job.jobId));
+    const result: MergedJob = { id: job.id, assetId: job.assetId, ok: false, reason };
+    await publishJob(nc, AssetJobSubjects.merged, result, nextStepMsgId.merged(job.id));
   }
 
   return { handle, onGiveUp };

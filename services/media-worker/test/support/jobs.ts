@@ -6,7 +6,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 export interface TappedJob {
   readonly subject: string;
   readonly msgId: string | undefined;
-  readonly body: Record<string, unknown> & { jobId: string };
+  readonly body: Record<string, unknown> & { id: string };
 }
 
 /**
@@ -49,7 +49,7 @@ export class JobTap {
 
   /** Everything taken so far for one job on one subject. */
   of(subject: string, jobId: string): TappedJob[] {
-    return this.taken.filter((t) => t.subject === subject && t.body.jobId === jobId);
+    return this.taken.filter((t) => t.subject === subject && t.body.id === jobId);
   }
 
   /** The first message for `jobId` on `subject`, waiting for it to arrive. */

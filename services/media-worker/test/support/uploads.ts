@@ -26,7 +26,7 @@ export async function stageUpload(
     chunks.push({ index, object, size: part.length });
   }
   return {
-    jobId: randomUUID(),
+    id: randomUUID(),
     assetId: String(Date.now()),
     hash: sha256(bytes),
     size: bytes.length,

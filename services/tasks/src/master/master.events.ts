@@ -2,6 +2,7 @@ import {
   EventSubjects,
   JobSubjects,
   MasterEventTypes,
+  TaskEventSubjects,
   type FetchJob,
   type Grant,
   type GrantEvent,
@@ -15,12 +16,6 @@ import type { AgentRow } from '../db/schema.js';
 import type { GrantWindow } from './grant.rules.js';
 import type { DownloadView, UploadView } from './master.mapper.js';
 
-const subjectOf: Record<MasterTaskKind, (id: number) => string> = {
-  upload: EventSubjects.uploadTask,
-  download: EventSubjects.downloadTask,
-  private: EventSubjects.privateTask,
-};
-
 /**
  * The status event of one change to a task: the full record after the change, the status before
  * (null when the task was just created) and after.
@@ -31,7 +26,7 @@ export function taskEvent<R extends { id: number; status: number }>(
   previousStatus: number | null,
 ): OutboxEvent {
   return {
-    subject: subjectOf[kind](record.id),
+    subject: TaskEventSubjects[kind](record.id),
     payload: {
       id: newEventId(),
       type:

@@ -1,6 +1,6 @@
 import { VaultError } from '@media-vault/contracts';
 import type { FastifyRequest, preValidationAsyncHookHandler } from 'fastify';
-import { parseMultipartFields } from '../../plugins/form-body.js';
+import { parseMultipartFields } from './form-body.js';
 
 async function readRaw(request: FastifyRequest, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
