@@ -356,6 +356,16 @@ export class PipelineStack {
     return asset;
   }
 
+  /** The bytes a Download command points at, read from IPFS as the gateway streams them. */
+  async download(p: Principal, id: string, file: 0 | 1 | 2 = 0): Promise<Buffer> {
+    const target = await this.command(p, S.assetDownload, { id, file });
+    const res = await fetch(`${this.kuboApiUrl}/api/v0/cat?arg=${encodeURIComponent(target.cid)}`, {
+      method: 'POST',
+    });
+    if (!res.ok) throw new Error(`kubo cat ${target.cid}: ${res.status} ${await res.text()}`);
+    return Buffer.from(await res.arrayBuffer());
+  }
+
   // --- what the platform did ------------------------------------------------------------------
 
   /** Every status event of the asset so far, oldest first. */
