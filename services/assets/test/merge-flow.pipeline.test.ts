@@ -1,8 +1,14 @@
-import { AudioAssetCommandSubjects as S, type Principal } from '@media-vault/contracts';
+import {
+  AssetBuckets,
+  AudioAssetCommandSubjects as S,
+  type Principal,
+} from '@media-vault/contracts';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ASSETS,
+  ffprobe,
+  integratedLoudness,
   makeMp3,
   makeWav,
   person,
@@ -36,6 +42,96 @@ describe('audio assets with the merge pipeline: resume, merge, dedupe, unpin, fa
   });
   afterAll(async () => {
     await stack?.stop();
+  });
+
+  it('merges to SUBMIT with a probe and three pinned renditions, frees staging, resolves to POST', async () => {
+    const file = await makeMp3(stack.dir, { seconds: 8, sampleRate: 48_000, bitrate: '192k' });
+    const chunkCount = Math.ceil(file.bytes.length / stack.chunkSize);
+    expect(chunkCount).toBeGreaterThanOrEqual(3);
+    const plan = await stack.created(alice, 'Morning Tone.mp3', file);
+    const replies = await stack.upload(alice, plan.id, file.bytes);
+    expect(replies).toEqual(
+      [...Array(chunkCount).keys()].map((index) => {
+        const piece = stack.piece(file.bytes, index);
+        return { index, size: String(piece.length), hash: sha256(piece), duplicate: false };
+      }),
+    );
+    expect((await stack.chunkObjects(plan.id)).length).toBe(chunkCount);
+
+    expect((await stack.merge(alice, plan.id)).asset.status).toBe('MERGING');
+    const asset = await stack.settled(alice, plan.id);
+    expect(asset, asset.reason).toMatchObject({
+      status: 'SUBMIT',
+      merged: true,
+      reason: '',
+      probe: { formatName: 'mp3', codec: 'mp3', sampleRate: 48_000, channels: 2 },
+    });
+    expect(asset.probe!.durationMs).toBeGreaterThan(7_800);
+    expect(asset.probe!.durationMs).toBeLessThan(8_300);
+    expect(asset.probe!.bitrate).toBeGreaterThan(180_000);
+    expect(asset.probe!.bitrate).toBeLessThan(200_000);
+    const files = [...asset.files].sort((a, b) => a.file - b.file);
+    expect(files.map((f) => f.file)).toEqual([0, 1, 2]);
+    expect(files[0]).toMatchObject({ size: String(file.bytes.length), sampleRate: 48_000 });
+    expect(files[1]).toMatchObject({ bitrate: 320_000, sampleRate: 48_000 });
+    expect(files[2]).toMatchObject({ bitrate: 128_000, sampleRate: 44_100 });
+    expect(new Set(files.map((f) => f.cid)).size).toBe(3);
+    for (const f of files) expect(await stack.isPinned(f.cid), f.cid).toBe(true);
+
+    // The staging chunks are freed once the merge is done.
+    expect((await stack.command(alice, S.assetChunks, { id: plan.id })).chunks).toEqual([]);
+    await waitFor('the chunk objects to be deleted', async () =>
+      (await stack.chunkObjects(plan.id)).length === 0 ? true : undefined,
+    );
+    // So are the merged files on their way to IPFS.
+    await waitFor('the transit files to be deleted', async () =>
+      (await stack.chunkObjects(plan.id, AssetBuckets.files)).length === 0 ? true : undefined,
+    );
+
+    expect((await stack.command(reviewer, S.assetResolve, { id: plan.id })).asset.status).toBe(
+      'POST',
+    );
+    const target = await stack.command(bob, S.assetDownload, { id: plan.id, file: 0 });
+    expect(target).toEqual({
+      cid: files[0]!.cid,
+      size: file.bytes.length,
+      fileName: 'Morning Tone.mp3',
+      contentType: 'audio/mpeg',
+    });
+    expect(sha256(await stack.download(bob, plan.id, 0))).toBe(file.hash);
+
+    const archive = await stack.download(bob, plan.id, 1);
+    expect(String(archive.length)).toBe(files[1]!.size);
+    expect(await ffprobe(stack.dir, archive)).toMatchObject({
+      formatName: 'mp3',
+      codec: 'mp3',
+      bitRate: 320_000,
+      sampleRate: 48_000,
+    });
+    // EBU R128 target −23 LUFS; one-pass loudnorm lands within a couple of LU of it.
+    expect(Math.abs((await integratedLoudness(stack.dir, archive)) + 23)).toBeLessThan(2);
+
+    const live = await stack.download(bob, plan.id, 2);
+    expect(String(live.length)).toBe(files[2]!.size);
+    expect(await ffprobe(stack.dir, live)).toMatchObject({
+      formatName: 'mp3',
+      codec: 'mp3',
+      bitRate: 128_000,
+      sampleRate: 44_100,
+    });
+
+    const events = await stack.eventsUntil(plan.id, 4);
+    expect(transitions(events)).toEqual([
+      '∅→DRAFT',
+      'DRAFT→MERGING',
+      'MERGING→SUBMIT',
+      'SUBMIT→POST',
+    ]);
+    expect(events.at(-1)!.record).toMatchObject({
+      id: plan.id,
+      status: 'POST',
+      files: asset.files,
+    });
   });
 
   it('resumes an upload: Chunks lists exactly the stored chunks with their hashes', async () => {

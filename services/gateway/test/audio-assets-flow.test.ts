@@ -1,9 +1,4 @@
-import { AssetBuckets } from '@media-vault/contracts';
 import { randomBytes } from 'node:crypto';
-import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ASSETS,
@@ -14,38 +9,11 @@ import {
   makeMp3,
   REVIEWER,
   sha256,
-  waitFor,
-  type AssetEvent,
 } from './audio-helpers.js';
 
 const run = Date.now().toString(36);
-const exec = promisify(execFile);
 
-/** Integrated loudness (LUFS) of `bytes` as ffmpeg's EBU R128 meter reports it. */
-const integratedLoudness = async (dir: string, bytes: Buffer): Promise<number> => {
-  const path = join(dir, `loudness-${randomBytes(4).toString('hex')}.mp3`);
-  await writeFile(path, bytes);
-  const { stderr } = await exec('ffmpeg', [
-    '-hide_banner',
-    '-nostats',
-    '-i',
-    path,
-    '-filter_complex',
-    'ebur128',
-    '-f',
-    'null',
-    '-',
-  ]);
-  const summary = stderr.slice(stderr.lastIndexOf('Summary:'));
-  const match = /I:\s+(-?[\d.]+) LUFS/.exec(summary);
-  if (!match) throw new Error(`no integrated loudness in:\n${summary}`);
-  return Number(match[1]);
-};
-
-const transitions = (events: AssetEvent[]) =>
-  events.map((e) => `${e.previous_status ?? '∅'}→${e.status}`);
-
-describe('audio assets over HTTP: upload, merge, review, download', () => {
+describe('audio assets over HTTP: the routes of upload, merge, review and download', () => {
   let stack: AudioStack;
   let alice: string;
   let bob: string;
@@ -105,34 +73,12 @@ describe('audio assets over HTTP: upload, merge, review, download', () => {
     expect(merging.status).toBe(200);
     expect(merging.body.asset.status).toBe('MERGING');
 
+    // What the merge makes (probe, renditions, pins, freed staging, events) is tested in
+    // services/assets/test/merge-flow.pipeline.test.ts; here, that the routes serve it.
     const asset = await stack.settled(alice, plan.id);
-    expect(asset, asset.reason).toMatchObject({
-      status: 'SUBMIT',
-      merged: true,
-      reason: '',
-      probe: { formatName: 'mp3', codec: 'mp3', sampleRate: 48_000, channels: 2 },
-    });
-    expect(asset.probe!.durationMs).toBeGreaterThan(7_800);
-    expect(asset.probe!.durationMs).toBeLessThan(8_300);
-    expect(asset.probe!.bitrate).toBeGreaterThan(180_000);
-    expect(asset.probe!.bitrate).toBeLessThan(200_000);
+    expect(asset, asset.reason).toMatchObject({ status: 'SUBMIT', merged: true });
     const files = [...asset.files].sort((a, b) => a.file - b.file);
     expect(files.map((f) => f.file)).toEqual([0, 1, 2]);
-    expect(files[0]).toMatchObject({ size: String(file.bytes.length), sampleRate: 48_000 });
-    expect(files[1]).toMatchObject({ bitrate: 320_000, sampleRate: 48_000 });
-    expect(files[2]).toMatchObject({ bitrate: 128_000, sampleRate: 44_100 });
-    expect(new Set(files.map((f) => f.cid)).size).toBe(3);
-    for (const f of files) expect(await stack.isPinned(f.cid), f.cid).toBe(true);
-
-    // The staging chunks are freed once the merge is done.
-    expect((await stack.chunks(alice, plan.id)).body.chunks).toEqual([]);
-    await waitFor('the chunk objects to be deleted', async () =>
-      (await stack.chunkObjects(plan.id)).length === 0 ? true : undefined,
-    );
-    // So are the merged files on their way to IPFS.
-    await waitFor('the transit files to be deleted', async () =>
-      (await stack.chunkObjects(plan.id, AssetBuckets.files)).length === 0 ? true : undefined,
-    );
 
     const resolved = await stack.review(reviewer, 'resolve', plan.id);
     expect(resolved.status).toBe(200);
@@ -147,37 +93,12 @@ describe('audio assets over HTTP: upload, merge, review, download', () => {
     const archive = await stack.download(bob, plan.id, 1);
     expect(archive.status).toBe(200);
     expect(String(archive.bytes.length)).toBe(files[1]!.size);
-    expect(await ffprobe(stack.dir, archive.bytes)).toMatchObject({
-      formatName: 'mp3',
-      codec: 'mp3',
-      bitRate: 320_000,
-      sampleRate: 48_000,
-    });
-    // EBU R128 target −23 LUFS; one-pass loudnorm lands within a couple of LU of it.
-    expect(Math.abs((await integratedLoudness(stack.dir, archive.bytes)) + 23)).toBeLessThan(2);
+    expect((await ffprobe(stack.dir, archive.bytes)).bitRate).toBe(320_000);
 
     const live = await stack.download(bob, plan.id, 2);
     expect(live.status).toBe(200);
     expect(String(live.bytes.length)).toBe(files[2]!.size);
-    expect(await ffprobe(stack.dir, live.bytes)).toMatchObject({
-      formatName: 'mp3',
-      codec: 'mp3',
-      bitRate: 128_000,
-      sampleRate: 44_100,
-    });
-
-    const events = await stack.eventsUntil(plan.id, 4);
-    expect(transitions(events)).toEqual([
-      '∅→DRAFT',
-      'DRAFT→MERGING',
-      'MERGING→SUBMIT',
-      'SUBMIT→POST',
-    ]);
-    expect(events.at(-1)!.record).toMatchObject({
-      id: plan.id,
-      status: 'POST',
-      files: asset.files,
-    });
+    expect((await ffprobe(stack.dir, live.bytes)).bitRate).toBe(128_000);
   });
 
   // Resume, Submit, de-duplication, unpinning and failed merges are rules of the assets service,
