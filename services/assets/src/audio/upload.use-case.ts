@@ -1,9 +1,13 @@
-import type { AudioAsset, Principal, StoredChunk } from '@media-vault/contracts';
+import {
+  VaultError,
+  type AudioAsset,
+  type Principal,
+  type StoredChunk,
+} from '@media-vault/contracts';
 import { enqueueEvents } from '@media-vault/service-kit';
 import { randomUUID } from 'node:crypto';
 import type { AssetsDatabase } from '../db/index.js';
 import type { AudioAssetRow, AudioChunkRow } from '../db/schema.js';
-import { VaultError } from '@media-vault/contracts';
 import { writableOrNotFound } from './access.rules.js';
 import { checkUploadable } from './asset-state.rules.js';
 import { assetStatusEvent } from './asset.events.js';
