@@ -10,8 +10,9 @@ import {
 import { fileURLToPath } from 'node:url';
 import { assetHandlers } from './audio/asset.handlers.js';
 import { guardCommands } from './audio/asset.permissions.js';
-import { AssetRepository } from './audio/asset.repository.js';
-import { startDraftExpiry } from './audio/draft-expiry.js';
+import { findAsset } from './audio/asset.repository.js';
+import { createAssetUseCases, type AssetUseCases } from './audio/asset.use-cases.js';
+import { startDraftExpiry } from './audio/draft-expiry.schedule.js';
 import { consumePipelineJobs } from './audio/pipeline.consumers.js';
 import type { AssetsConfig } from './config.js';
 import { schema } from './db/index.js';
@@ -21,7 +22,7 @@ const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
 
 export interface AssetsService {
   readonly runtime: ServiceRuntime<typeof schema>;
-  readonly assets: AssetRepository;
+  readonly assets: AssetUseCases;
   readonly healthPort: number;
   close(): Promise<void>;
 }
@@ -41,14 +42,20 @@ export async function startAssetsService(config: AssetsConfig): Promise<AssetsSe
   });
   try {
     await openAssetBuckets(runtime.nc, config.STREAM_REPLICAS);
-    const assets = new AssetRepository(runtime.database.db, {
+    const { db } = runtime.database;
+    const assets = createAssetUseCases(db, {
       chunkSize: config.ASSET_CHUNK_SIZE,
       maxSize: config.ASSET_MAX_SIZE,
     });
-    const pipeline = await consumePipelineJobs(runtime.nc, assets, runtime.relay, runtime.log);
+    const pipeline = await consumePipelineJobs(
+      runtime.nc,
+      assets.merge,
+      runtime.relay,
+      runtime.log,
+    );
     runtime.lifecycle.onClose('pipeline consumers', () => pipeline.stop());
     const expiry = startDraftExpiry({
-      assets,
+      expiry: assets.expiry,
       relay: runtime.relay,
       ttlMs: config.DRAFT_TTL_HOURS * 3_600_000,
       everyMs: config.DRAFT_SWEEP_SECONDS * 1000,
@@ -59,7 +66,7 @@ export async function startAssetsService(config: AssetsConfig): Promise<AssetsSe
       service: Services.assets,
       version: '0.1.0',
       description: 'Audio assets: chunked upload, merge, review, download',
-      handlers: guardCommands(assetHandlers(assets, runtime.relay), (id) => assets.row(id)),
+      handlers: guardCommands(assetHandlers(assets, runtime.relay), (id) => findAsset(db, id)),
       log: runtime.log,
       metrics: runtime.metrics,
       verifier: createPrincipalVerifier(principalKeysOf(config.PRINCIPAL_KEYS)),

@@ -242,11 +242,11 @@ describe('assets service permissions, straight on NATS', () => {
         return (await up.merged(owner, { submit: false })).id.toString();
       default: {
         const { id } = await up.merged(owner);
-        if (fixture === 'reject') await assets.review(reviewerP, id, 'reject', 'no');
+        if (fixture === 'reject') await assets.review.review(reviewerP, id, 'reject', 'no');
         if (fixture === 'post' || fixture === 'disable') {
-          await assets.review(reviewerP, id, 'resolve');
+          await assets.review.review(reviewerP, id, 'resolve');
         }
-        if (fixture === 'disable') await assets.review(reviewerP, id, 'disable');
+        if (fixture === 'disable') await assets.review.review(reviewerP, id, 'disable');
         return id.toString();
       }
     }

@@ -4,7 +4,8 @@ import { createDatabase, makeTempDir, uniqueName } from '@media-vault/test-harne
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import { createHash, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import type { AssetRepository, AssetLimits } from '../src/audio/asset.repository.js';
+import type { AssetUseCases } from '../src/audio/asset.use-cases.js';
+import type { AssetLimits } from '../src/audio/upload.use-case.js';
 import { schema, type AssetsDatabase } from '../src/db/index.js';
 import { audioAssets, audioChunks } from '../src/db/schema.js';
 
@@ -143,7 +144,7 @@ export const mergeFailed = (assetId: string, jobId: string, reason: string): Mer
 export class Uploads {
   constructor(
     readonly db: AssetsDatabase,
-    readonly assets: AssetRepository,
+    readonly assets: AssetUseCases,
     readonly limits: AssetLimits,
   ) {}
 
@@ -155,7 +156,7 @@ export class Uploads {
   ): Promise<{ id: bigint; hash: string; bytes: Buffer }> {
     const bytes = randomBytes(size);
     const hash = sha256(bytes);
-    const { asset } = await this.assets.create(p, {
+    const { asset } = await this.assets.upload.create(p, {
       name: `draft-${hash.slice(0, 8)}.mp3`,
       size,
       hash,
@@ -169,12 +170,12 @@ export class Uploads {
   }
 
   async commit(p: Principal, id: bigint, index: number, bytes: Buffer) {
-    const begin = await this.assets.chunkBegin(p, id, index);
+    const begin = await this.assets.upload.chunkBegin(p, id, index);
     const piece = bytes.subarray(
       index * this.limits.chunkSize,
       (index + 1) * this.limits.chunkSize,
     );
-    return this.assets.chunkCommit(p, {
+    return this.assets.upload.chunkCommit(p, {
       id,
       index,
       object: begin.object,
@@ -189,10 +190,12 @@ export class Uploads {
     opts: { submit?: boolean; files?: AssetFile[]; size?: number } = {},
   ): Promise<{ id: bigint; hash: string; files: AssetFile[] }> {
     const { id, hash } = await this.draft(p, opts.size ?? this.limits.chunkSize + 10);
-    await this.assets.merge(p, id, opts.submit ?? true);
+    await this.assets.merge.merge(p, id, opts.submit ?? true);
     const row = await assetRow(this.db, id);
     const files = opts.files ?? fakeFiles();
-    await this.assets.applyMergeResult(mergeSucceeded(id.toString(), row!.mergeJobId!, files));
+    await this.assets.merge.applyMergeResult(
+      mergeSucceeded(id.toString(), row!.mergeJobId!, files),
+    );
     return { id, hash, files };
   }
 }

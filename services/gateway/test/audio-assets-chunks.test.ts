@@ -9,14 +9,13 @@ import {
   REVIEWER,
   sha256,
   waitFor,
-  type AssetEvent,
   type ChunksReply,
   type Reply,
 } from './audio-helpers.js';
 
 const run = Date.now().toString(36);
 
-describe('audio asset chunks over HTTP: bad input, duplicates, parallel uploads and merges', () => {
+describe('audio asset chunks over HTTP: bad input, duplicates, streaming races', () => {
   let stack: AudioStack;
   let alice: string;
   let bob: string;
@@ -261,30 +260,6 @@ describe('audio asset chunks over HTTP: bad input, duplicates, parallel uploads 
       expectGrpcError(res, 409, Grpc.aborted, /^chunk 0 is already stored with hash [0-9a-f]{64}/);
       expect(await stored(alice, draft.id)).toEqual(before);
     });
-
-    it('the same chunk sent three times at once is stored once', async () => {
-      const bytes = randomBytes(stack.chunkSize + 10);
-      const plan = await stack.create(alice, {
-        name: 'race.mp3',
-        size: bytes.length,
-        hash: sha256(bytes),
-      });
-      const id = plan.body.id;
-      const piece = stack.piece(bytes, 0);
-      const replies = await Promise.all([
-        stack.chunkJson(alice, id, 0, piece),
-        stack.chunkFile(alice, id, 0, piece),
-        stack.chunkFile(alice, id, 0, piece, sha256(piece)),
-      ]);
-      for (const res of replies) {
-        expect(res.status, JSON.stringify(res.body)).toBe(200);
-        expect(res.body).toMatchObject({ index: 0, hash: sha256(piece) });
-      }
-      expect(replies.filter((r) => !r.body.duplicate)).toHaveLength(1);
-      const { chunks, objects } = await stored(alice, id);
-      expect(chunks.chunks.map((c) => c.index)).toEqual([0]);
-      expect(objects).toHaveLength(1);
-    });
   });
 
   // The gateway compares a re-sent chunk's hash only when the service already knew the chunk at
@@ -405,68 +380,6 @@ describe('audio asset chunks over HTTP: bad input, duplicates, parallel uploads 
     });
   });
 
-  it('uploads every chunk of an asset at once, then merges it', async () => {
-    const file = await makeMp3(stack.dir, { seconds: 12, bitrate: '256k' });
-    const plan = await stack.created(alice, 'parallel.mp3', file);
-    expect(plan.chunkCount).toBeGreaterThanOrEqual(5);
-    const indexes = [...Array(plan.chunkCount).keys()];
-    const replies = await Promise.all(
-      indexes.map((index) => {
-        const piece = stack.piece(file.bytes, index);
-        return index % 2 === 0
-          ? stack.chunkJson(alice, plan.id, index, piece, sha256(piece))
-          : stack.chunkFile(alice, plan.id, index, piece, sha256(piece));
-      }),
-    );
-    for (const res of replies) expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(replies.map((r) => r.body.duplicate)).toEqual(indexes.map(() => false));
-    const { chunks, objects } = await stored(alice, plan.id);
-    expect(chunks.chunks.map((c) => c.index)).toEqual(indexes);
-    expect(objects).toHaveLength(plan.chunkCount);
-
-    expect((await stack.merge(alice, plan.id)).status).toBe(200);
-    const asset = await stack.settled(alice, plan.id);
-    expect(asset.status, asset.reason).toBe('SUBMIT');
-    expect(asset.files.find((f) => f.file === 0)?.size).toBe(String(file.bytes.length));
-  });
-
-  it('five merges at once run one merge job and end in one SUBMIT', async () => {
-    const file = await makeMp3(stack.dir, { seconds: 6 });
-    const plan = await stack.created(alice, 'concurrent.mp3', file);
-    await stack.upload(alice, plan.id, file.bytes);
-    const jobs = await stack.tap<{ assetId: string; id: string }>('jobs.media.merge');
-    try {
-      const replies = await Promise.all(
-        Array.from({ length: 5 }, () => stack.merge(alice, plan.id)),
-      );
-      for (const res of replies) {
-        // A call that arrives after the merge finished finds SUBMIT: a conflict, not a second run.
-        if (res.status === 409) expectGrpcError(res, 409, Grpc.aborted, /is SUBMIT/);
-        else expect(res.body.asset.status).toBe('MERGING');
-      }
-      expect(replies.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(1);
-      const asset = await stack.settled(alice, plan.id);
-      expect(asset.status, asset.reason).toBe('SUBMIT');
-
-      const events = await stack.eventsUntil(plan.id, 3);
-      const moves = events.map((e: AssetEvent) => `${e.previous_status}→${e.status}`);
-      expect(moves).toEqual(['null→DRAFT', 'DRAFT→MERGING', 'MERGING→SUBMIT']);
-      await waitFor('the merge job on the bus', () =>
-        jobs.messages.some((m) => m.assetId === plan.id) ? true : undefined,
-      );
-      expect(jobs.messages.filter((m) => m.assetId === plan.id)).toHaveLength(1);
-
-      // Later merges change nothing.
-      const late = await stack.merge(alice, plan.id);
-      expectGrpcError(
-        late,
-        409,
-        Grpc.aborted,
-        `asset ${plan.id} is SUBMIT; only a DRAFT can be merged`,
-      );
-      expect(await stack.events(plan.id)).toHaveLength(3);
-    } finally {
-      jobs.stop();
-    }
-  });
+  // Races between uploads of one chunk, parallel uploads and parallel merges are the assets
+  // service's to settle: services/assets/test/chunks.pipeline.test.ts.
 });

@@ -172,26 +172,6 @@ export async function makeMp3(
   return { path, bytes, hash: sha256(bytes) };
 }
 
-/** A PCM WAV file: real audio that is not mp3, whatever it is called. */
-export async function makeWav(dir: string, seconds = 1): Promise<MediaFile> {
-  const path = join(dir, `tone-${++tones}.wav`);
-  await run('ffmpeg', [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    `sine=frequency=${300 + tones}:sample_rate=44100:duration=${seconds}`,
-    '-metadata',
-    `title=${randomUUID()}`,
-    '-y',
-    path,
-  ]);
-  const bytes = await readFile(path);
-  return { path, bytes, hash: sha256(bytes) };
-}
-
 export interface ProbedFile {
   readonly formatName: string;
   readonly codec: string;

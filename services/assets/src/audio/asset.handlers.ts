@@ -1,13 +1,13 @@
-import { AssetBuckets, AudioAssetCommandSubjects as S, VaultError } from '@media-vault/contracts';
+import { AssetBuckets, AudioAssetCommandSubjects as S } from '@media-vault/contracts';
 import type { CommandHandlers, OutboxRelay } from '@media-vault/service-kit';
-import { parseAssetId } from './access.js';
+import { parseAssetId } from './access.rules.js';
 import { toAudioAsset } from './asset.mapper.js';
-import type { AssetRepository } from './asset.repository.js';
-import { downloadName } from './download-name.js';
+import type { AssetUseCases } from './asset.use-cases.js';
+import { downloadFile, downloadName } from './download.rules.js';
 
 /** Every `svc.assets.*` command; the compiler insists on one handler per contract subject. */
 export const assetHandlers = (
-  assets: AssetRepository,
+  { upload, merge, review, listing, deletion }: AssetUseCases,
   relay: Pick<OutboxRelay, 'notify'>,
 ): CommandHandlers<'assets'> => {
   // Every write enqueues events (and maybe jobs) in its transaction; publish them right away.
@@ -18,7 +18,7 @@ export const assetHandlers = (
   };
   return {
     [S.assetCreate]: async (req, { principal }) => {
-      const { asset, exists } = await writing(assets.create(principal, req));
+      const { asset, exists } = await writing(upload.create(principal, req));
       return {
         id: asset.id,
         exists,
@@ -28,7 +28,7 @@ export const assetHandlers = (
       };
     },
     [S.assetChunks]: async (req, { principal }) => {
-      const { asset, chunks } = await assets.chunks(principal, parseAssetId(req.id));
+      const { asset, chunks } = await upload.chunks(principal, parseAssetId(req.id));
       return {
         id: asset.id.toString(),
         chunkSize: asset.chunkSize,
@@ -37,7 +37,7 @@ export const assetHandlers = (
       };
     },
     [S.assetChunkBegin]: async (req, { principal }) => {
-      const begin = await assets.chunkBegin(principal, parseAssetId(req.id), req.index);
+      const begin = await upload.chunkBegin(principal, parseAssetId(req.id), req.index);
       return {
         expectedSize: begin.expectedSize,
         alreadyStored: Boolean(begin.existing),
@@ -47,43 +47,37 @@ export const assetHandlers = (
     },
     [S.assetChunkCommit]: async (req, { principal }) => {
       const { chunk, duplicate } = await writing(
-        assets.chunkCommit(principal, { ...req, id: parseAssetId(req.id) }),
+        upload.chunkCommit(principal, { ...req, id: parseAssetId(req.id) }),
       );
       return { index: chunk.index, size: String(chunk.size), hash: chunk.hash, duplicate };
     },
     [S.assetMerge]: async (req, { principal }) => ({
-      asset: await writing(assets.merge(principal, parseAssetId(req.id), req.submit ?? true)),
+      asset: await writing(merge.merge(principal, parseAssetId(req.id), req.submit ?? true)),
     }),
     [S.assetSubmit]: async (req, { principal }) => ({
-      asset: await writing(assets.submit(principal, parseAssetId(req.id))),
+      asset: await writing(merge.submit(principal, parseAssetId(req.id))),
     }),
     [S.assetListDrafts]: (req, { principal }) =>
-      assets.listOwn(principal, req.uid, 'DRAFT', req.offset ?? 0, req.limit ?? 20),
+      listing.listOwn(principal, req.uid, 'DRAFT', req.offset ?? 0, req.limit ?? 20),
     [S.assetDeleteDraft]: async (req, { principal }) => {
-      await writing(assets.deleteOwn(principal, parseAssetId(req.id), 'DRAFT'));
+      await writing(deletion.deleteOwn(principal, parseAssetId(req.id), 'DRAFT'));
       return {};
     },
     [S.assetListRejects]: (req, { principal }) =>
-      assets.listOwn(principal, req.uid, 'REJECT', req.offset ?? 0, req.limit ?? 20),
+      listing.listOwn(principal, req.uid, 'REJECT', req.offset ?? 0, req.limit ?? 20),
     [S.assetDeleteReject]: async (req, { principal }) => {
-      await writing(assets.deleteOwn(principal, parseAssetId(req.id), 'REJECT'));
+      await writing(deletion.deleteOwn(principal, parseAssetId(req.id), 'REJECT'));
       return {};
     },
     [S.assetFind]: (req, { principal }) =>
-      assets.find(principal, req, req.offset ?? 0, req.limit ?? 20),
+      listing.find(principal, req, req.offset ?? 0, req.limit ?? 20),
     [S.assetGet]: async (req, { principal }) => ({
-      asset: toAudioAsset(await assets.get(principal, parseAssetId(req.id))),
+      asset: toAudioAsset(await listing.get(principal, parseAssetId(req.id))),
     }),
     [S.assetDownload]: async (req, { principal }) => {
-      const row = await assets.get(principal, parseAssetId(req.id));
+      const row = await listing.get(principal, parseAssetId(req.id));
       const kind = req.file ?? 0;
-      const file = row.files.find((f) => f.file === kind);
-      if (!file) {
-        throw new VaultError(
-          'notFound',
-          `audio asset ${row.id} has no file=${kind} yet; it is ${row.status}`,
-        );
-      }
+      const file = downloadFile(row, kind);
       return {
         cid: file.cid,
         size: Number(file.size),
@@ -92,19 +86,19 @@ export const assetHandlers = (
       };
     },
     [S.assetResolve]: async (req, { principal }) => ({
-      asset: await writing(assets.review(principal, parseAssetId(req.id), 'resolve')),
+      asset: await writing(review.review(principal, parseAssetId(req.id), 'resolve')),
     }),
     [S.assetReject]: async (req, { principal }) => ({
-      asset: await writing(assets.review(principal, parseAssetId(req.id), 'reject', req.reason)),
+      asset: await writing(review.review(principal, parseAssetId(req.id), 'reject', req.reason)),
     }),
     [S.assetDisable]: async (req, { principal }) => ({
-      asset: await writing(assets.review(principal, parseAssetId(req.id), 'disable')),
+      asset: await writing(review.review(principal, parseAssetId(req.id), 'disable')),
     }),
     [S.assetRecover]: async (req, { principal }) => ({
-      asset: await writing(assets.review(principal, parseAssetId(req.id), 'recover')),
+      asset: await writing(review.review(principal, parseAssetId(req.id), 'recover')),
     }),
     [S.assetDelete]: async (req, { principal }) => ({
-      asset: await writing(assets.review(principal, parseAssetId(req.id), 'delete')),
+      asset: await writing(review.review(principal, parseAssetId(req.id), 'delete')),
     }),
   };
 };

@@ -9,7 +9,7 @@ import {
 } from '@media-vault/contracts';
 import type { CommandContext, CommandHandlers } from '@media-vault/service-kit';
 import type { AudioAssetRow } from '../db/schema.js';
-import { canSee, canWrite, notFound, parseAssetId } from './access.js';
+import { canSee, canWrite, notFound, parseAssetId } from './access.rules.js';
 
 /**
  * Which asset a command may touch, once the caller's role is allowed:

@@ -2,7 +2,7 @@ import { CleanupJob, JobConsumers, MergedJob } from '@media-vault/contracts';
 import { consumeJobs, type Logger, type OutboxRelay } from '@media-vault/service-kit';
 import { Objm } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { AssetRepository } from './asset.repository.js';
+import type { MergeUseCase } from './merge.use-case.js';
 
 /**
  * The assets service's side of the merge pipeline: it applies merge results and deletes staging
@@ -10,7 +10,7 @@ import type { AssetRepository } from './asset.repository.js';
  */
 export async function consumePipelineJobs(
   nc: NatsConnection,
-  assets: AssetRepository,
+  merge: Pick<MergeUseCase, 'applyMergeResult'>,
   relay: Pick<OutboxRelay, 'notify'>,
   log: Logger,
 ): Promise<{ stop(): Promise<void> }> {
@@ -20,7 +20,7 @@ export async function consumePipelineJobs(
     schema: MergedJob,
     log,
     handle: async (result, ctx) => {
-      const applied = await assets.applyMergeResult(result);
+      const applied = await merge.applyMergeResult(result);
       relay.notify();
       ctx.log.info({ assetId: result.assetId, ok: result.ok, applied }, 'merge result');
     },

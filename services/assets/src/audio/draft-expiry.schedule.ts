@@ -1,9 +1,9 @@
 import type { Logger, OutboxRelay } from '@media-vault/service-kit';
-import type { AssetRepository } from './asset.repository.js';
+import type { DraftExpiryUseCase } from './draft-expiry.use-case.js';
 
 /** Periodically deletes abandoned drafts; every replica may run it, row locks keep it single. */
 export function startDraftExpiry(opts: {
-  assets: AssetRepository;
+  expiry: Pick<DraftExpiryUseCase, 'expireDrafts'>;
   relay: Pick<OutboxRelay, 'notify'>;
   ttlMs: number;
   everyMs: number;
@@ -14,7 +14,7 @@ export function startDraftExpiry(opts: {
     if (running) return;
     running = true;
     try {
-      const expired = await opts.assets.expireDrafts(opts.ttlMs);
+      const expired = await opts.expiry.expireDrafts(opts.ttlMs);
       if (expired > 0) {
         opts.relay.notify();
         opts.log.info({ expired }, 'abandoned drafts deleted');

@@ -9,7 +9,7 @@ import {
 } from '@media-vault/contracts';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { AssetRepository } from '../src/audio/asset.repository.js';
+import { createAssetUseCases, type AssetUseCases } from '../src/audio/asset.use-cases.js';
 import {
   ageAsset,
   assetRow,
@@ -35,14 +35,14 @@ const { postgresUrl } = inject('servers');
 const CHUNK = 64 * 1024;
 const limits = { chunkSize: CHUNK, maxSize: 10 * CHUNK };
 
-describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
+describe.each(drivers)('asset use cases, upload side, on %s', (driver) => {
   let t: TestDatabase;
-  let assets: AssetRepository;
+  let assets: AssetUseCases;
   let up: Uploads;
 
   beforeAll(async () => {
     t = await openTestDatabase(driver, postgresUrl);
-    assets = new AssetRepository(t.db, limits);
+    assets = createAssetUseCases(t.db, limits);
     up = new Uploads(t.db, assets, limits);
   });
   afterAll(async () => {
@@ -63,7 +63,7 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
     ])('a %i-byte file is planned as %i chunks, in DRAFT, with one event', async (size, count) => {
       const p = user();
       const hash = sha256(randomBytes(32));
-      const { asset, exists } = await assets.create(p, {
+      const { asset, exists } = await assets.upload.create(p, {
         name: 'song.mp3',
         size,
         hash: hash.toUpperCase(),
@@ -99,9 +99,9 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
     ])('refuses a size of %i and stores nothing', async (size, message) => {
       const p = user();
       await expect(
-        assets.create(p, { name: 'x.mp3', size, hash: sha256(randomBytes(8)) }),
+        assets.upload.create(p, { name: 'x.mp3', size, hash: sha256(randomBytes(8)) }),
       ).rejects.toMatchObject({ kind: 'badRequest', message: expect.stringMatching(message) });
-      expect((await assets.find(p, { owner: p.id }, 0, 10)).total).toBe('0');
+      expect((await assets.listing.find(p, { owner: p.id }, 0, 10)).total).toBe('0');
       expect(await takeOutbox(t.db)).toEqual([]);
     });
 
@@ -110,12 +110,12 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
       for (const status of ['SUBMIT', 'POST', 'DISABLE'] as const) {
         const owner = user();
         const source = await up.merged(owner);
-        if (status !== 'SUBMIT') await assets.review(reviewer, source.id, 'resolve');
-        if (status === 'DISABLE') await assets.review(reviewer, source.id, 'disable');
+        if (status !== 'SUBMIT') await assets.review.review(reviewer, source.id, 'resolve');
+        if (status === 'DISABLE') await assets.review.review(reviewer, source.id, 'disable');
         const sourceRow = (await assetRow(t.db, source.id))!;
         await takeOutbox(t.db);
 
-        const { asset, exists } = await assets.create(owner, {
+        const { asset, exists } = await assets.upload.create(owner, {
           name: 'again.mp3',
           size: String(sourceRow.size),
           hash: source.hash,
@@ -135,7 +135,7 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
           { previous: null, status: 'SUBMIT' },
         ]);
         // Nothing to upload for the copy.
-        expect((await assets.chunks(owner, BigInt(asset.id))).chunks).toEqual([]);
+        expect((await assets.upload.chunks(owner, BigInt(asset.id))).chunks).toEqual([]);
         // The source itself is untouched.
         expect((await assetRow(t.db, source.id))!.status).toBe(status);
       }
@@ -145,14 +145,18 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
       const reviewer = user([REVIEWER]);
       for (const status of ['SUBMIT', 'POST', 'DISABLE'] as const) {
         const source = await up.merged(user());
-        if (status !== 'SUBMIT') await assets.review(reviewer, source.id, 'resolve');
-        if (status === 'DISABLE') await assets.review(reviewer, source.id, 'disable');
+        if (status !== 'SUBMIT') await assets.review.review(reviewer, source.id, 'resolve');
+        if (status === 'DISABLE') await assets.review.review(reviewer, source.id, 'disable');
         const size = CHUNK + 10;
         for (const other of [user(), user([ROOT])]) {
           await takeOutbox(t.db);
-          const claim = await assets.create(other, { name: 'mine.mp3', size, hash: source.hash });
+          const claim = await assets.upload.create(other, {
+            name: 'mine.mp3',
+            size,
+            hash: source.hash,
+          });
           // The same reply as for a hash nobody has: nothing tells the caller the file exists.
-          const fresh = await assets.create(other, {
+          const fresh = await assets.upload.create(other, {
             name: 'mine.mp3',
             size,
             hash: sha256(randomBytes(32)),
@@ -167,7 +171,7 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
             asset: { status: 'DRAFT', merged: false, probe: null, files: [] },
           });
           // A wrong size is not refused either: that would say an asset of another size exists.
-          const wrongSize = await assets.create(other, {
+          const wrongSize = await assets.upload.create(other, {
             name: 'x.mp3',
             size: size + 1,
             hash: source.hash,
@@ -182,16 +186,16 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
       const owner = user();
       const draft = await up.draft(owner, CHUNK + 5);
       const rejected = await up.merged(owner);
-      await assets.review(reviewer, rejected.id, 'reject', 'noise');
+      await assets.review.review(reviewer, rejected.id, 'reject', 'noise');
       const deleted = await up.merged(owner);
-      await assets.review(reviewer, deleted.id, 'resolve');
-      await assets.review(reviewer, deleted.id, 'delete');
+      await assets.review.review(reviewer, deleted.id, 'resolve');
+      await assets.review.review(reviewer, deleted.id, 'delete');
       for (const [label, hash, size] of [
         ['draft', draft.hash, CHUNK + 5],
         ['reject', rejected.hash, CHUNK + 10],
         ['delete', deleted.hash, CHUNK + 10],
       ] as const) {
-        const { asset, exists } = await assets.create(owner, { name: 'n.mp3', size, hash });
+        const { asset, exists } = await assets.upload.create(owner, { name: 'n.mp3', size, hash });
         expect(exists, label).toBe(false);
         expect(asset.status, label).toBe('DRAFT');
         expect(asset.merged, label).toBe(false);
@@ -201,15 +205,15 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
     it('refuses a copy whose size differs from the caller’s own asset with that hash', async () => {
       const p = user();
       const source = await up.merged(p);
-      const before = (await assets.find(p, { owner: p.id }, 0, 10)).total;
+      const before = (await assets.listing.find(p, { owner: p.id }, 0, 10)).total;
       await takeOutbox(t.db);
       await expect(
-        assets.create(p, { name: 'n.mp3', size: CHUNK + 11, hash: source.hash }),
+        assets.upload.create(p, { name: 'n.mp3', size: CHUNK + 11, hash: source.hash }),
       ).rejects.toMatchObject({
         kind: 'badRequest',
         message: `size: your asset with this hash has ${CHUNK + 10} bytes, not ${CHUNK + 11}`,
       });
-      expect((await assets.find(p, { owner: p.id }, 0, 10)).total).toBe(before);
+      expect((await assets.listing.find(p, { owner: p.id }, 0, 10)).total).toBe(before);
       expect(await takeOutbox(t.db)).toEqual([]);
     });
   });
@@ -218,13 +222,13 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
     it('begin gives each chunk its size and a fresh object name per attempt', async () => {
       const p = user();
       const { id } = await up.draft(p, 2 * CHUNK + 100, []);
-      const first = await assets.chunkBegin(p, id, 0);
-      const again = await assets.chunkBegin(p, id, 0);
+      const first = await assets.upload.chunkBegin(p, id, 0);
+      const again = await assets.upload.chunkBegin(p, id, 0);
       expect(first).toMatchObject({ expectedSize: CHUNK, existing: undefined });
       expect(first.object.startsWith(`${id}/0/`)).toBe(true);
       expect(again.object).not.toBe(first.object);
-      expect((await assets.chunkBegin(p, id, 2)).expectedSize).toBe(100);
-      await expect(assets.chunkBegin(p, id, 3)).rejects.toMatchObject({
+      expect((await assets.upload.chunkBegin(p, id, 2)).expectedSize).toBe(100);
+      await expect(assets.upload.chunkBegin(p, id, 3)).rejects.toMatchObject({
         kind: 'badRequest',
         message: `index: 3 is out of range; asset ${id} has chunks 0 to 2`,
       });
@@ -244,10 +248,10 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
       expect((await assetRow(t.db, id))!.updatedAt.getTime()).toBeGreaterThanOrEqual(
         before.getTime(),
       );
-      expect((await assets.chunkBegin(p, id, 1)).existing?.object).toBe(first.chunk.object);
+      expect((await assets.upload.chunkBegin(p, id, 1)).existing?.object).toBe(first.chunk.object);
 
-      const begin = await assets.chunkBegin(p, id, 1);
-      const second = await assets.chunkCommit(p, {
+      const begin = await assets.upload.chunkBegin(p, id, 1);
+      const second = await assets.upload.chunkCommit(p, {
         id,
         index: 1,
         object: begin.object,
@@ -269,7 +273,7 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
       const p = user();
       const { id } = await up.draft(p, CHUNK + 100, []);
       await expect(
-        assets.chunkCommit(p, {
+        assets.upload.chunkCommit(p, {
           id,
           ...c,
           object: `${id}/${c.index}/x`,
@@ -284,7 +288,7 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
       const { id } = await up.draft(p, CHUNK + 100, []);
       for (const object of [`${id}/1/x`, `${id + 1n}/0/x`, 'elsewhere']) {
         await expect(
-          assets.chunkCommit(p, {
+          assets.upload.chunkCommit(p, {
             id,
             index: 0,
             object,
@@ -303,13 +307,15 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
       const owner = user();
       const { id, bytes } = await up.draft(owner, CHUNK + 100, [0]);
       for (const intruder of [user([ASSETS]), user([REVIEWER])]) {
-        await expect(assets.chunks(intruder, id)).rejects.toMatchObject({ kind: 'notFound' });
-        await expect(assets.chunkBegin(intruder, id, 1)).rejects.toMatchObject({
+        await expect(assets.upload.chunks(intruder, id)).rejects.toMatchObject({
+          kind: 'notFound',
+        });
+        await expect(assets.upload.chunkBegin(intruder, id, 1)).rejects.toMatchObject({
           kind: 'notFound',
           message: `audio asset ${id} not found`,
         });
         await expect(
-          assets.chunkCommit(intruder, {
+          assets.upload.chunkCommit(intruder, {
             id,
             index: 1,
             object: `${id}/1/x`,
@@ -318,23 +324,25 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
           }),
         ).rejects.toMatchObject({ kind: 'notFound' });
       }
-      await expect(assets.chunks(owner, 999_999_999n)).rejects.toMatchObject({ kind: 'notFound' });
+      await expect(assets.upload.chunks(owner, 999_999_999n)).rejects.toMatchObject({
+        kind: 'notFound',
+      });
       const root = user([ROOT]);
       expect((await up.commit(root, id, 1, bytes)).duplicate).toBe(false);
-      expect((await assets.chunks(owner, id)).chunks.map((c) => c.index)).toEqual([0, 1]);
+      expect((await assets.upload.chunks(owner, id)).chunks.map((c) => c.index)).toEqual([0, 1]);
     });
 
     it('chunks go only to an unmerged DRAFT', async () => {
       const p = user();
       const { id, bytes } = await up.draft(p, CHUNK + 100);
-      await assets.merge(p, id, true);
-      await expect(assets.chunkBegin(p, id, 0)).rejects.toMatchObject({
+      await assets.merge.merge(p, id, true);
+      await expect(assets.upload.chunkBegin(p, id, 0)).rejects.toMatchObject({
         kind: 'conflict',
         message: `asset ${id} is MERGING; chunks go only to an unmerged DRAFT`,
       });
       await expect(up.commit(p, id, 0, bytes)).rejects.toMatchObject({ kind: 'conflict' });
       const merged = await up.merged(p, { submit: false });
-      await expect(assets.chunkBegin(p, merged.id, 0)).rejects.toMatchObject({
+      await expect(assets.upload.chunkBegin(p, merged.id, 0)).rejects.toMatchObject({
         kind: 'conflict',
         message: `asset ${merged.id} is a merged DRAFT; chunks go only to an unmerged DRAFT`,
       });
@@ -346,7 +354,7 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
       const p = user();
       const { id } = await up.draft(p, 4 * CHUNK, [0, 2]);
       await takeOutbox(t.db);
-      await expect(assets.merge(p, id, true)).rejects.toMatchObject({
+      await expect(assets.merge.merge(p, id, true)).rejects.toMatchObject({
         kind: 'badRequest',
         message: `asset ${id} is missing chunks 1, 3`,
       });
@@ -359,7 +367,7 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
       const { id, hash } = await up.draft(p, 2 * CHUNK + 7);
       const chunks = await chunkRows(t.db, id);
       await takeOutbox(t.db);
-      const asset = await assets.merge(p, id, true);
+      const asset = await assets.merge.merge(p, id, true);
       expect(asset.status).toBe('MERGING');
       const rows = await takeOutbox(t.db);
       expect(statusEvents(rows)).toMatchObject([{ previous: 'DRAFT', status: 'MERGING' }]);
@@ -374,7 +382,7 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
         chunks: chunks.map((c) => ({ index: c.index, object: c.object, size: c.size })),
       });
       // A second call while merging is answered with the asset and enqueues nothing.
-      expect((await assets.merge(p, id, true)).status).toBe('MERGING');
+      expect((await assets.merge.merge(p, id, true)).status).toBe('MERGING');
       expect(await takeOutbox(t.db)).toEqual([]);
     });
 
@@ -382,7 +390,9 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
       const p = user();
       const { id } = await up.draft(p, 3 * CHUNK);
       await takeOutbox(t.db);
-      const results = await Promise.all(Array.from({ length: 5 }, () => assets.merge(p, id, true)));
+      const results = await Promise.all(
+        Array.from({ length: 5 }, () => assets.merge.merge(p, id, true)),
+      );
       expect(results.map((a) => a.status)).toEqual(Array(5).fill('MERGING'));
       const rows = await takeOutbox(t.db);
       expect(jobsOn(rows, AssetJobSubjects.merge)).toHaveLength(1);
@@ -392,21 +402,21 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
     it("another user's draft is not found; root may merge it", async () => {
       const owner = user();
       const { id } = await up.draft(owner, CHUNK);
-      await expect(assets.merge(user([ASSETS]), id, true)).rejects.toMatchObject({
+      await expect(assets.merge.merge(user([ASSETS]), id, true)).rejects.toMatchObject({
         kind: 'notFound',
       });
-      expect((await assets.merge(user([ROOT]), id, true)).status).toBe('MERGING');
+      expect((await assets.merge.merge(user([ROOT]), id, true)).status).toBe('MERGING');
     });
 
     it('a successful result makes it SUBMIT with probe and files, and frees the chunks', async () => {
       const p = user();
       const { id } = await up.draft(p, 2 * CHUNK + 1);
       const objects = (await chunkRows(t.db, id)).map((c) => c.object);
-      await assets.merge(p, id, true);
+      await assets.merge.merge(p, id, true);
       const jobId = (await assetRow(t.db, id))!.mergeJobId!;
       await takeOutbox(t.db);
       const result = mergeSucceeded(id.toString(), jobId);
-      expect(await assets.applyMergeResult(result)).toBe(true);
+      expect(await assets.merge.applyMergeResult(result)).toBe(true);
 
       const row = (await assetRow(t.db, id))!;
       expect(row).toMatchObject({
@@ -428,25 +438,31 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
       expect([...cleanup[0]!.objects].sort()).toEqual([...objects].sort());
 
       // The same result redelivered, or a result for another merge, changes nothing.
-      expect(await assets.applyMergeResult(result)).toBe(false);
-      expect(await assets.applyMergeResult(mergeSucceeded(id.toString(), 'stale'))).toBe(false);
-      expect(await assets.applyMergeResult(mergeSucceeded('999999999', jobId))).toBe(false);
+      expect(await assets.merge.applyMergeResult(result)).toBe(false);
+      expect(await assets.merge.applyMergeResult(mergeSucceeded(id.toString(), 'stale'))).toBe(
+        false,
+      );
+      expect(await assets.merge.applyMergeResult(mergeSucceeded('999999999', jobId))).toBe(false);
       expect(await takeOutbox(t.db)).toEqual([]);
     });
 
     it('a stale result for an earlier merge is ignored once a new merge runs', async () => {
       const p = user();
       const { id, bytes } = await up.draft(p, CHUNK);
-      await assets.merge(p, id, true);
+      await assets.merge.merge(p, id, true);
       const firstJob = (await assetRow(t.db, id))!.mergeJobId!;
-      await assets.applyMergeResult(mergeFailed(id.toString(), firstJob, 'not an mp3 file'));
+      await assets.merge.applyMergeResult(mergeFailed(id.toString(), firstJob, 'not an mp3 file'));
       await up.commit(p, id, 0, bytes);
-      await assets.merge(p, id, true);
+      await assets.merge.merge(p, id, true);
       const secondJob = (await assetRow(t.db, id))!.mergeJobId!;
       expect(secondJob).not.toBe(firstJob);
-      expect(await assets.applyMergeResult(mergeSucceeded(id.toString(), firstJob))).toBe(false);
+      expect(await assets.merge.applyMergeResult(mergeSucceeded(id.toString(), firstJob))).toBe(
+        false,
+      );
       expect((await assetRow(t.db, id))!.status).toBe('MERGING');
-      expect(await assets.applyMergeResult(mergeSucceeded(id.toString(), secondJob))).toBe(true);
+      expect(await assets.merge.applyMergeResult(mergeSucceeded(id.toString(), secondJob))).toBe(
+        true,
+      );
       expect((await assetRow(t.db, id))!.status).toBe('SUBMIT');
     });
 
@@ -454,11 +470,13 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
       const p = user();
       const { id, bytes } = await up.draft(p, CHUNK + 3);
       const objects = (await chunkRows(t.db, id)).map((c) => c.object);
-      await assets.merge(p, id, true);
+      await assets.merge.merge(p, id, true);
       const jobId = (await assetRow(t.db, id))!.mergeJobId!;
       await takeOutbox(t.db);
       expect(
-        await assets.applyMergeResult(mergeFailed(id.toString(), jobId, 'not an mp3 file (wav)')),
+        await assets.merge.applyMergeResult(
+          mergeFailed(id.toString(), jobId, 'not an mp3 file (wav)'),
+        ),
       ).toBe(true);
       const row = (await assetRow(t.db, id))!;
       expect(row).toMatchObject({
@@ -467,7 +485,7 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
         mergeJobId: null,
         reason: 'merge failed: not an mp3 file (wav); upload the chunks again',
       });
-      expect((await assets.chunks(p, id)).chunks).toEqual([]);
+      expect((await assets.upload.chunks(p, id)).chunks).toEqual([]);
       const rows = await takeOutbox(t.db);
       expect(statusEvents(rows)).toMatchObject([
         { previous: 'MERGING', status: 'DRAFT', record: { reason: row.reason } },
@@ -478,7 +496,7 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
       // Upload again and the next merge clears the reason.
       await up.commit(p, id, 0, bytes);
       await up.commit(p, id, 1, bytes);
-      const merging = await assets.merge(p, id, true);
+      const merging = await assets.merge.merge(p, id, true);
       expect(merging).toMatchObject({ status: 'MERGING', reason: '' });
     });
 
@@ -486,21 +504,23 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
       const p = user();
       const { id } = await up.merged(p, { submit: false });
       expect((await assetRow(t.db, id))!).toMatchObject({ status: 'DRAFT', merged: true });
-      await expect(assets.merge(p, id, true)).rejects.toMatchObject({
+      await expect(assets.merge.merge(p, id, true)).rejects.toMatchObject({
         kind: 'conflict',
         message: `asset ${id} is already merged; submit it instead`,
       });
       await takeOutbox(t.db);
-      await expect(assets.submit(user([ASSETS]), id)).rejects.toMatchObject({ kind: 'notFound' });
-      expect((await assets.submit(p, id)).status).toBe('SUBMIT');
+      await expect(assets.merge.submit(user([ASSETS]), id)).rejects.toMatchObject({
+        kind: 'notFound',
+      });
+      expect((await assets.merge.submit(p, id)).status).toBe('SUBMIT');
       expect(statusEvents(await takeOutbox(t.db))).toMatchObject([
         { previous: 'DRAFT', status: 'SUBMIT' },
       ]);
-      await expect(assets.submit(p, id)).rejects.toMatchObject({
+      await expect(assets.merge.submit(p, id)).rejects.toMatchObject({
         kind: 'conflict',
         message: `asset ${id} is SUBMIT; only a merged DRAFT can be submitted`,
       });
-      await expect(assets.merge(p, id, true)).rejects.toMatchObject({
+      await expect(assets.merge.merge(p, id, true)).rejects.toMatchObject({
         kind: 'conflict',
         message: `asset ${id} is SUBMIT; only a DRAFT can be merged`,
       });
@@ -509,7 +529,7 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
     describe('sharing renditions after a verified upload', () => {
       /** `p` uploads `bytes` as a new asset, and the merge pipeline reports `files` for it. */
       const uploadAndMerge = async (p: Principal, bytes: Buffer, files: AssetFile[]) => {
-        const { asset, exists } = await assets.create(p, {
+        const { asset, exists } = await assets.upload.create(p, {
           name: 'same.mp3',
           size: bytes.length,
           hash: sha256(bytes),
@@ -519,10 +539,12 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
         for (let index = 0; index < asset.chunkCount; index++) {
           await up.commit(p, id, index, bytes);
         }
-        await assets.merge(p, id, true);
+        await assets.merge.merge(p, id, true);
         const jobId = (await assetRow(t.db, id))!.mergeJobId!;
         await takeOutbox(t.db);
-        expect(await assets.applyMergeResult(mergeSucceeded(asset.id, jobId, files))).toBe(true);
+        expect(await assets.merge.applyMergeResult(mergeSucceeded(asset.id, jobId, files))).toBe(
+          true,
+        );
         return { id, rows: await takeOutbox(t.db) };
       };
 
@@ -559,7 +581,7 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
     it('submit refuses an unmerged draft', async () => {
       const p = user();
       const { id } = await up.draft(p, CHUNK);
-      await expect(assets.submit(p, id)).rejects.toMatchObject({
+      await expect(assets.merge.submit(p, id)).rejects.toMatchObject({
         kind: 'conflict',
         message: `asset ${id} is DRAFT and not merged; only a merged DRAFT can be submitted`,
       });
@@ -572,7 +594,7 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
       const { id } = await up.draft(p, 2 * CHUNK, [1]);
       const objects = (await chunkRows(t.db, id)).map((c) => c.object);
       await takeOutbox(t.db);
-      await assets.deleteOwn(p, id, 'DRAFT');
+      await assets.deletion.deleteOwn(p, id, 'DRAFT');
       expect((await assetRow(t.db, id))!.status).toBe('DELETE');
       expect(await chunkRows(t.db, id)).toEqual([]);
       const rows = await takeOutbox(t.db);
@@ -582,30 +604,32 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
       ]);
       expect(jobsOn(rows, AssetJobSubjects.unpin)).toEqual([]);
       // Gone: every later call is "not found".
-      await expect(assets.deleteOwn(p, id, 'DRAFT')).rejects.toMatchObject({ kind: 'notFound' });
-      await expect(assets.chunks(p, id)).rejects.toMatchObject({ kind: 'notFound' });
-      await expect(assets.get(p, id)).rejects.toMatchObject({ kind: 'notFound' });
+      await expect(assets.deletion.deleteOwn(p, id, 'DRAFT')).rejects.toMatchObject({
+        kind: 'notFound',
+      });
+      await expect(assets.upload.chunks(p, id)).rejects.toMatchObject({ kind: 'notFound' });
+      await expect(assets.listing.get(p, id)).rejects.toMatchObject({ kind: 'notFound' });
     });
 
     it('only the owner may, not even root; and only a DRAFT', async () => {
       const p = user();
       const { id } = await up.draft(p, CHUNK);
       for (const other of [user([ASSETS]), user([ROOT]), user([REVIEWER])]) {
-        await expect(assets.deleteOwn(other, id, 'DRAFT')).rejects.toMatchObject({
+        await expect(assets.deletion.deleteOwn(other, id, 'DRAFT')).rejects.toMatchObject({
           kind: 'notFound',
         });
       }
-      await assets.merge(p, id, true);
-      await expect(assets.deleteOwn(p, id, 'DRAFT')).rejects.toMatchObject({
+      await assets.merge.merge(p, id, true);
+      await expect(assets.deletion.deleteOwn(p, id, 'DRAFT')).rejects.toMatchObject({
         kind: 'conflict',
         message: `asset ${id} is MERGING, not DRAFT`,
       });
       const submitted = await up.merged(p);
-      await expect(assets.deleteOwn(p, submitted.id, 'DRAFT')).rejects.toMatchObject({
+      await expect(assets.deletion.deleteOwn(p, submitted.id, 'DRAFT')).rejects.toMatchObject({
         kind: 'conflict',
         message: `asset ${submitted.id} is SUBMIT, not DRAFT`,
       });
-      await expect(assets.deleteOwn(p, submitted.id, 'REJECT')).rejects.toMatchObject({
+      await expect(assets.deletion.deleteOwn(p, submitted.id, 'REJECT')).rejects.toMatchObject({
         kind: 'conflict',
       });
     });
@@ -622,13 +646,13 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
       const mergedDraft = await up.merged(p, { submit: false });
       const submitted = await up.merged(p);
       const merging = await up.draft(p, CHUNK);
-      await assets.merge(p, merging.id, true);
+      await assets.merge.merge(p, merging.id, true);
       for (const id of [stale.id, mergedDraft.id, submitted.id, merging.id]) {
         await ageAsset(t.db, id, 2 * HOUR);
       }
       await takeOutbox(t.db);
 
-      expect(await assets.expireDrafts(HOUR)).toBe(1);
+      expect(await assets.expiry.expireDrafts(HOUR)).toBe(1);
       expect((await assetRow(t.db, stale.id))!.status).toBe('DELETE');
       expect(await chunkRows(t.db, stale.id)).toEqual([]);
       expect((await assetRow(t.db, fresh.id))!.status).toBe('DRAFT');
@@ -643,7 +667,7 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
         { objects: staleObjects },
       ]);
       // A second sweep finds nothing more.
-      expect(await assets.expireDrafts(HOUR)).toBe(0);
+      expect(await assets.expiry.expireDrafts(HOUR)).toBe(0);
     });
 
     it('a chunk upload keeps a draft alive', async () => {
@@ -651,7 +675,7 @@ describe.each(drivers)('asset repository, upload side, on %s', (driver) => {
       const { id, bytes } = await up.draft(p, 2 * CHUNK, [0]);
       await ageAsset(t.db, id, 2 * HOUR);
       await up.commit(p, id, 1, bytes);
-      await assets.expireDrafts(HOUR);
+      await assets.expiry.expireDrafts(HOUR);
       expect((await assetRow(t.db, id))!.status).toBe('DRAFT');
     });
   });

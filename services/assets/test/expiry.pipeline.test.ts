@@ -1,31 +1,21 @@
+import { AudioAssetCommandSubjects as S } from '@media-vault/contracts';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ASSETS,
-  AudioStack,
-  expectGrpcError,
-  Grpc,
-  sha256,
-  waitFor,
-  type AssetPage,
-} from './audio-helpers.js';
+import { ASSETS, person, PipelineStack, refusal, sha256, waitFor } from './pipeline-stack.js';
 
-const run = Date.now().toString(36);
 /** 0.002 h is 7.2 s: long enough to upload a chunk, short enough to watch the draft go. */
 const TTL_HOURS = 0.002;
 
 describe('abandoned drafts expire and free their chunks', () => {
-  let stack: AudioStack;
-  let owner: string;
-  const ownerId = `owner-${run}`;
+  let stack: PipelineStack;
+  const owner = person('owner', [ASSETS]);
 
   beforeAll(async () => {
     // No workers: expiry is the assets service's own sweep.
-    stack = await AudioStack.start({
+    stack = await PipelineStack.start({
       workers: false,
       assetsEnv: { DRAFT_TTL_HOURS: String(TTL_HOURS), DRAFT_SWEEP_SECONDS: '1' },
     });
-    owner = await stack.token(ownerId, [ASSETS]);
   });
   afterAll(async () => {
     await stack?.stop();
@@ -39,9 +29,8 @@ describe('abandoned drafts expire and free their chunks', () => {
       size: bytes.length,
       hash: sha256(bytes),
     });
-    expect(plan.status).toBe(200);
-    const id = plan.body.id;
-    await stack.upload(owner, id, bytes, { indexes: [0] });
+    const id = plan.id;
+    await stack.upload(owner, id, bytes, [0]);
     expect(await stack.chunkObjects(id)).toHaveLength(1);
 
     const events = await stack.eventsUntil(id, 2, 90_000);
@@ -55,11 +44,9 @@ describe('abandoned drafts expire and free their chunks', () => {
     await waitFor('the chunk objects to be deleted', async () =>
       (await stack.chunkObjects(id)).length === 0 ? true : undefined,
     );
-    expectGrpcError(await stack.byId(owner, id), 404, Grpc.notFound);
-    expectGrpcError(await stack.chunks(owner, id), 404, Grpc.notFound);
-    const drafts = await stack.http<AssetPage>('GET', `/api/v1/assets/audio/drafts/${ownerId}`, {
-      token: owner,
-    });
-    expect(drafts.body.items.map((a) => a.id)).not.toContain(id);
+    expect((await refusal(stack.get(owner, id))).kind).toBe('notFound');
+    expect((await refusal(stack.command(owner, S.assetChunks, { id }))).kind).toBe('notFound');
+    const drafts = await stack.command(owner, S.assetListDrafts, { uid: owner.id });
+    expect(drafts.items.map((a) => a.id)).not.toContain(id);
   });
 });

@@ -6,8 +6,8 @@ import {
 } from '@media-vault/contracts';
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { AssetRepository } from '../src/audio/asset.repository.js';
-import { ReviewTransitions, type ReviewAction } from '../src/audio/review-transitions.js';
+import { createAssetUseCases, type AssetUseCases } from '../src/audio/asset.use-cases.js';
+import { ReviewTransitions, type ReviewAction } from '../src/audio/review.rules.js';
 import { audioAssets, audioReviews } from '../src/db/schema.js';
 import {
   assetRow,
@@ -49,9 +49,9 @@ const EXPECTED: Record<ReviewAction, { from: AssetStatus[]; to: AssetStatus }> =
   delete: { from: ['POST', 'DISABLE'], to: 'DELETE' },
 };
 
-describe.each(drivers)('asset repository, review side, on %s', (driver) => {
+describe.each(drivers)('asset use cases, review side, on %s', (driver) => {
   let t: TestDatabase;
-  let assets: AssetRepository;
+  let assets: AssetUseCases;
   let up: Uploads;
   const reviewer = user([REVIEWER], 'reviewer');
 
@@ -60,21 +60,21 @@ describe.each(drivers)('asset repository, review side, on %s', (driver) => {
     if (status === 'DRAFT') return (await up.draft(owner, CHUNK)).id;
     if (status === 'MERGING') {
       const { id } = await up.draft(owner, CHUNK);
-      await assets.merge(owner, id, true);
+      await assets.merge.merge(owner, id, true);
       return id;
     }
     const { id } = await up.merged(owner);
-    if (status === 'REJECT') await assets.review(reviewer, id, 'reject', 'too quiet');
+    if (status === 'REJECT') await assets.review.review(reviewer, id, 'reject', 'too quiet');
     if (['POST', 'DISABLE', 'DELETE'].includes(status))
-      await assets.review(reviewer, id, 'resolve');
-    if (status === 'DISABLE') await assets.review(reviewer, id, 'disable');
-    if (status === 'DELETE') await assets.review(reviewer, id, 'delete');
+      await assets.review.review(reviewer, id, 'resolve');
+    if (status === 'DISABLE') await assets.review.review(reviewer, id, 'disable');
+    if (status === 'DELETE') await assets.review.review(reviewer, id, 'delete');
     return id;
   };
 
   beforeAll(async () => {
     t = await openTestDatabase(driver, postgresUrl);
-    assets = new AssetRepository(t.db, limits);
+    assets = createAssetUseCases(t.db, limits);
     up = new Uploads(t.db, assets, limits);
   });
   afterAll(async () => {
@@ -94,7 +94,8 @@ describe.each(drivers)('asset repository, review side, on %s', (driver) => {
       const id = await inStatus(owner, from);
       await takeOutbox(t.db);
       const rule = EXPECTED[action];
-      const act = () => assets.review(reviewer, id, action, action === 'reject' ? 'off key' : '');
+      const act = () =>
+        assets.review.review(reviewer, id, action, action === 'reject' ? 'off key' : '');
 
       if (from === 'DELETE') {
         await expect(act()).rejects.toMatchObject({
@@ -140,15 +141,15 @@ describe.each(drivers)('asset repository, review side, on %s', (driver) => {
   it('a reject reason stays on the asset and is listed in the owner’s rejects', async () => {
     const owner = user();
     const id = await inStatus(owner, 'SUBMIT');
-    await assets.review(reviewer, id, 'reject', 'clipping at 0:42');
-    const page = await assets.listOwn(owner, owner.id, 'REJECT', 0, 20);
+    await assets.review.review(reviewer, id, 'reject', 'clipping at 0:42');
+    const page = await assets.listing.listOwn(owner, owner.id, 'REJECT', 0, 20);
     expect(page.total).toBe('1');
     expect(page.items[0]).toMatchObject({ id: id.toString(), reason: 'clipping at 0:42' });
   });
 
   it('root reviews like a reviewer', async () => {
     const id = await inStatus(user(), 'SUBMIT');
-    expect((await assets.review(user([ROOT]), id, 'resolve')).status).toBe('POST');
+    expect((await assets.review.review(user([ROOT]), id, 'resolve')).status).toBe('POST');
   });
 
   describe('unpinning shared files', () => {
@@ -157,7 +158,7 @@ describe.each(drivers)('asset repository, review side, on %s', (driver) => {
       const owner = user();
       const source = await up.merged(owner);
       const row = (await assetRow(t.db, source.id))!;
-      const copy = await assets.create(owner, {
+      const copy = await assets.upload.create(owner, {
         name: 'copy.mp3',
         size: String(row.size),
         hash: source.hash,
@@ -166,17 +167,17 @@ describe.each(drivers)('asset repository, review side, on %s', (driver) => {
       const copyId = BigInt(copy.asset.id);
 
       // The rejected original goes: the copy still needs every CID.
-      await assets.review(reviewer, source.id, 'reject', 'duplicate');
+      await assets.review.review(reviewer, source.id, 'reject', 'duplicate');
       await takeOutbox(t.db);
-      await assets.deleteOwn(owner, source.id, 'REJECT');
+      await assets.deletion.deleteOwn(owner, source.id, 'REJECT');
       let rows = await takeOutbox(t.db);
       expect(statusEvents(rows)).toMatchObject([{ previous: 'REJECT', status: 'DELETE' }]);
       expect(jobsOn(rows, AssetJobSubjects.unpin)).toEqual([]);
 
       // The copy is published and then deleted: nothing references the files any more.
-      await assets.review(reviewer, copyId, 'resolve');
+      await assets.review.review(reviewer, copyId, 'resolve');
       await takeOutbox(t.db);
-      await assets.review(reviewer, copyId, 'delete');
+      await assets.review.review(reviewer, copyId, 'delete');
       rows = await takeOutbox(t.db);
       expect(statusEvents(rows)).toMatchObject([{ previous: 'POST', status: 'DELETE' }]);
       const unpins = jobsOn<UnpinJob>(rows, AssetJobSubjects.unpin);
@@ -190,9 +191,9 @@ describe.each(drivers)('asset repository, review side, on %s', (driver) => {
       const b = await up.merged(user(), {
         files: [shared, ...fakeFiles().slice(1)],
       });
-      await assets.review(reviewer, b.id, 'resolve');
+      await assets.review.review(reviewer, b.id, 'resolve');
       await takeOutbox(t.db);
-      await assets.review(reviewer, b.id, 'delete');
+      await assets.review.review(reviewer, b.id, 'delete');
       const unpins = jobsOn<UnpinJob>(await takeOutbox(t.db), AssetJobSubjects.unpin);
       expect(unpins).toHaveLength(1);
       expect(unpins[0]!.cids).not.toContain(shared.cid);
@@ -206,17 +207,21 @@ describe.each(drivers)('asset repository, review side, on %s', (driver) => {
       const ids: string[] = [];
       for (let i = 0; i < 3; i++) ids.push((await inStatus(owner, 'DRAFT')).toString());
       await inStatus(owner, 'SUBMIT'); // not a draft
-      const page = await assets.listOwn(owner, owner.id, 'DRAFT', 0, 2);
+      const page = await assets.listing.listOwn(owner, owner.id, 'DRAFT', 0, 2);
       expect(page.total).toBe('3');
       expect(page.items.map((a) => a.id)).toEqual([ids[2], ids[1]]);
-      expect((await assets.listOwn(owner, owner.id, 'DRAFT', 2, 2)).items.map((a) => a.id)).toEqual(
-        [ids[0]],
-      );
+      expect(
+        (await assets.listing.listOwn(owner, owner.id, 'DRAFT', 2, 2)).items.map((a) => a.id),
+      ).toEqual([ids[0]]);
       for (const other of [user([ASSETS]), user([REVIEWER]), user([ROOT])]) {
-        await expect(assets.listOwn(other, owner.id, 'DRAFT', 0, 20)).rejects.toMatchObject({
-          kind: 'forbidden',
-        });
-        await expect(assets.listOwn(other, owner.id, 'REJECT', 0, 20)).rejects.toMatchObject({
+        await expect(assets.listing.listOwn(other, owner.id, 'DRAFT', 0, 20)).rejects.toMatchObject(
+          {
+            kind: 'forbidden',
+          },
+        );
+        await expect(
+          assets.listing.listOwn(other, owner.id, 'REJECT', 0, 20),
+        ).rejects.toMatchObject({
           kind: 'forbidden',
         });
       }
@@ -246,12 +251,12 @@ describe.each(drivers)('asset repository, review side, on %s', (driver) => {
       ];
       for (const [label, caller, visible] of callers) {
         for (const [status, id] of byStatus) {
-          const get = assets.get(caller, id);
+          const get = assets.listing.get(caller, id);
           if (visible.includes(status))
             await expect(get, `${label} ${status}`).resolves.toBeTruthy();
           else await expect(get, `${label} ${status}`).rejects.toMatchObject({ kind: 'notFound' });
         }
-        const found = await assets.find(caller, { owner: owner.id }, 0, 100);
+        const found = await assets.listing.find(caller, { owner: owner.id }, 0, 100);
         expect(found.items.map((a) => a.status).sort(), label).toEqual([...visible].sort());
         expect(found.total, label).toBe(String(visible.length));
         expect(found.items.every((a) => ownerIds.has(a.id))).toBe(true);
@@ -271,8 +276,8 @@ describe.each(drivers)('asset repository, review side, on %s', (driver) => {
       const percent = await named(`${tag} 100% live.mp3`, 'POST');
       const underscore = await named(`${tag} a_b.mp3`);
       const root = user([ROOT]);
-      const ids = async (q: Parameters<AssetRepository['find']>[1]) =>
-        (await assets.find(root, q, 0, 100)).items.map((a) => a.id).sort();
+      const ids = async (q: Parameters<AssetUseCases['listing']['find']>[1]) =>
+        (await assets.listing.find(root, q, 0, 100)).items.map((a) => a.id).sort();
 
       expect(await ids({ name: tag.toLowerCase() })).toEqual([plain, percent, underscore].sort());
       expect(await ids({ name: `${tag} 100%` })).toEqual([percent]);
@@ -280,7 +285,7 @@ describe.each(drivers)('asset repository, review side, on %s', (driver) => {
       expect(await ids({ name: 'a_b', owner: owner.id })).toEqual([underscore]);
       expect(await ids({ name: tag, status: 'POST' })).toEqual([percent]);
       expect(await ids({ name: tag, owner: 'nobody-else' })).toEqual([]);
-      const page = await assets.find(root, { name: tag }, 1, 1);
+      const page = await assets.listing.find(root, { name: tag }, 1, 1);
       expect(page.total).toBe('3');
       expect(page.items).toHaveLength(1);
     });

@@ -1,6 +1,6 @@
 import type { AssetStatus, Principal } from '@media-vault/contracts';
 import { describe, expect, it } from 'vitest';
-import { decideDedupe, type DedupeCandidate } from '../src/audio/dedupe-rule.js';
+import { decideDedupe, type DedupeCandidate } from '../src/audio/dedupe.rules.js';
 
 const me: Principal = { id: 'me', name: 'me', roles: [100] };
 const root: Principal = { id: 'boss', name: 'boss', roles: [1] };

@@ -24,3 +24,23 @@ export const parseAssetId = (id: string | number): bigint => {
     throw new VaultError('badRequest', `id: ${text} is out of range`);
   return value;
 };
+
+/** An upload-side target: a live asset the caller may write, else "not found". */
+export function writableOrNotFound(
+  p: Principal,
+  id: bigint,
+  row: AudioAssetRow | undefined,
+): AudioAssetRow {
+  if (!row || row.status === 'DELETE' || !canWrite(p, row)) throw notFound(id);
+  return row;
+}
+
+/** The user's own clean-up acts on their own live assets only, even for root. */
+export function ownOrNotFound(
+  p: Principal,
+  id: bigint,
+  row: AudioAssetRow | undefined,
+): AudioAssetRow {
+  if (!row || row.userId !== p.id || row.status === 'DELETE') throw notFound(id);
+  return row;
+}

@@ -1,0 +1,140 @@
+import {
+  VaultError,
+  type AudioAsset,
+  type Principal,
+  type StoredChunk,
+} from '@media-vault/contracts';
+import { enqueueEvents } from '@media-vault/service-kit';
+import { randomUUID } from 'node:crypto';
+import type { AssetsDatabase } from '../db/index.js';
+import type { AudioAssetRow, AudioChunkRow } from '../db/schema.js';
+import { writableOrNotFound } from './access.rules.js';
+import { checkUploadable } from './asset-state.rules.js';
+import { assetStatusEvent } from './asset.events.js';
+import { toAudioAsset } from './asset.mapper.js';
+import {
+  findAsset,
+  insertAsset,
+  lockAsset,
+  lockOwnAssetsByHash,
+  updateAsset,
+} from './asset.repository.js';
+import {
+  checkUploadSize,
+  chunkCount,
+  chunkObjectName,
+  expectedChunkSize,
+  objectBelongsToChunk,
+} from './chunk-plan.rules.js';
+import { findChunk, insertChunkUnlessStored, listChunks } from './chunk.repository.js';
+import { decideDedupe, DEDUPE_SOURCES } from './dedupe.rules.js';
+
+export interface AssetLimits {
+  readonly chunkSize: number;
+  readonly maxSize: number;
+}
+
+/** Create (with its instant upload of the caller's own bytes) and the chunk plan it sets up. */
+export class UploadUseCase {
+  constructor(
+    private readonly db: AssetsDatabase,
+    private readonly limits: AssetLimits,
+  ) {}
+
+  async create(
+    p: Principal,
+    req: { name: string; size: string | number; hash: string },
+  ): Promise<{ asset: AudioAsset; exists: boolean }> {
+    const size = BigInt(req.size);
+    checkUploadSize(size, this.limits.maxSize);
+    const hash = req.hash.toLowerCase();
+    return this.db.transaction(async (tx) => {
+      // Only the caller's own assets are read: another user's must not even shape the reply.
+      const own = await lockOwnAssetsByHash(tx, p.id, hash, DEDUPE_SOURCES);
+      const decision = decideDedupe(p, { size }, own);
+      const source = decision.kind === 'copy' ? decision.source : undefined;
+      const created = await insertAsset(
+        tx,
+        source
+          ? {
+              userId: p.id,
+              name: req.name,
+              size,
+              hash,
+              status: 'SUBMIT',
+              chunkSize: source.chunkSize,
+              chunkCount: source.chunkCount,
+              merged: true,
+              probe: source.probe,
+              files: source.files,
+            }
+          : {
+              userId: p.id,
+              name: req.name,
+              size,
+              hash,
+              status: 'DRAFT',
+              chunkSize: this.limits.chunkSize,
+              chunkCount: chunkCount(size, this.limits.chunkSize),
+            },
+      );
+      await enqueueEvents(tx, [assetStatusEvent(created, null)]);
+      return { asset: toAudioAsset(created), exists: Boolean(source) };
+    });
+  }
+
+  async chunks(p: Principal, id: bigint): Promise<{ asset: AudioAssetRow; chunks: StoredChunk[] }> {
+    const asset = writableOrNotFound(p, id, await findAsset(this.db, id));
+    const rows = await listChunks(this.db, id);
+    return {
+      asset,
+      chunks: rows.map((c) => ({ index: c.index, size: String(c.size), hash: c.hash })),
+    };
+  }
+
+  async chunkBegin(
+    p: Principal,
+    id: bigint,
+    index: number,
+  ): Promise<{ expectedSize: number; existing: AudioChunkRow | undefined; object: string }> {
+    const asset = writableOrNotFound(p, id, await findAsset(this.db, id));
+    checkUploadable(asset);
+    const expectedSize = expectedChunkSize(asset, index);
+    const existing = await findChunk(this.db, id, index);
+    return { expectedSize, existing, object: chunkObjectName(id, index, randomUUID()) };
+  }
+
+  /** Records a verified chunk; a chunk stored before wins and the new object is surplus. */
+  async chunkCommit(
+    p: Principal,
+    c: { id: bigint; index: number; object: string; size: number; hash: string },
+  ): Promise<{ chunk: AudioChunkRow; duplicate: boolean }> {
+    if (!objectBelongsToChunk(c.object, c.id, c.index)) {
+      throw new VaultError('badRequest', 'object: does not belong to this chunk');
+    }
+    return this.db.transaction(async (tx) => {
+      const asset = writableOrNotFound(p, c.id, await lockAsset(tx, c.id));
+      checkUploadable(asset);
+      const expected = expectedChunkSize(asset, c.index);
+      if (c.size !== expected) {
+        throw new VaultError(
+          'badRequest',
+          `chunk ${c.index} has ${c.size} bytes; expected ${expected}`,
+        );
+      }
+      const inserted = await insertChunkUnlessStored(tx, {
+        assetId: c.id,
+        index: c.index,
+        object: c.object,
+        size: c.size,
+        hash: c.hash,
+      });
+      if (inserted) {
+        // A chunk arriving keeps the draft from expiring.
+        await updateAsset(tx, c.id, {});
+        return { chunk: inserted, duplicate: false };
+      }
+      return { chunk: (await findChunk(tx, c.id, c.index)) as AudioChunkRow, duplicate: true };
+    });
+  }
+}

@@ -1,0 +1,493 @@
+import {
+  AssetBuckets,
+  AudioAssetCommandSubjects as S,
+  EventSubjects,
+  Streams,
+  type AssetStatus,
+  type AudioAsset,
+  type CommandRequest,
+  type CommandResponse,
+  type CommandsOf,
+  type Principal,
+} from '@media-vault/contracts';
+import { sendCommand } from '@media-vault/service-kit';
+import {
+  connectAs,
+  createDatabase,
+  makeTempDir,
+  natsEnv,
+  principalVerifyEnv,
+  readSubject,
+  startNats,
+  startService,
+  testSigner,
+  uniqueName,
+  waitFor,
+  type StartedNats,
+  type StartedProcess,
+  type TempDir,
+} from '@media-vault/test-harness';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { Objm, type ObjectStore } from '@nats-io/obj';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { execFile } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { expect, inject } from 'vitest';
+import { startAssetsService, type AssetsService } from '../src/assets-service.js';
+import { loadAssetsConfig } from '../src/config.js';
+
+const run = promisify(execFile);
+
+export { waitFor };
+
+export const ROOT = 1;
+export const ASSETS = 100;
+export const REVIEWER = 120;
+
+/** How long the merge pipeline (ffmpeg on a busy two-core machine included) may take. */
+export const PIPELINE_TIMEOUT_MS = 180_000;
+
+export const sha256 = (bytes: Uint8Array): string =>
+  createHash('sha256').update(bytes).digest('hex');
+
+export interface AssetEvent {
+  readonly id: string;
+  readonly at: string;
+  readonly previous_status: AssetStatus | null;
+  readonly status: AssetStatus;
+  readonly record: AudioAsset;
+}
+
+export interface MediaFile {
+  readonly path: string;
+  readonly bytes: Buffer;
+  readonly hash: string;
+}
+
+let tones = 0;
+
+/**
+ * An mp3 made by ffmpeg. Every call gets a different tone and title, so no two files in a run
+ * share a hash and no two tests share CIDs (hence pins).
+ */
+export async function makeMp3(
+  dir: string,
+  opts: { seconds?: number; bitrate?: string; sampleRate?: number } = {},
+): Promise<MediaFile> {
+  const n = ++tones;
+  const frequency = 220 + ((process.pid * 7 + n * 37) % 700);
+  const path = join(dir, `tone-${n}-${frequency}.mp3`);
+  await run('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=${frequency}:sample_rate=${opts.sampleRate ?? 48_000}:duration=${opts.seconds ?? 6}`,
+    '-ac',
+    '2',
+    '-codec:a',
+    'libmp3lame',
+    '-b:a',
+    opts.bitrate ?? '192k',
+    '-metadata',
+    `title=${randomUUID()}`,
+    '-y',
+    path,
+  ]);
+  const bytes = await readFile(path);
+  return { path, bytes, hash: sha256(bytes) };
+}
+
+/** A PCM WAV file: real audio that is not mp3, whatever it is called. */
+export async function makeWav(dir: string, seconds = 1): Promise<MediaFile> {
+  const path = join(dir, `tone-${++tones}.wav`);
+  await run('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=${300 + tones}:sample_rate=44100:duration=${seconds}`,
+    '-metadata',
+    `title=${randomUUID()}`,
+    '-y',
+    path,
+  ]);
+  const bytes = await readFile(path);
+  return { path, bytes, hash: sha256(bytes) };
+}
+
+export interface ProbedFile {
+  readonly formatName: string;
+  readonly codec: string;
+  readonly bitRate: number;
+  readonly sampleRate: number;
+  readonly channels: number;
+  readonly durationS: number;
+}
+
+/** What ffprobe says about the first audio stream of `bytes` (written to a temp file). */
+export async function ffprobe(dir: string, bytes: Uint8Array): Promise<ProbedFile> {
+  const path = join(dir, `probe-${randomUUID()}.bin`);
+  await writeFile(path, bytes);
+  const { stdout } = await run('ffprobe', [
+    '-v',
+    'error',
+    '-show_entries',
+    'format=format_name,duration:stream=codec_type,codec_name,bit_rate,sample_rate,channels',
+    '-of',
+    'json',
+    path,
+  ]);
+  const data = JSON.parse(stdout) as {
+    format: { format_name: string; duration: string };
+    streams: {
+      codec_type: string;
+      codec_name: string;
+      bit_rate: string;
+      sample_rate: string;
+      channels: number;
+    }[];
+  };
+  const audio = data.streams.find((st) => st.codec_type === 'audio');
+  return {
+    formatName: data.format.format_name,
+    codec: audio?.codec_name ?? '',
+    bitRate: Number(audio?.bit_rate ?? 0),
+    sampleRate: Number(audio?.sample_rate ?? 0),
+    channels: audio?.channels ?? 0,
+    durationS: Number(data.format.duration),
+  };
+}
+
+/** Integrated loudness (LUFS) of `bytes` as ffmpeg's EBU R128 meter reports it. */
+export async function integratedLoudness(dir: string, bytes: Buffer): Promise<number> {
+  const path = join(dir, `loudness-${randomUUID()}.mp3`);
+  await writeFile(path, bytes);
+  const { stderr } = await run('ffmpeg', [
+    '-hide_banner',
+    '-nostats',
+    '-i',
+    path,
+    '-filter_complex',
+    'ebur128',
+    '-f',
+    'null',
+    '-',
+  ]);
+  const summary = stderr.slice(stderr.lastIndexOf('Summary:'));
+  const match = /I:\s+(-?[\d.]+) LUFS/.exec(summary);
+  if (!match) throw new Error(`no integrated loudness in:\n${summary}`);
+  return Number(match[1]);
+}
+
+/** What a refused command leaves: its error kind and message. */
+export interface Refusal {
+  readonly kind: string;
+  readonly message: string;
+}
+
+/** The refusal of `work`, or a failure naming the reply when it succeeded. */
+export async function refusal(work: Promise<unknown>): Promise<Refusal> {
+  try {
+    const reply = await work;
+    throw new Error(`expected a refusal, got ${JSON.stringify(reply)}`);
+  } catch (err) {
+    const { kind, message } = err as { kind?: string; message: string };
+    if (!kind) throw err;
+    return { kind, message };
+  }
+}
+
+/** True once some durable consumer on JOBS takes `subject`: its worker is consuming. */
+async function jobsConsumed(nc: NatsConnection, subject: string): Promise<boolean> {
+  const jsm = await jetstreamManager(nc);
+  for (const c of await jsm.consumers.list(Streams.jobs.name).next()) {
+    const filters = [c.config.filter_subject, ...(c.config.filter_subjects ?? [])];
+    if (filters.includes(subject)) return true;
+  }
+  return false;
+}
+
+export interface PipelineStackOptions {
+  /** Start the media and ipfs workers (the merge pipeline); default true. */
+  readonly workers?: boolean;
+  readonly chunkSize?: number;
+  /** Extra settings of the assets service (e.g. a tiny DRAFT_TTL_HOURS). */
+  readonly assetsEnv?: Record<string, string>;
+}
+
+/**
+ * The assets service with the merge pipeline behind it: a nats-server of its own (the service's
+ * pipeline consumers are durable and its asset ids are per database, so two stacks on one
+ * JetStream would take each other's merge results), the service in this process and the media
+ * and ipfs workers as processes. Callers talk to it in commands, as the gateway does.
+ */
+export class PipelineStack {
+  private readonly stores = new Map<string, Promise<ObjectStore>>();
+
+  private constructor(
+    readonly nc: NatsConnection,
+    readonly service: AssetsService,
+    readonly kuboApiUrl: string,
+    readonly chunkSize: number,
+    /** Scratch directory for media files. */
+    readonly dir: string,
+    private readonly workers: StartedProcess[],
+    private readonly cleanup: (() => Promise<void>)[],
+  ) {}
+
+  static async start(opts: PipelineStackOptions = {}): Promise<PipelineStack> {
+    const { postgresUrl, kuboApiUrl } = inject('servers');
+    if (!postgresUrl || !kuboApiUrl)
+      throw new Error('the global set-up must start Postgres and Kubo');
+    const cleanup: (() => Promise<void>)[] = [];
+    try {
+      const chunkSize = opts.chunkSize ?? 65_536;
+      const nats: StartedNats = await startNats();
+      cleanup.push(() => nats.stop());
+      const dir: TempDir = await makeTempDir('assets-pipeline');
+      cleanup.push(() => dir.remove());
+      const nc = await connectAs(nats);
+      cleanup.push(() => nc.close());
+      // The service first: it creates the buckets the workers open.
+      const service = await startAssetsService(
+        loadAssetsConfig({
+          ...(await natsEnv(nats, { kind: 'assets' })),
+          ...principalVerifyEnv(),
+          DATABASE_URL: await createDatabase(postgresUrl, uniqueName('assets_pipeline')),
+          DATA_DIR: join(dir.path, 'assets'),
+          HEALTH_PORT: '0',
+          LOG_LEVEL: 'warn',
+          ASSET_CHUNK_SIZE: String(chunkSize),
+          // As many chunks as one merge job may list.
+          ASSET_MAX_SIZE: String(chunkSize * 10_000),
+          ...opts.assetsEnv,
+        }),
+      );
+      cleanup.push(() => service.close());
+      const workers: StartedProcess[] = [];
+      if (opts.workers ?? true) {
+        const start = async (name: 'media-worker' | 'ipfs-worker', subject: string) => {
+          const worker = await startService({
+            service: name,
+            env: {
+              ...(await natsEnv(nats, { kind: name })),
+              IPFS_API_URL: kuboApiUrl,
+              DATA_DIR: join(dir.path, name),
+              TMP_DIR: join(dir.path, `${name}-tmp`),
+            },
+            readyWhen: /health endpoints listening/,
+            timeoutMs: 90_000,
+          });
+          workers.push(worker);
+          cleanup.push(() => worker.stop());
+          await waitFor(`${name} to consume ${subject}`, () => jobsConsumed(nc, subject), {
+            timeoutMs: 30_000,
+            intervalMs: 100,
+          });
+        };
+        await Promise.all([
+          start('media-worker', 'jobs.media.merge'),
+          start('ipfs-worker', 'jobs.ipfs.add'),
+        ]);
+      }
+      return new PipelineStack(nc, service, kuboApiUrl, chunkSize, dir.path, workers, cleanup);
+    } catch (err) {
+      for (const step of cleanup.reverse()) await step().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const step of this.cleanup.reverse()) await step().catch(() => undefined);
+  }
+
+  /** Last output of the workers, for failure messages. */
+  logs(): string {
+    return this.workers.map((w) => w.output()).join('\n---\n');
+  }
+
+  /** Sends one command signed for `principal`, as the gateway would after checking its token. */
+  command<C extends CommandsOf<'assets'>>(
+    principal: Principal,
+    subject: C,
+    request: CommandRequest<C>,
+  ): Promise<CommandResponse<C>> {
+    return sendCommand(this.nc, subject, request, {
+      principal,
+      signer: testSigner,
+      timeoutMs: 15_000,
+    });
+  }
+
+  // --- the upload flow ------------------------------------------------------------------------
+
+  create(p: Principal, file: { name: string; size: number | string; hash: string }) {
+    return this.command(p, S.assetCreate, file);
+  }
+
+  created(p: Principal, name: string, file: MediaFile) {
+    return this.create(p, { name, size: file.bytes.length, hash: file.hash });
+  }
+
+  piece(bytes: Buffer, index: number): Buffer {
+    return bytes.subarray(index * this.chunkSize, (index + 1) * this.chunkSize);
+  }
+
+  private bucket(name: string): Promise<ObjectStore> {
+    let store = this.stores.get(name);
+    if (!store) {
+      store = new Objm(this.nc).open(name);
+      this.stores.set(name, store);
+    }
+    return store;
+  }
+
+  /**
+   * One chunk the way the gateway stores it: Begin names a fresh staging object, the bytes go
+   * there, Commit records them (and a stored chunk's duplicate object is deleted again).
+   */
+  async chunk(p: Principal, id: string, index: number, piece: Buffer) {
+    const begin = await this.command(p, S.assetChunkBegin, { id, index });
+    const store = await this.bucket(begin.bucket);
+    await store.putBlob({ name: begin.object }, new Uint8Array(piece));
+    const committed = await this.command(p, S.assetChunkCommit, {
+      id,
+      index,
+      object: begin.object,
+      size: piece.length,
+      hash: sha256(piece),
+    });
+    if (committed.duplicate) await store.delete(begin.object).catch(() => undefined);
+    return { begin, committed };
+  }
+
+  /** Stores the chosen chunks (default all) of `bytes`. */
+  async upload(p: Principal, id: string, bytes: Buffer, indexes?: readonly number[]) {
+    const count = Math.ceil(bytes.length / this.chunkSize);
+    const replies = [];
+    for (const index of indexes ?? [...Array(count).keys()]) {
+      replies.push((await this.chunk(p, id, index, this.piece(bytes, index))).committed);
+    }
+    return replies;
+  }
+
+  merge(p: Principal, id: string, submit?: boolean) {
+    return this.command(p, S.assetMerge, { id, ...(submit === undefined ? {} : { submit }) });
+  }
+
+  async get(p: Principal, id: string): Promise<AudioAsset> {
+    return (await this.command(p, S.assetGet, { id })).asset;
+  }
+
+  /** Polls Get until the merge pipeline is done with the asset, and returns it. */
+  async settled(p: Principal, id: string): Promise<AudioAsset> {
+    return waitFor(
+      `asset ${id} to leave MERGING`,
+      async () => {
+        const asset = await this.get(p, id);
+        return asset.status === 'MERGING' ? undefined : asset;
+      },
+      { timeoutMs: PIPELINE_TIMEOUT_MS, intervalMs: 200 },
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\n${this.logs()}`);
+    });
+  }
+
+  /** Create, upload every chunk, merge and wait: a merged asset (SUBMIT unless submit=false). */
+  async ingest(
+    p: Principal,
+    name: string,
+    file: MediaFile,
+    opts: { submit?: boolean } = {},
+  ): Promise<AudioAsset> {
+    const plan = await this.created(p, name, file);
+    expect(plan.exists).toBe(false);
+    await this.upload(p, plan.id, file.bytes);
+    await this.merge(p, plan.id, opts.submit);
+    const asset = await this.settled(p, plan.id);
+    expect(asset, asset.reason).toMatchObject({
+      status: opts.submit === false ? 'DRAFT' : 'SUBMIT',
+      merged: true,
+    });
+    return asset;
+  }
+
+  /** The bytes a Download command points at, read from IPFS as the gateway streams them. */
+  async download(p: Principal, id: string, file: 0 | 1 | 2 = 0): Promise<Buffer> {
+    const target = await this.command(p, S.assetDownload, { id, file });
+    const res = await fetch(`${this.kuboApiUrl}/api/v0/cat?arg=${encodeURIComponent(target.cid)}`, {
+      method: 'POST',
+    });
+    if (!res.ok) throw new Error(`kubo cat ${target.cid}: ${res.status} ${await res.text()}`);
+    return Buffer.from(await res.arrayBuffer());
+  }
+
+  // --- what the platform did ------------------------------------------------------------------
+
+  /** Every status event of the asset so far, oldest first. */
+  async events(id: string): Promise<AssetEvent[]> {
+    const messages = await readSubject(this.nc, EventSubjects.audioAsset(id));
+    return messages.map((m) => m.json<AssetEvent>());
+  }
+
+  /** Waits until the asset has `count` events, then returns them. */
+  async eventsUntil(id: string, count: number, timeoutMs = 30_000): Promise<AssetEvent[]> {
+    await waitFor(
+      `${count} events of asset ${id}`,
+      async () => (await this.events(id)).length >= count,
+      { timeoutMs, intervalMs: 100 },
+    );
+    return this.events(id);
+  }
+
+  /** Names of the live objects a pipeline bucket holds for an asset (chunks by default). */
+  async chunkObjects(id: string, bucket: string = AssetBuckets.chunks): Promise<string[]> {
+    const store = await this.bucket(bucket);
+    return (await store.list())
+      .filter((o) => !o.deleted && o.name.startsWith(`${id}/`))
+      .map((o) => o.name)
+      .sort();
+  }
+
+  /** Whether Kubo holds a recursive pin on `cid` (`POST /api/v0/pin/ls`). */
+  async isPinned(cid: string): Promise<boolean> {
+    const res = await fetch(
+      `${this.kuboApiUrl}/api/v0/pin/ls?arg=${encodeURIComponent(cid)}&type=recursive`,
+      { method: 'POST' },
+    );
+    const text = await res.text();
+    if (res.ok) return Object.keys((JSON.parse(text) as { Keys?: object }).Keys ?? {}).length > 0;
+    if (/not pinned/i.test(text)) return false;
+    throw new Error(`kubo pin/ls ${cid}: ${res.status} ${text}`);
+  }
+
+  /** Collects every message published on `subject` (JetStream publishes included) from now on. */
+  async tap<T = Record<string, unknown>>(
+    subject: string,
+  ): Promise<{ messages: T[]; stop(): void }> {
+    const messages: T[] = [];
+    const sub = this.nc.subscribe(subject, {
+      callback: (err, msg) => {
+        if (!err) messages.push(msg.json<T>());
+      },
+    });
+    // The server knows of the subscription once a round trip has gone through.
+    await this.nc.flush();
+    return { messages, stop: () => sub.unsubscribe() };
+  }
+}
+
+let people = 0;
+/** A principal with a unique id, so tests never see each other's assets by accident. */
+export const person = (label: string, roles: number[]): Principal => {
+  const id = `${label}-${Date.now().toString(36)}-${++people}`;
+  return { id, name: id, roles };
+};
