@@ -35,6 +35,11 @@ export interface HttpBinding<S extends CommandSubject = CommandSubject> {
   readonly body?: TObject;
   /** The body may be left out (grpc-gateway routes declared without `body`). */
   readonly bodyOptional?: boolean;
+  /**
+   * Body fields the binding does not declare are dropped instead of refused: seed 000's server
+   * (Django REST framework) ignores what it does not know, where grpc-gateway refuses it.
+   */
+  readonly ignoreUnknownBodyFields?: boolean;
   /** Statuses the route may answer besides 200, each with the style's error body. */
   readonly errors: readonly number[];
   /** Form fields where an empty value means "not given" (form clients cannot leave one out). */

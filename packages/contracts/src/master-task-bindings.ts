@@ -63,6 +63,7 @@ export const MasterTaskBindings = [
     description:
       'With `path` (relative to the ingest root of the agent) and `agent` (one of your registered agents), the agent is asked to seal the master.',
     body: CreateUploadTaskBody,
+    ignoreUnknownBodyFields: true,
     errors: taskBodyErrors,
   }),
   bind({
@@ -74,6 +75,7 @@ export const MasterTaskBindings = [
     summary: '提交上载任务状态: report status, percent and the public block of an upload task',
     params: MasterTaskParams,
     body: UpdateUploadTaskBody,
+    ignoreUnknownBodyFields: true,
     emptyMeansAbsent: optionalNumbers,
     errors: taskBodyErrors,
   }),
@@ -99,6 +101,7 @@ export const MasterTaskBindings = [
     summary: '提交下载任务状态: report status and percent of a download task',
     params: MasterTaskParams,
     body: UpdateDownloadTaskBody,
+    ignoreUnknownBodyFields: true,
     emptyMeansAbsent: optionalNumbers,
     errors: taskBodyErrors,
   }),
@@ -138,6 +141,7 @@ export const MasterTaskBindings = [
       "At status 8 with a hash, the download task's `private_status/name/size/hash` fill in.",
     params: MasterTaskParams,
     body: UpdatePrivateTaskBody,
+    ignoreUnknownBodyFields: true,
     emptyMeansAbsent: optionalNumbers,
     errors: taskBodyErrors,
   }),

@@ -52,6 +52,18 @@ const keepDeclared =
     (request as { query: unknown }).query = kept;
   };
 
+/** Seed 000 routes drop body fields they do not know, as the seed's server does. */
+const keepDeclaredBody =
+  (schema: TObject): preValidationAsyncHookHandler =>
+  async (request) => {
+    const body = request.body as Fields | undefined;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return;
+    const known = new Set(Object.keys(schema.properties));
+    (request as { body: unknown }).body = Object.fromEntries(
+      Object.entries(body).filter(([name]) => known.has(name)),
+    );
+  };
+
 /** A route declared without a body part in its seed may come with no body at all. */
 const noBodyIsEmpty: preValidationAsyncHookHandler = async (request) => {
   if (request.body === undefined || request.body === null) {
@@ -66,6 +78,7 @@ function preValidationOf(app: FastifyInstance, binding: HttpBinding) {
   }
   if (binding.query) hooks.push(keepDeclared(binding.query));
   if (binding.bodyOptional) hooks.push(noBodyIsEmpty);
+  if (binding.body && binding.ignoreUnknownBodyFields) hooks.push(keepDeclaredBody(binding.body));
   if (binding.emptyMeansAbsent) hooks.push(dropEmptyFields(binding.emptyMeansAbsent));
   return hooks;
 }
