@@ -8,14 +8,13 @@ import {
 } from '@media-vault/test-harness';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openDatabase, type Database, type OpenDatabase } from '../src/database.js';
-import { enqueueEvents, newEventId, outbox, OutboxRelay, type OutboxEvent } from '../src/outbox.js';
+import { enqueueEvents, newEventId, OutboxRelay, type OutboxEvent } from '../src/outbox.js';
+import { migrationsFolder, outbox } from './fixtures/outbox-schema.js';
 import { readSubject, silentLog, subjectCount, waitFor } from './helpers.js';
 
 const servers = inject('servers');
-const migrationsFolder = fileURLToPath(new URL('./fixtures/outbox-migrations', import.meta.url));
 
 type Db = Database<Record<string, unknown>>;
 

@@ -6,15 +6,14 @@ import {
   natsCreds,
   uniqueName,
 } from '@media-vault/test-harness';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
 import { openDatabase } from '../src/database.js';
-import { enqueueEvents, newEventId, outbox } from '../src/outbox.js';
+import { enqueueEvents, newEventId } from '../src/outbox.js';
+import { migrationsFolder, outbox } from './fixtures/outbox-schema.js';
 import { createRuntime } from '../src/runtime.js';
 import { silentLog, subjectCount, waitFor } from './helpers.js';
 
 const servers = inject('servers');
-const migrationsFolder = fileURLToPath(new URL('./fixtures/outbox-migrations', import.meta.url));
 
 describe('openDatabase', () => {
   it('applies migrations once when replicas open the same Postgres database together', async () => {

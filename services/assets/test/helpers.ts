@@ -1,12 +1,12 @@
 import type { AssetFile, AudioProbe, MergedJob, Principal } from '@media-vault/contracts';
-import { createLogger, openDatabase, outbox, type OpenDatabase } from '@media-vault/service-kit';
+import { createLogger, openDatabase, type OpenDatabase } from '@media-vault/service-kit';
 import { createDatabase, makeTempDir, uniqueName } from '@media-vault/test-harness';
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import { createHash, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { AssetRepository, AssetLimits } from '../src/audio/asset.repository.js';
 import { schema, type AssetsDatabase } from '../src/db/index.js';
-import { audioAssets, audioChunks } from '../src/db/schema.js';
+import { audioAssets, audioChunks, outbox } from '../src/db/schema.js';
 
 const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
 

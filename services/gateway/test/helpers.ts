@@ -272,7 +272,7 @@ export async function startMasterStack(opts: {
     let db: pg.Client | undefined;
     if (opts.postgresUrl) {
       env.DATABASE_URL = await createDatabase(opts.postgresUrl, uniqueName(opts.label));
-      db = new pg.Client({ connectionString: env.DATABASE_URL });
+      db = new pg.Client({ connectionString: env.DATABASE_URL, options: '-c search_path=tasks' });
     } else {
       const dir = await makeTempDir(opts.label);
       stops.push(() => dir.remove());
