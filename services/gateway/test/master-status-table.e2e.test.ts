@@ -1,8 +1,7 @@
 import { EventSubjects, MasterTaskPaths, type MasterTaskKind } from '@media-vault/contracts';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMasterStack, totalCount, type HttpReply, type MasterStack } from './helpers.js';
 
-const servers = inject('servers');
 const run = Date.now().toString(36);
 const STATUSES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 const KINDS: readonly MasterTaskKind[] = ['upload', 'download', 'private'];
@@ -100,7 +99,7 @@ describe('the status machine over HTTP, every (from, to) pair of every kind', ()
     (await stack.db!.query(`select * from ${tables[kind]} where id = $1`, [id])).rows[0];
 
   beforeAll(async () => {
-    stack = await startMasterStack({ label: 'master_table', postgresUrl: servers.postgresUrl! });
+    stack = await startMasterStack({ label: 'master_table' });
     owner = await stack.token(`table-owner-${run}`);
   });
 

@@ -1,3 +1,4 @@
+import { describeOnDatabases } from '@media-vault/test-harness/databases';
 import {
   EventSubjects,
   JobSubjects,
@@ -15,7 +16,7 @@ import {
 } from '@media-vault/contracts';
 import type { OpenDatabase } from '@media-vault/service-kit';
 import { asc, eq, like } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentRepository } from '../src/agents/agent.repository.js';
 import type { schema } from '../src/db/index.js';
 import { downloadTasks, outbox, privateTasks, uploadTasks } from '../src/db/schema.js';
@@ -25,7 +26,6 @@ import {
 } from '../src/master/master.handlers.js';
 import { principal, registration, rootPrincipal, openTasksDatabase } from './helpers.js';
 
-const servers = inject('servers');
 const SEED_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 const HOUR = 3_600_000;
 const STATUSES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
@@ -43,9 +43,8 @@ const walkTo = (kind: MasterTaskKind, status: number): number[] => {
   return path.slice(1, path.indexOf(status) + 1);
 };
 
-const backends = [{ driver: 'postgres' as const }, { driver: 'pglite' as const }];
-
-describe.each(backends)('film master task repositories on $driver', ({ driver }) => {
+describeOnDatabases('film master task repositories on $driver', (backend) => {
+  const { driver } = backend;
   let database: OpenDatabase<typeof schema>;
   let opened: Awaited<ReturnType<typeof openTasksDatabase>> | undefined;
   let repos: MasterRepositories;
@@ -98,7 +97,7 @@ describe.each(backends)('film master task repositories on $driver', ({ driver })
   };
 
   beforeAll(async () => {
-    opened = await openTasksDatabase(driver, servers.postgresUrl, 'tasks_master');
+    opened = await openTasksDatabase(backend, 'tasks_master');
     database = opened.database;
     repos = createMasterRepositories(database.db);
     agentsRepo = new AgentRepository(database.db);
