@@ -14,6 +14,8 @@ export interface StartedPostgres {
   /** Superuser URL of the `postgres` database; create one database per test with createDatabase. */
   readonly url: string;
   readonly version: string;
+  /** The cluster's files and socket; removed on stop. */
+  readonly dir: string;
   stop(): Promise<void>;
 }
 
@@ -66,6 +68,7 @@ export async function startPostgres(): Promise<StartedPostgres> {
   return {
     url,
     version,
+    dir: dir.path,
     async stop() {
       // SIGINT is Postgres' "fast" shutdown: no waiting for clients that tests forgot to close.
       await proc.stop('SIGINT');
