@@ -35,7 +35,6 @@ import {
   waitFor,
 } from './helpers.js';
 
-
 // Each block runs its own nats-server: task ids start at 1 in every database, so two services
 // sharing one EVENTS stream would publish on the same subjects. It also keeps this file's tasks
 // service out of the queue group that other test files serve on the shared server.
