@@ -1,9 +1,9 @@
 /**
  * Runs the whole platform on one machine: nats-server with authentication (unless NATS_URL is
  * set), then every service as its own process with its own NATS user and creds file. Without
- * DATABASE_URL each service keeps PGlite under .data/. Without IPFS_API_URL it starts Kubo when
- * installed (offline, repository under .data/kubo), else the ipfs-worker runs an embedded Helia
- * node. The NATS trust chain and the gateway's principal key are made once under .data/.
+ * DATABASE_URL each service keeps PGlite under .data/; with it, tasks and assets share that one
+ * database, each in its own schema. Without IPFS_API_URL it starts Kubo when installed (offline,
+ * repository under .data/kubo), else the ipfs-worker runs an embedded Helia node. The NATS trust chain and the gateway's principal key are made once under .data/.
  */
 import {
   findBinary,

@@ -1,7 +1,7 @@
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { asc, inArray, sql } from 'drizzle-orm';
-import { bigserial, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { asc, getTableName, inArray, is, sql } from 'drizzle-orm';
+import { bigserial, jsonb, PgTable, text, timestamp, type PgSchema } from 'drizzle-orm/pg-core';
 import { randomUUID } from 'node:crypto';
 import type { Database } from './database.js';
 import type { Logger } from './logger.js';
@@ -12,15 +12,29 @@ import type { Logger } from './logger.js';
  * then deletes them. A crash after publishing and before deleting republishes with the same id,
  * which the stream's duplicate window drops: no event lost, none doubled.
  *
- * Every service that emits events includes this table in its drizzle schema and migrations.
+ * Every service that emits events declares `outbox = outboxTable(itsPgSchema)` in its drizzle
+ * schema (under that key) and migrations: each service's outbox lives in the service's own
+ * Postgres schema, so services can share one database.
  */
-export const outbox = pgTable('outbox', {
-  id: bigserial({ mode: 'number' }).primaryKey(),
-  msgId: text().notNull().unique(),
-  subject: text().notNull(),
-  payload: jsonb().notNull(),
-  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-});
+export const outboxTable = (schema: PgSchema) =>
+  schema.table('outbox', {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    msgId: text().notNull().unique(),
+    subject: text().notNull(),
+    payload: jsonb().notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  });
+
+export type OutboxTable = ReturnType<typeof outboxTable>;
+
+/** The outbox table of a service's drizzle schema. */
+export function outboxOf(schema: Record<string, unknown>): OutboxTable {
+  const table = schema.outbox;
+  if (!is(table, PgTable) || getTableName(table) !== 'outbox') {
+    throw new Error('the drizzle schema has no `outbox` table (declare it with outboxTable)');
+  }
+  return table as OutboxTable;
+}
 
 export interface OutboxEvent {
   readonly subject: string;
@@ -28,13 +42,17 @@ export interface OutboxEvent {
   readonly payload: { readonly id: string } & Record<string, unknown>;
 }
 
-type Writer = Pick<Database<Record<string, unknown>>, 'insert'>;
+/** A database or transaction: drizzle keeps the schema it was opened with in `_`. */
+type Writer = Pick<Database<Record<string, unknown>>, 'insert' | '_'>;
 
-/** Adds events inside the caller's transaction (pass the `tx`). */
+/**
+ * Adds events inside the caller's transaction (pass the `tx`). The table is the `outbox` of the
+ * schema the database was opened with, so callers never name the service's Postgres schema.
+ */
 export async function enqueueEvents(tx: Writer, events: readonly OutboxEvent[]): Promise<void> {
   if (events.length === 0) return;
   await tx
-    .insert(outbox)
+    .insert(outboxOf(tx._.fullSchema))
     .values(events.map((e) => ({ msgId: e.payload.id, subject: e.subject, payload: e.payload })));
 }
 
@@ -55,6 +73,7 @@ export class OutboxRelay {
   private loop: Promise<void> | undefined;
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
+  private readonly outbox: OutboxTable;
 
   constructor(
     private readonly db: Database<Record<string, unknown>>,
@@ -65,6 +84,7 @@ export class OutboxRelay {
     this.js = jetstream(nc);
     this.batchSize = opts.batchSize ?? 100;
     this.pollIntervalMs = opts.pollIntervalMs ?? 1000;
+    this.outbox = outboxOf(db._.fullSchema);
   }
 
   start(): void {
@@ -87,6 +107,7 @@ export class OutboxRelay {
 
   /** Publishes one batch; returns how many rows went out. Exposed for tests and drain-on-stop. */
   async publishBatch(): Promise<number> {
+    const outbox = this.outbox;
     return this.db.transaction(async (tx) => {
       // SKIP LOCKED lets several replicas relay at once without publishing the same row together.
       const rows = await tx
@@ -111,6 +132,7 @@ export class OutboxRelay {
   }
 
   async pending(): Promise<number> {
+    const outbox = this.outbox;
     const [row] = await this.db.select({ n: sql<number>`count(*)::int` }).from(outbox);
     return row?.n ?? 0;
   }

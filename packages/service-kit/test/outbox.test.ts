@@ -1,40 +1,16 @@
-import {
-  connectAs,
-  createDatabase,
-  makeTempDir,
-  natsAccess,
-  uniqueName,
-  type TempDir,
-} from '@media-vault/test-harness';
+import { connectAs, natsAccess, uniqueName } from '@media-vault/test-harness';
+import { describeOnDatabases, type TestDatabase } from '@media-vault/test-harness/databases';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, inject, it } from 'vitest';
 import { openDatabase, type Database, type OpenDatabase } from '../src/database.js';
-import { enqueueEvents, newEventId, outbox, OutboxRelay, type OutboxEvent } from '../src/outbox.js';
+import { enqueueEvents, newEventId, OutboxRelay, type OutboxEvent } from '../src/outbox.js';
+import { migrationsFolder, outbox } from './fixtures/outbox-schema.js';
 import { readSubject, silentLog, subjectCount, waitFor } from './helpers.js';
 
 const servers = inject('servers');
-const migrationsFolder = fileURLToPath(new URL('./fixtures/outbox-migrations', import.meta.url));
 
 type Db = Database<Record<string, unknown>>;
-
-const backends = [
-  {
-    driver: 'postgres' as const,
-    open: async (): Promise<{ url?: string; pgliteDir: string; dir?: TempDir }> => ({
-      url: await createDatabase(servers.postgresUrl!, uniqueName('sk_outbox')),
-      pgliteDir: '',
-    }),
-  },
-  {
-    driver: 'pglite' as const,
-    open: async (): Promise<{ url?: string; pgliteDir: string; dir?: TempDir }> => {
-      const dir = await makeTempDir('outbox-pglite');
-      return { pgliteDir: dir.path, dir };
-    },
-  },
-];
 
 /** Wraps a database so that, inside transactions, deleting throws: a relay that dies mid-batch. */
 const crashBeforeDelete = (db: Db): Db => {
@@ -64,11 +40,12 @@ const crashBeforeDelete = (db: Db): Db => {
   });
 };
 
-describe.each(backends)('outbox relay on $driver', ({ driver, open }) => {
+describeOnDatabases('outbox relay on $driver', (backend) => {
+  const { driver } = backend;
   let database: OpenDatabase<Record<string, unknown>>;
   let db: Db;
   let nc: NatsConnection;
-  let dir: TempDir | undefined;
+  let place: TestDatabase | undefined;
   const prefix = `events.sktest.${uniqueName(driver)}`;
   let n = 0;
   const nextSubject = () => `${prefix}.s${++n}`;
@@ -84,12 +61,11 @@ describe.each(backends)('outbox relay on $driver', ({ driver, open }) => {
   };
 
   beforeAll(async () => {
-    const where = await open();
-    dir = where.dir;
+    place = await backend.create('sk_outbox');
     database = await openDatabase<Record<string, unknown>>({
       schema: { outbox },
-      url: where.url,
-      pgliteDir: where.pgliteDir,
+      url: place.url,
+      pgliteDir: place.dir,
       migrationsFolder,
       log: silentLog,
     });
@@ -105,7 +81,7 @@ describe.each(backends)('outbox relay on $driver', ({ driver, open }) => {
   afterAll(async () => {
     await nc?.drain();
     await database?.close();
-    await dir?.remove();
+    await place?.remove();
   });
 
   it(`opened the ${driver} driver and applied the migrations`, () => {

@@ -1,3 +1,4 @@
+import { pgTable, text } from 'drizzle-orm/pg-core';
 import {
   ADMIN,
   createDatabase,
@@ -6,17 +7,27 @@ import {
   natsCreds,
   uniqueName,
 } from '@media-vault/test-harness';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
-import { openDatabase } from '../src/database.js';
-import { enqueueEvents, newEventId, outbox } from '../src/outbox.js';
+import { migrationsConfig, openDatabase } from '../src/database.js';
+import { enqueueEvents, newEventId } from '../src/outbox.js';
+import { migrationsFolder, outbox } from './fixtures/outbox-schema.js';
 import { createRuntime } from '../src/runtime.js';
 import { silentLog, subjectCount, waitFor } from './helpers.js';
 
 const servers = inject('servers');
-const migrationsFolder = fileURLToPath(new URL('./fixtures/outbox-migrations', import.meta.url));
 
 describe('openDatabase', () => {
+  it('keeps drizzle’s migrations table in the Postgres schema of the service’s outbox', () => {
+    expect(migrationsConfig({ outbox }, '/m')).toEqual({
+      migrationsFolder: '/m',
+      migrationsSchema: 'kit',
+      migrationsTable: '__drizzle_migrations',
+    });
+    expect(() => migrationsConfig({}, '/m')).toThrow(/no `outbox` table/);
+    const inPublic = pgTable('outbox', { id: text() });
+    expect(() => migrationsConfig({ outbox: inPublic }, '/m')).toThrow(/own pgSchema/);
+  });
+
   it('applies migrations once when replicas open the same Postgres database together', async () => {
     const url = await createDatabase(servers.postgresUrl!, uniqueName('sk_migrate'));
     const open = () =>

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import postgres from 'postgres';
 import { installHints, requireBinary } from './binaries.js';
 import { startProcess } from './child-process.js';
 import { freePort } from './free-port.js';
@@ -13,6 +14,8 @@ export interface StartedPostgres {
   /** Superuser URL of the `postgres` database; create one database per test with createDatabase. */
   readonly url: string;
   readonly version: string;
+  /** The cluster's files and socket; removed on stop. */
+  readonly dir: string;
   stop(): Promise<void>;
 }
 
@@ -65,6 +68,7 @@ export async function startPostgres(): Promise<StartedPostgres> {
   return {
     url,
     version,
+    dir: dir.path,
     async stop() {
       // SIGINT is Postgres' "fast" shutdown: no waiting for clients that tests forgot to close.
       await proc.stop('SIGINT');
@@ -76,13 +80,11 @@ export async function startPostgres(): Promise<StartedPostgres> {
 /** A fresh database on the cluster, so every test file gets tables of its own. */
 export async function createDatabase(serverUrl: string, name: string): Promise<string> {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad database name ${name}`);
-  const pg = await import('pg');
-  const client = new pg.default.Client({ connectionString: serverUrl });
-  await client.connect();
+  const sql = postgres(serverUrl, { max: 1, onnotice: () => {} });
   try {
-    await client.query(`CREATE DATABASE ${name}`);
+    await sql.unsafe(`CREATE DATABASE ${name}`);
   } finally {
-    await client.end();
+    await sql.end();
   }
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;

@@ -1,30 +1,22 @@
 import { connectAs, natsAccess, natsEnv, principalVerifyEnv } from '@media-vault/test-harness';
-import { createDatabase, makeTempDir, uniqueName } from '@media-vault/test-harness';
+import { describeOnDatabases } from '@media-vault/test-harness/databases';
 import { Svcm } from '@nats-io/services';
 import { describe, expect, inject, it } from 'vitest';
 import { loadAssetsConfig } from '../src/config.js';
 import { startAssetsService } from '../src/assets-service.js';
 
 const servers = inject('servers');
-const { postgresUrl } = servers;
 const nats = natsAccess(servers);
 
-const databases = {
-  postgres: async () => ({
-    DATABASE_URL: await createDatabase(postgresUrl!, uniqueName('assets')),
-    DATA_DIR: (await makeTempDir('assets')).path,
-  }),
-  pglite: async () => ({ DATA_DIR: (await makeTempDir('assets')).path }),
-};
-
-describe.each(Object.entries(databases))('assets service on %s', (_name, database) => {
+describeOnDatabases('assets service on $driver', (backend) => {
   it('migrates, serves health and is discoverable, twice on the same database', async () => {
+    const database = await backend.create('assets');
     const env = {
       ...(await natsEnv(nats, { kind: 'assets' })),
       ...principalVerifyEnv(),
       HEALTH_PORT: '0',
       LOG_LEVEL: 'silent',
-      ...(await database()),
+      ...database.env,
     };
     // The second start proves migrations are idempotent on an existing database.
     for (let run = 0; run < 2; run++) {

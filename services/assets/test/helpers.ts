@@ -1,13 +1,13 @@
 import type { AssetFile, AudioProbe, MergedJob, Principal } from '@media-vault/contracts';
-import { createLogger, openDatabase, outbox, type OpenDatabase } from '@media-vault/service-kit';
-import { createDatabase, makeTempDir, uniqueName } from '@media-vault/test-harness';
+import { createLogger, openDatabase, type OpenDatabase } from '@media-vault/service-kit';
+import type { DatabaseBackend } from '@media-vault/test-harness/databases';
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import { createHash, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { AssetUseCases } from '../src/audio/asset.use-cases.js';
 import type { AssetLimits } from '../src/audio/upload.use-case.js';
 import { schema, type AssetsDatabase } from '../src/db/index.js';
-import { audioAssets, audioChunks } from '../src/db/schema.js';
+import { audioAssets, audioChunks, outbox } from '../src/db/schema.js';
 
 const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
 
@@ -19,20 +19,13 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
-/** A migrated assets database of its own, on the Postgres test cluster or on PGlite in a temp dir. */
-export const openTestDatabase = async (
-  driver: 'postgres' | 'pglite',
-  postgresUrl: string | undefined,
-): Promise<TestDatabase> => {
-  const dir = await makeTempDir('assets-repo');
-  const url =
-    driver === 'postgres'
-      ? await createDatabase(postgresUrl!, uniqueName('assets_repo'))
-      : undefined;
+/** A migrated assets database of its own on `backend`; `close` also removes it. */
+export const openTestDatabase = async (backend: DatabaseBackend): Promise<TestDatabase> => {
+  const place = await backend.create('assets_repo');
   const opened: OpenDatabase<typeof schema> = await openDatabase({
     schema,
-    url,
-    pgliteDir: dir.path,
+    url: place.url,
+    pgliteDir: place.dir,
     migrationsFolder,
     log: createLogger('assets-test', 'silent'),
   });
@@ -40,12 +33,10 @@ export const openTestDatabase = async (
     db: opened.db,
     close: async () => {
       await opened.close();
-      await dir.remove();
+      await place.remove();
     },
   };
 };
-
-export const drivers = ['postgres', 'pglite'] as const;
 
 let users = 0;
 /** A principal with a unique id, so tests never see each other's assets by accident. */

@@ -1,3 +1,4 @@
+import { describeOnDatabases } from '@media-vault/test-harness/databases';
 import {
   AssetJobSubjects,
   type AssetStatus,
@@ -5,14 +6,13 @@ import {
   type UnpinJob,
 } from '@media-vault/contracts';
 import { asc, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAssetUseCases, type AssetUseCases } from '../src/audio/asset.use-cases.js';
 import { ReviewTransitions, type ReviewAction } from '../src/audio/review.rules.js';
 import { audioAssets, audioReviews } from '../src/db/schema.js';
 import {
   assetRow,
   ASSETS,
-  drivers,
   fakeFiles,
   jobsOn,
   openTestDatabase,
@@ -25,7 +25,6 @@ import {
   type TestDatabase,
 } from './helpers.js';
 
-const { postgresUrl } = inject('servers');
 const CHUNK = 64 * 1024;
 const limits = { chunkSize: CHUNK, maxSize: 10 * CHUNK };
 
@@ -49,7 +48,7 @@ const EXPECTED: Record<ReviewAction, { from: AssetStatus[]; to: AssetStatus }> =
   delete: { from: ['POST', 'DISABLE'], to: 'DELETE' },
 };
 
-describe.each(drivers)('asset use cases, review side, on %s', (driver) => {
+describeOnDatabases('asset use cases, review side, on $driver', (backend) => {
   let t: TestDatabase;
   let assets: AssetUseCases;
   let up: Uploads;
@@ -73,7 +72,7 @@ describe.each(drivers)('asset use cases, review side, on %s', (driver) => {
   };
 
   beforeAll(async () => {
-    t = await openTestDatabase(driver, postgresUrl);
+    t = await openTestDatabase(backend);
     assets = createAssetUseCases(t.db, limits);
     up = new Uploads(t.db, assets, limits);
   });

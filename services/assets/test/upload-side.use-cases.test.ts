@@ -1,3 +1,4 @@
+import { describeOnDatabases } from '@media-vault/test-harness/databases';
 import {
   AssetBuckets,
   AssetJobSubjects,
@@ -8,14 +9,13 @@ import {
   type UnpinJob,
 } from '@media-vault/contracts';
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAssetUseCases, type AssetUseCases } from '../src/audio/asset.use-cases.js';
 import {
   ageAsset,
   assetRow,
   ASSETS,
   chunkRows,
-  drivers,
   fakeFiles,
   jobsOn,
   mergeFailed,
@@ -31,17 +31,16 @@ import {
   type TestDatabase,
 } from './helpers.js';
 
-const { postgresUrl } = inject('servers');
 const CHUNK = 64 * 1024;
 const limits = { chunkSize: CHUNK, maxSize: 10 * CHUNK };
 
-describe.each(drivers)('asset use cases, upload side, on %s', (driver) => {
+describeOnDatabases('asset use cases, upload side, on $driver', (backend) => {
   let t: TestDatabase;
   let assets: AssetUseCases;
   let up: Uploads;
 
   beforeAll(async () => {
-    t = await openTestDatabase(driver, postgresUrl);
+    t = await openTestDatabase(backend);
     assets = createAssetUseCases(t.db, limits);
     up = new Uploads(t.db, assets, limits);
   });

@@ -76,7 +76,11 @@ for (let i = 0; i < 5;) {
   else await new Promise((r) => setTimeout(r, 200));
 }
 
-const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+const pool = new pg.Pool({
+  connectionString: databaseUrl,
+  max: 10,
+  options: '-c search_path=tasks',
+});
 const verify = await createTokenVerifier({ secret });
 const direct = Fastify();
 direct.get('/api/v1/agents/', async (request) => {

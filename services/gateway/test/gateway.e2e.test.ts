@@ -128,7 +128,7 @@ describe('gateway and tasks service, end to end over HTTP and NATS', () => {
         COMMAND_TIMEOUT_MS: '5000',
       }),
     );
-    db = new pg.Client({ connectionString: databaseUrl });
+    db = new pg.Client({ connectionString: databaseUrl, options: '-c search_path=tasks' });
     await db.connect();
   });
 

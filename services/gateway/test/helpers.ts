@@ -8,21 +8,19 @@ export {
 } from '@media-vault/test-harness';
 import {
   connectAs,
-  createDatabase,
-  makeTempDir,
   natsEnv,
   principalSigningEnv,
   principalVerifyEnv,
   startNats,
   subjectCount,
   testSigner,
-  uniqueName,
   waitFor,
   type NatsAccess,
 } from '@media-vault/test-harness';
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import pg from 'pg';
+import { databaseBackend, type DatabaseBackend } from '@media-vault/test-harness/databases';
 import { expect } from 'vitest';
 import { loadGatewayConfig } from '../src/config.js';
 import { buildGateway } from '../src/server.js';
@@ -253,11 +251,12 @@ export interface MasterStack {
 /**
  * Gateway and tasks service (a child process) on a nats-server of their own, so that their
  * subjects, ids and queue group meet no other test file's; the tasks data in a fresh Postgres
- * database, or in PGlite when no URL is given.
+ * database, or in PGlite when that backend is given.
  */
 export async function startMasterStack(opts: {
   label: string;
-  postgresUrl?: string;
+  /** Postgres unless told otherwise. */
+  database?: DatabaseBackend;
 }): Promise<MasterStack> {
   const stops: (() => Promise<unknown>)[] = [];
   const stop = async () => {
@@ -268,16 +267,12 @@ export async function startMasterStack(opts: {
     stops.push(() => nats.stop());
     const nc = await connectAs(nats);
     stops.push(() => nc.drain());
-    const env: Record<string, string> = {};
-    let db: pg.Client | undefined;
-    if (opts.postgresUrl) {
-      env.DATABASE_URL = await createDatabase(opts.postgresUrl, uniqueName(opts.label));
-      db = new pg.Client({ connectionString: env.DATABASE_URL });
-    } else {
-      const dir = await makeTempDir(opts.label);
-      stops.push(() => dir.remove());
-      env.DATA_DIR = dir.path;
-    }
+    const database = await (opts.database ?? databaseBackend('postgres')).create(opts.label);
+    stops.push(() => database.remove());
+    const env: Record<string, string> = { ...database.env };
+    const db = database.url
+      ? new pg.Client({ connectionString: database.url, options: '-c search_path=tasks' })
+      : undefined;
     const tasks = await startTasksProcessWith({
       nats,
       env,

@@ -1,3 +1,4 @@
+import { describeOnDatabases } from '@media-vault/test-harness/databases';
 /**
  * The three flows of seed 000 as its desktop client runs them: `Token` header, FormData
  * parameters, the seed's paths (the upload path's `pbulic`, the private PATCH without a slash).
@@ -8,7 +9,7 @@ import {
   type PrivateTaskEvent,
   type UploadTaskEvent,
 } from '@media-vault/contracts';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   newUploadTaskReply,
   readSubject,
@@ -19,18 +20,13 @@ import {
   type MasterStack,
 } from './helpers.js';
 
-const servers = inject('servers');
 const run = Date.now().toString(36);
 
 type Fields = { [key: string]: string | number };
 type Envelope<T> = { data: T; message: string; meta?: unknown };
 
-const backends = [
-  { driver: 'postgres', postgresUrl: () => servers.postgresUrl },
-  { driver: 'pglite', postgresUrl: () => undefined },
-] as const;
-
-describe.each(backends)('seed 000 client flows, tasks on $driver', ({ driver, postgresUrl }) => {
+describeOnDatabases('seed 000 client flows, tasks on $driver', (backend) => {
+  const { driver } = backend;
   let stack: MasterStack;
   const studio = { id: `studio-${driver}-${run}`, token: '' };
   const licensee = { id: `licensee-${driver}-${run}`, token: '' };
@@ -48,7 +44,7 @@ describe.each(backends)('seed 000 client flows, tasks on $driver', ({ driver, po
     };
 
   beforeAll(async () => {
-    stack = await startMasterStack({ label: `master_seed_${driver}`, postgresUrl: postgresUrl() });
+    stack = await startMasterStack({ label: `master_seed_${driver}`, database: backend });
     studio.token = await stack.token(studio.id);
     licensee.token = await stack.token(licensee.id);
   });

@@ -1,8 +1,7 @@
 import { EventSubjects, type MasterTaskKind } from '@media-vault/contracts';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMasterStack, totalCount, type HttpReply, type MasterStack } from './helpers.js';
 
-const servers = inject('servers');
 const run = Date.now().toString(36);
 
 /*
@@ -125,7 +124,7 @@ describe('the status machine over HTTP, every (from, to) pair of every kind', ()
     (await stack.db!.query(`select * from ${tables[kind]} where id = $1`, [id])).rows[0];
 
   beforeAll(async () => {
-    stack = await startMasterStack({ label: 'master_table', postgresUrl: servers.postgresUrl! });
+    stack = await startMasterStack({ label: 'master_table', });
     owner = await stack.token(`table-owner-${run}`);
   });
 

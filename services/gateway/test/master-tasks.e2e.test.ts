@@ -11,7 +11,7 @@ import {
   type UploadTask,
 } from '@media-vault/contracts';
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BODY_ENCODINGS,
   newUploadTaskReply,
@@ -25,7 +25,6 @@ import {
   type MasterStack,
 } from './helpers.js';
 
-const servers = inject('servers');
 const run = Date.now().toString(36);
 const HOUR = 3_600_000;
 /** The record fields of the seed's response examples, in the seed's order. */
@@ -140,7 +139,7 @@ describe('film master task API (seed 000) over HTTP', () => {
   };
 
   beforeAll(async () => {
-    stack = await startMasterStack({ label: 'master_http', postgresUrl: servers.postgresUrl! });
+    stack = await startMasterStack({ label: 'master_http' });
     owner = await stack.token(ids.owner);
     licensee = await stack.token(ids.licensee);
     intruder = await stack.token(ids.intruder);

@@ -1,7 +1,7 @@
 import { Roles } from '@media-vault/contracts';
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AudioStack, makeMp3, sha256, type MediaFile, type Reply } from './audio-helpers.js';
 import { startMasterStack, type MasterStack } from './helpers.js';
 
@@ -631,11 +631,10 @@ const expectRefusal = (route: RouteRow, res: HttpResult, status: number) => {
 };
 
 describe('every HTTP route × role × owner', () => {
-  const { postgresUrl } = inject('servers');
   const stacks = {} as { master: MasterStack; audio: AudioStack };
 
   beforeAll(async () => {
-    stacks.master = await startMasterStack({ label: 'route_matrix', postgresUrl: postgresUrl! });
+    stacks.master = await startMasterStack({ label: 'route_matrix' });
     stacks.audio = await AudioStack.start();
     seedFile = await makeMp3(stacks.audio.dir, { seconds: 3 });
     await stacks.audio.ingest(

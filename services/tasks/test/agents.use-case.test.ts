@@ -1,18 +1,18 @@
+import { describeOnDatabases } from '@media-vault/test-harness/databases';
 import { EventSubjects, VaultError, type AgentEvent } from '@media-vault/contracts';
 import type { OpenDatabase } from '@media-vault/service-kit';
 import { asc, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agents } from '../src/agents/agents.use-case.js';
 import type { schema } from '../src/db/index.js';
 import { agents, outbox } from '../src/db/schema.js';
 import { principal, registration, openTasksDatabase } from './helpers.js';
 
-const servers = inject('servers');
 const SEED_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 
-const backends = [{ driver: 'postgres' as const }, { driver: 'pglite' as const }];
 
-describe.each(backends)('Agents use case on $driver', ({ driver }) => {
+describeOnDatabases('Agents use case on $driver', (backend) => {
+  const { driver } = backend;
   let database: OpenDatabase<typeof schema>;
   let opened: Awaited<ReturnType<typeof openTasksDatabase>> | undefined;
   let agentsUseCase: Agents;
@@ -30,7 +30,7 @@ describe.each(backends)('Agents use case on $driver', ({ driver }) => {
   const rowsFor = (id: string) => database.db.select().from(agents).where(eq(agents.id, id));
 
   beforeAll(async () => {
-    opened = await openTasksDatabase(driver, servers.postgresUrl, 'tasks_repo');
+    opened = await openTasksDatabase(backend, 'tasks_repo');
     database = opened.database;
     agentsUseCase = new Agents(database.db);
   });

@@ -1,7 +1,7 @@
 export { jobCount, readJobs, readSubject, subjectCount, waitFor } from '@media-vault/test-harness';
 import type { Principal, RegisterAgentBody } from '@media-vault/contracts';
 import { createLogger, openDatabase, type OpenDatabase } from '@media-vault/service-kit';
-import { createDatabase, makeTempDir, uniqueName } from '@media-vault/test-harness';
+import type { DatabaseBackend } from '@media-vault/test-harness/databases';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { schema } from '../src/db/index.js';
@@ -27,24 +27,16 @@ export const registration = (over: Partial<RegisterAgentBody> = {}): RegisterAge
 
 export const rootPrincipal = (id: string): Principal => ({ id, name: `root ${id}`, roles: [1] });
 
-export type Driver = 'postgres' | 'pglite';
-
-/**
- * The tasks schema, migrated, in a database of its own: a fresh Postgres database on the test
- * server, or PGlite in a temp dir. `close` also removes the PGlite dir.
- */
+/** The tasks schema, migrated, in a database of its own on `backend`; `close` also removes it. */
 export async function openTasksDatabase(
-  driver: Driver,
-  postgresUrl: string | undefined,
+  backend: DatabaseBackend,
   label: string,
 ): Promise<{ database: OpenDatabase<typeof schema>; close(): Promise<void> }> {
-  const dir = driver === 'pglite' ? await makeTempDir(`${label}-pglite`) : undefined;
-  const url =
-    driver === 'postgres' ? await createDatabase(postgresUrl!, uniqueName(label)) : undefined;
+  const place = await backend.create(label);
   const database = await openDatabase({
     schema,
-    url,
-    pgliteDir: dir?.path ?? '',
+    url: place.url,
+    pgliteDir: place.dir,
     migrationsFolder: fileURLToPath(new URL('../drizzle', import.meta.url)),
     log: createLogger('test', 'silent'),
   });
@@ -52,7 +44,7 @@ export async function openTasksDatabase(
     database,
     async close() {
       await database.close();
-      await dir?.remove();
+      await place.remove();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { describeOnDatabases, type TestDatabase } from '@media-vault/test-harness/databases';
 import {
   CommandSubjects,
   EventSubjects,
@@ -13,18 +14,14 @@ import {
 import { sendCommand } from '@media-vault/service-kit';
 import {
   connectAs,
-  createDatabase,
-  makeTempDir,
   natsEnv,
   principalVerifyEnv,
   startNats,
   testSigner,
-  uniqueName,
   type StartedNats,
-  type TempDir,
 } from '@media-vault/test-harness';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadTasksConfig } from '../src/config.js';
 import { startTasksService, type TasksService } from '../src/tasks-service.js';
 import {
@@ -38,17 +35,15 @@ import {
   waitFor,
 } from './helpers.js';
 
-const servers = inject('servers');
-const backends = [{ driver: 'postgres' as const }, { driver: 'pglite' as const }];
-
 // Each block runs its own nats-server: task ids start at 1 in every database, so two services
 // sharing one EVENTS stream would publish on the same subjects. It also keeps this file's tasks
 // service out of the queue group that other test files serve on the shared server.
-describe.each(backends)('film master commands on $driver, over NATS', ({ driver }) => {
+describeOnDatabases('film master commands on $driver, over NATS', (backend) => {
+  const { driver } = backend;
   let nats: StartedNats;
   let service: TasksService;
   let nc: NatsConnection;
-  let dir: TempDir | undefined;
+  let database: TestDatabase | undefined;
   const owner = principal(`owner-${driver}`);
   const licensee = principal(`licensee-${driver}`);
   const root = rootPrincipal(`root-${driver}`);
@@ -68,12 +63,8 @@ describe.each(backends)('film master commands on $driver, over NATS', ({ driver 
       HEALTH_PORT: '0',
       LOG_LEVEL: 'silent',
     };
-    if (driver === 'postgres') {
-      env.DATABASE_URL = await createDatabase(servers.postgresUrl!, uniqueName('tasks_master_svc'));
-    } else {
-      dir = await makeTempDir('tasks-master-svc');
-      env.DATA_DIR = dir.path;
-    }
+    database = await backend.create('tasks_master_svc');
+    Object.assign(env, database.env);
     service = await startTasksService(loadTasksConfig(env));
     nc = await connectAs(nats);
   });
@@ -82,7 +73,7 @@ describe.each(backends)('film master commands on $driver, over NATS', ({ driver 
     await nc?.drain();
     await service?.close();
     await nats?.stop();
-    await dir?.remove();
+    await database?.remove();
   });
 
   it('runs the three flows, each change published once on EVENTS and each job once on JOBS', async () => {

@@ -1,3 +1,4 @@
+import { describeOnDatabases } from '@media-vault/test-harness/databases';
 import {
   EventSubjects,
   JobSubjects,
@@ -14,7 +15,7 @@ import {
 } from '@media-vault/contracts';
 import type { OpenDatabase } from '@media-vault/service-kit';
 import { asc, eq, like } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agents } from '../src/agents/agents.use-case.js';
 import type { schema } from '../src/db/index.js';
 import { downloadTasks, outbox, privateTasks, uploadTasks } from '../src/db/schema.js';
@@ -22,14 +23,13 @@ import { createMasterUseCases, type MasterUseCases } from '../src/master/master.
 import { principal, registration, rootPrincipal, openTasksDatabase } from './helpers.js';
 import { allowedInGrid, reachableStatuses, WALKS } from './status-table.js';
 
-const servers = inject('servers');
 const SEED_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 const HOUR = 3_600_000;
 const STATUSES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 
-const backends = [{ driver: 'postgres' as const }, { driver: 'pglite' as const }];
 
-describe.each(backends)('film master task use cases on $driver', ({ driver }) => {
+describeOnDatabases('film master task use cases on $driver', (backend) => {
+  const { driver } = backend;
   let database: OpenDatabase<typeof schema>;
   let opened: Awaited<ReturnType<typeof openTasksDatabase>> | undefined;
   let master: MasterUseCases;
@@ -82,7 +82,7 @@ describe.each(backends)('film master task use cases on $driver', ({ driver }) =>
   };
 
   beforeAll(async () => {
-    opened = await openTasksDatabase(driver, servers.postgresUrl, 'tasks_master');
+    opened = await openTasksDatabase(backend, 'tasks_master');
     database = opened.database;
     master = createMasterUseCases(database.db);
     agents = new Agents(database.db);

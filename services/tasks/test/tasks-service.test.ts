@@ -1,3 +1,4 @@
+import { describeOnDatabases, type TestDatabase } from '@media-vault/test-harness/databases';
 import {
   CommandSubjects,
   EventSubjects,
@@ -7,31 +8,26 @@ import {
 import { sendCommand } from '@media-vault/service-kit';
 import {
   connectAs,
-  createDatabase,
-  makeTempDir,
   natsAccess,
   natsEnv,
   principalVerifyEnv,
   testSigner,
-  uniqueName,
-  type TempDir,
 } from '@media-vault/test-harness';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { loadTasksConfig } from '../src/config.js';
 import { startTasksService, type TasksService } from '../src/tasks-service.js';
 import { principal, readSubject, registration, subjectCount, waitFor } from './helpers.js';
 
 const servers = inject('servers');
 
-const backends = [{ driver: 'postgres' as const }, { driver: 'pglite' as const }];
-
 // Each block starts and stops its own service; they run one after the other, so only one
 // instance serves the tasks subjects at a time on the shared nats-server.
-describe.each(backends)('tasks service on $driver, over NATS', ({ driver }) => {
+describeOnDatabases('tasks service on $driver, over NATS', (backend) => {
+  const { driver } = backend;
   let service: TasksService;
   let nc: NatsConnection;
-  let dir: TempDir | undefined;
+  let database: TestDatabase | undefined;
   const alice = principal(`alice-svc-${driver}`);
   const bob = principal(`bob-svc-${driver}`);
 
@@ -42,12 +38,8 @@ describe.each(backends)('tasks service on $driver, over NATS', ({ driver }) => {
       HEALTH_PORT: '0',
       LOG_LEVEL: 'silent',
     };
-    if (driver === 'postgres') {
-      env.DATABASE_URL = await createDatabase(servers.postgresUrl!, uniqueName('tasks_svc'));
-    } else {
-      dir = await makeTempDir('tasks-svc');
-      env.DATA_DIR = dir.path;
-    }
+    database = await backend.create('tasks_svc');
+    Object.assign(env, database.env);
     service = await startTasksService(loadTasksConfig(env));
     nc = await connectAs(natsAccess(servers));
   });
@@ -55,7 +47,7 @@ describe.each(backends)('tasks service on $driver, over NATS', ({ driver }) => {
   afterAll(async () => {
     await nc?.drain();
     await service?.close();
-    await dir?.remove();
+    await database?.remove();
   });
 
   it(`uses ${driver} and serves health endpoints on a free port`, async () => {

@@ -1,5 +1,5 @@
 import type { AssetFile, AssetStatus, AudioProbe } from '@media-vault/contracts';
-import { outbox } from '@media-vault/service-kit';
+import { outboxTable } from '@media-vault/service-kit';
 import {
   bigint,
   bigserial,
@@ -7,15 +7,21 @@ import {
   index,
   integer,
   jsonb,
-  pgTable,
+  pgSchema,
   primaryKey,
   text,
   timestamp,
 } from 'drizzle-orm/pg-core';
 
-export { outbox };
+/**
+ * Everything the assets service stores, its outbox and drizzle's migrations table live in the
+ * `assets` Postgres schema, so it can share one database with the other services.
+ */
+export const assetsSchema = pgSchema('assets');
 
-export const audioAssets = pgTable(
+export const outbox = outboxTable(assetsSchema);
+
+export const audioAssets = assetsSchema.table(
   'audio_assets',
   {
     id: bigserial({ mode: 'bigint' }).primaryKey(),
@@ -43,7 +49,7 @@ export const audioAssets = pgTable(
   ],
 );
 
-export const audioChunks = pgTable(
+export const audioChunks = assetsSchema.table(
   'audio_chunks',
   {
     assetId: bigint({ mode: 'bigint' })
@@ -59,7 +65,7 @@ export const audioChunks = pgTable(
 );
 
 /** Every review transition, with who made it and why. */
-export const audioReviews = pgTable(
+export const audioReviews = assetsSchema.table(
   'audio_reviews',
   {
     id: bigserial({ mode: 'bigint' }).primaryKey(),

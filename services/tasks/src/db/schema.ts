@@ -1,11 +1,11 @@
-import { outbox } from '@media-vault/service-kit';
+import { outboxTable } from '@media-vault/service-kit';
 import { sql } from 'drizzle-orm';
 import {
   check,
   doublePrecision,
   index,
   integer,
-  pgTable,
+  pgSchema,
   serial,
   smallint,
   text,
@@ -13,10 +13,16 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
-export { outbox };
+/**
+ * Everything the tasks service stores, its outbox and drizzle's migrations table live in the
+ * `tasks` Postgres schema, so it can share one database with the other services.
+ */
+export const tasksSchema = pgSchema('tasks');
+
+export const outbox = outboxTable(tasksSchema);
 
 /** ipfs-worker instances registered by their user; the keys are what sealing and release use. */
-export const agents = pgTable(
+export const agents = tasksSchema.table(
   'agents',
   {
     id: text().primaryKey(),
@@ -58,7 +64,7 @@ const taskChecks = (table: string, t: { status: unknown; percent: unknown }) => 
 ];
 
 /** A film master: created with its upload task; its public block is reported on that task. */
-export const sources = pgTable(
+export const sources = tasksSchema.table(
   'sources',
   {
     id: serial().primaryKey(),
@@ -76,7 +82,7 @@ export const sources = pgTable(
 );
 
 /** The public-block upload of a source; exactly one per source. */
-export const uploadTasks = pgTable(
+export const uploadTasks = tasksSchema.table(
   'upload_tasks',
   {
     id: serial().primaryKey(),
@@ -93,7 +99,7 @@ export const uploadTasks = pgTable(
 );
 
 /** A user's download of a source; `private_*` mirror the private upload task opened for it. */
-export const downloadTasks = pgTable(
+export const downloadTasks = tasksSchema.table(
   'download_tasks',
   {
     id: serial().primaryKey(),
@@ -125,7 +131,7 @@ export const downloadTasks = pgTable(
 );
 
 /** The owner's upload of a source's private block for one download task. */
-export const privateTasks = pgTable(
+export const privateTasks = tasksSchema.table(
   'private_tasks',
   {
     id: serial().primaryKey(),
@@ -145,7 +151,7 @@ export const privateTasks = pgTable(
 );
 
 /** One row per (source, user): re-granting updates the window, revoking stamps `revoked_at`. */
-export const grants = pgTable(
+export const grants = tasksSchema.table(
   'grants',
   {
     id: serial().primaryKey(),
