@@ -10,4 +10,4 @@ export {
 } from './object-store-port.js';
 export { openFsObjectStore, type FsObjectStoreOptions } from './fs.adapter.js';
 export { openNatsObjectStore, type NatsObjectStoreOptions } from './nats.adapter.js';
-export { readObjectChunks, type ObjectReadOptions } from './nats-object-reader.js';
+export { openNatsObject, readObjectChunks, type ObjectReadOptions } from './nats-object-reader.js';

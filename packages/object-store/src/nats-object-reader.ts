@@ -1,5 +1,5 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
-import type { ObjectInfo } from '@nats-io/obj';
+import type { ObjectInfo, ObjectStore } from '@nats-io/obj';
 import { createHash } from 'node:crypto';
 
 export interface ObjectReadOptions {
@@ -63,4 +63,20 @@ export function digestBytes(digest: string): Buffer {
   return /^[0-9a-f]{64}$/i.test(value)
     ? Buffer.from(value, 'hex')
     : Buffer.from(value, 'base64url');
+}
+
+/**
+ * Opens one entry of a NATS object store for a flow-controlled read (`readObjectChunks`). Resolves
+ * to null when the object does not exist or was deleted.
+ */
+export async function openNatsObject(
+  js: JetStreamClient,
+  store: ObjectStore,
+  name: string,
+  opts: ObjectReadOptions = {},
+): Promise<{ readonly info: ObjectInfo; bytes(): AsyncGenerator<Uint8Array> } | null> {
+  const info = await store.info(name);
+  if (!info || info.deleted) return null;
+  if (info.options?.link) throw new Error(`object ${name} in ${info.bucket} is a link`);
+  return { info, bytes: () => readObjectChunks(js, info, opts) };
 }

@@ -12,5 +12,4 @@ export * from './streams.js';
 export * from './runtime.js';
 export * from './jobs.js';
 export * from './serve-jobs.js';
-export * from './object-reader.js';
 export * from './principal-token.js';

@@ -13,7 +13,7 @@ import {
 } from '@media-vault/service-kit';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { ObjectStore, Objm } from '@nats-io/obj';
-import { openObject } from '@media-vault/service-kit';
+import { openNatsObject } from '@media-vault/object-store';
 
 export interface IpfsAddHandlerDeps {
   readonly nc: NatsConnection;
@@ -58,7 +58,7 @@ export function ipfsAddHandler(deps: IpfsAddHandlerDeps) {
     const store = await openTransitBucket(objm, job.bucket);
     const files: AssetFile[] = [];
     for (const f of job.files) {
-      const object = await openObject(js, store, f.object);
+      const object = await openNatsObject(js, store, f.object);
       if (!object) {
         throw new PermanentJobError(
           `file ${f.file} is missing: no object ${f.object} in bucket ${job.bucket}`,

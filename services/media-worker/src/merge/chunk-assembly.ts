@@ -5,7 +5,7 @@ import type { ObjectStore, Objm } from '@nats-io/obj';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { openObject } from '@media-vault/service-kit';
+import { openNatsObject } from '@media-vault/object-store';
 
 export interface AssembledFile {
   /** sha256 of the whole file, lower-case hex. */
@@ -64,7 +64,7 @@ export async function assembleChunks(
   let size = 0;
   async function* bytes(): AsyncGenerator<Uint8Array> {
     for (const chunk of ordered) {
-      const object = await openObject(source.js, source.store, chunk.object);
+      const object = await openNatsObject(source.js, source.store, chunk.object);
       if (!object) {
         throw new PermanentJobError(
           `chunk ${chunk.index} is missing: no object ${chunk.object} in bucket ${source.bucket}`,
