@@ -18,7 +18,8 @@ const bodyErrors = [...errors, 413, 415] as const;
 const grpc = 'grpc' as const;
 const tags = ['audio assets'];
 const IdQuery = Type.Object({ id: IdParam.properties.id });
-const Reason = Type.String({ minLength: 1, maxLength: 1000 });
+// grpc-gateway fills a field the client left out with "", so an empty reason means none given.
+const Reason = Type.String({ maxLength: 1000 });
 
 const ownList = (
   kind: 'drafts' | 'rejects',
@@ -149,7 +150,7 @@ export const AudioAssetBindings = [
     tags,
     summary: 'Reject, with the reason the contributor will see',
     description:
-      'Seed 002 declares Reject without `body`, so grpc-gateway takes `reason` from the query string; a JSON body carrying it works too.',
+      'Seed 002 declares Reject without `body`, so grpc-gateway takes `reason` from the query string; a JSON body carrying it works too. Without a reason the asset is rejected with an empty one.',
     params: IdParam,
     query: Type.Object({ reason: Type.Optional(Reason) }),
     body: Type.Object({ reason: Type.Optional(Reason) }, { additionalProperties: false }),

@@ -162,7 +162,7 @@ export const MergeRequest = Type.Object(
 );
 
 export const RejectRequest = Type.Object(
-  { id: Int64In('asset id'), reason: Type.String({ minLength: 1, maxLength: 1000 }) },
+  { id: Int64In('asset id'), reason: Type.Optional(Type.String({ maxLength: 1000 })) },
   { additionalProperties: false },
 );
 

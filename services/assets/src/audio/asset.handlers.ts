@@ -89,7 +89,9 @@ export const assetHandlers = (
       asset: await writing(review.review(principal, parseAssetId(req.id), 'resolve')),
     }),
     [S.assetReject]: async (req, { principal }) => ({
-      asset: await writing(review.review(principal, parseAssetId(req.id), 'reject', req.reason)),
+      asset: await writing(
+        review.review(principal, parseAssetId(req.id), 'reject', req.reason ?? ''),
+      ),
     }),
     [S.assetDisable]: async (req, { principal }) => ({
       asset: await writing(review.review(principal, parseAssetId(req.id), 'disable')),
