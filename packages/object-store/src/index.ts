@@ -1,4 +1,5 @@
 export {
+  BucketUnavailableError,
   InvalidObjectKeyError,
   ObjectContentError,
   ObjectExistsError,
@@ -9,5 +10,5 @@ export {
   type StoredObject,
 } from './object-store-port.js';
 export { openFsObjectStore, type FsObjectStoreOptions } from './fs.adapter.js';
-export { openNatsObjectStore, type NatsObjectStoreOptions } from './nats.adapter.js';
+export { natsBuckets, openNatsObjectStore, type NatsObjectStoreOptions } from './nats.adapter.js';
 export { openNatsObject, readObjectChunks, type ObjectReadOptions } from './nats-object-reader.js';

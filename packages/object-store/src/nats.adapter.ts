@@ -10,6 +10,7 @@ import {
 } from './object-checks.js';
 import { digestBytes, readObjectChunks, type ObjectReadOptions } from './nats-object-reader.js';
 import {
+  BucketUnavailableError,
   ObjectContentError,
   ObjectExistsError,
   ObjectNotFoundError,
@@ -34,6 +35,41 @@ const stored = (info: ObjectInfo): StoredObject => ({
 
 const live = (info: ObjectInfo | null): info is ObjectInfo => info !== null && !info.deleted;
 
+/** The store's own errors for a missing bucket or a bucket the NATS user may not touch. */
+function unavailable(bucket: string, err: unknown): BucketUnavailableError | undefined {
+  if (err instanceof Error && err.message === 'object store not found') {
+    return new BucketUnavailableError(bucket, 'missing', { cause: err });
+  }
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (/Permissions Violation/.test(e.message)) {
+      return new BucketUnavailableError(bucket, 'forbidden', { cause: err });
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The buckets a job names, each opened once and kept: jobs name a handful of buckets, and opening
+ * one costs a round trip. A bucket that fails to open is not kept, so it is asked again next time.
+ */
+export function natsBuckets(
+  js: JetStreamClient,
+  options: Omit<NatsObjectStoreOptions, 'create'> = {},
+): { open(bucket: string): Promise<ObjectStorePort> } {
+  const open = new Map<string, Promise<ObjectStorePort>>();
+  return {
+    open(bucket) {
+      let store = open.get(bucket);
+      if (!store) {
+        store = openNatsObjectStore(js, bucket, options);
+        store.catch(() => open.delete(bucket));
+        open.set(bucket, store);
+      }
+      return store;
+    },
+  };
+}
+
 /**
  * The NATS JetStream object store as a staging store: no extra server, replicated with the
  * stream. Write-once comes from the store's own revision check: the final metadata message is
@@ -46,9 +82,12 @@ export async function openNatsObjectStore(
   options: NatsObjectStoreOptions = {},
 ): Promise<ObjectStorePort> {
   const objm = new Objm(js);
-  const store: ObjectStore = options.create
-    ? await objm.create(bucket, options.create)
-    : await objm.open(bucket);
+  let store: ObjectStore;
+  try {
+    store = options.create ? await objm.create(bucket, options.create) : await objm.open(bucket);
+  } catch (err) {
+    throw unavailable(bucket, err) ?? err;
+  }
 
   return {
     async put(key: string, source: AsyncIterable<Uint8Array>, opts: PutOptions = {}) {

@@ -50,21 +50,29 @@ export async function* checkedSource(
     size += piece.byteLength;
     if (size > limit) {
       throw declared !== undefined && size > declared
-        ? new ObjectContentError(key, 'size', `${key}: more than the declared ${declared} bytes`)
-        : new ObjectContentError(key, 'tooLarge', `${key}: larger than ${maxSize} bytes`);
+        ? new ObjectContentError(key, 'size', `${key}: more than the declared ${declared} bytes`, {
+            size,
+          })
+        : new ObjectContentError(key, 'tooLarge', `${key}: larger than ${maxSize} bytes`, {
+            size,
+          });
     }
     hash.update(piece);
     yield piece;
   }
-  if (declared !== undefined && size !== declared) {
-    throw new ObjectContentError(key, 'size', `${key}: ${size} bytes, declared ${declared}`);
-  }
   const sha256 = hash.digest('hex');
+  if (declared !== undefined && size !== declared) {
+    throw new ObjectContentError(key, 'size', `${key}: ${size} bytes, declared ${declared}`, {
+      size,
+      sha256,
+    });
+  }
   if (options.sha256 !== undefined && options.sha256.toLowerCase() !== sha256) {
     throw new ObjectContentError(
       key,
       'sha256',
       `${key}: sha256 ${sha256}, declared ${options.sha256.toLowerCase()}`,
+      { size, sha256 },
     );
   }
   measured.size = size;

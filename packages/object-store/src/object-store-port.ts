@@ -74,8 +74,27 @@ export class ObjectContentError extends Error {
     readonly key: string,
     readonly reason: 'size' | 'sha256' | 'tooLarge',
     message: string,
+    /** What was measured: the bytes read (so far, for `tooLarge`), and the digest once known. */
+    readonly measured: { readonly size: number; readonly sha256?: string },
   ) {
     super(message);
+  }
+}
+
+/** A bucket that is not there, or that this process may not use; retrying will not help. */
+export class BucketUnavailableError extends Error {
+  override readonly name = 'BucketUnavailableError';
+  constructor(
+    readonly bucket: string,
+    readonly reason: 'missing' | 'forbidden',
+    options?: { cause?: unknown },
+  ) {
+    super(
+      reason === 'missing'
+        ? `bucket ${bucket} does not exist`
+        : `bucket ${bucket} is not readable by this worker`,
+      options,
+    );
   }
 }
 

@@ -135,6 +135,17 @@ export function describeObjectStorePort(name: string, factory: ObjectStoreFactor
           if (reason) {
             expect(error).toBeInstanceOf(ObjectContentError);
             expect((error as ObjectContentError).reason).toBe(reason);
+            // The caller can say what it got: what was read, and the digest once all of it was.
+            const { measured } = error as ObjectContentError;
+            if (what === 'a wrong sha256' || what === 'fewer bytes than declared') {
+              expect(measured).toEqual({ size: bytes.byteLength, sha256: sha256(bytes) });
+            } else {
+              expect(measured.size).toBeGreaterThan(
+                (options as { size?: number; maxSize?: number }).size ??
+                  (options as { maxSize: number }).maxSize,
+              );
+              expect(measured.size).toBeLessThanOrEqual(bytes.byteLength);
+            }
           }
           expect(await store.stat(k)).toBeNull();
           expect(await keys(store, k)).toEqual([]);

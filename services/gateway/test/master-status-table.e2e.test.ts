@@ -124,7 +124,7 @@ describe('the status machine over HTTP, every (from, to) pair of every kind', ()
     (await stack.db!.query(`select * from ${tables[kind]} where id = $1`, [id])).rows[0];
 
   beforeAll(async () => {
-    stack = await startMasterStack({ label: 'master_table', });
+    stack = await startMasterStack({ label: 'master_table' });
     owner = await stack.token(`table-owner-${run}`);
   });
 

@@ -3,7 +3,7 @@ import { Streams } from '@media-vault/contracts';
 import { createIpfs, type IpfsPort } from '@media-vault/ipfs';
 import { createRuntime, serveJobs, type ServiceRuntime } from '@media-vault/service-kit';
 import { jetstream } from '@nats-io/jetstream';
-import { Objm } from '@nats-io/obj';
+import { natsBuckets } from '@media-vault/object-store';
 import { join } from 'node:path';
 import type { IpfsWorkerConfig } from './config.js';
 import { ipfsAddHandler } from './ipfs-add/ipfs-add.handler.js';
@@ -42,7 +42,7 @@ export async function startIpfsWorker(config: IpfsWorkerConfig): Promise<IpfsWor
     runtime.log.info({ peerId, kubo: config.IPFS_API_URL ?? null }, 'IPFS node ready');
 
     const js = jetstream(runtime.nc);
-    const add = ipfsAddHandler({ nc: runtime.nc, js, objm: new Objm(js), ipfs });
+    const add = ipfsAddHandler({ nc: runtime.nc, buckets: natsBuckets(js), ipfs });
     const consumers = await serveJobs(runtime.nc, {
       worker: 'ipfs-worker',
       handlers: {

@@ -1,12 +1,11 @@
 import { natsPermissions, Streams } from '@media-vault/contracts';
 import { FfmpegRunner, toolVersion } from '@media-vault/media-tools';
 import { createRuntime, serveJobs, type ServiceRuntime } from '@media-vault/service-kit';
+import { natsBuckets, openNatsObjectStore } from '@media-vault/object-store';
 import { jetstream } from '@nats-io/jetstream';
-import { Objm } from '@nats-io/obj';
 import { mkdir } from 'node:fs/promises';
 import type { MediaWorkerConfig } from './config.js';
 import { mergeHandler } from './merge/merge.handler.js';
-import { openFilesBucket } from './merge/transit-files.js';
 
 export interface MediaWorker {
   readonly runtime: ServiceRuntime<Record<string, never>>;
@@ -39,8 +38,13 @@ export async function startMediaWorker(config: MediaWorkerConfig): Promise<Media
     await mkdir(config.TMP_DIR, { recursive: true });
 
     const js = jetstream(runtime.nc);
-    const objm = new Objm(js);
-    const filesStore = await openFilesBucket(objm, config.FILES_BUCKET, config.STREAM_REPLICAS);
+    // Created here as well as by the assets service, so it exists before any merge job.
+    const filesStore = await openNatsObjectStore(js, config.FILES_BUCKET, {
+      create: {
+        description: 'Merged audio files on their way from the media worker to IPFS.',
+        replicas: config.STREAM_REPLICAS,
+      },
+    });
     const ffmpeg = new FfmpegRunner({
       ffmpegPath: config.FFMPEG_PATH,
       ffprobePath: config.FFPROBE_PATH,
@@ -48,8 +52,7 @@ export async function startMediaWorker(config: MediaWorkerConfig): Promise<Media
     });
     const merge = mergeHandler({
       nc: runtime.nc,
-      js,
-      objm,
+      buckets: natsBuckets(js),
       ffmpeg,
       files: { bucket: config.FILES_BUCKET, store: filesStore },
       tmpDir: config.TMP_DIR,

@@ -10,7 +10,6 @@ import { principal, registration, openTasksDatabase } from './helpers.js';
 
 const SEED_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 
-
 describeOnDatabases('Agents use case on $driver', (backend) => {
   const { driver } = backend;
   let database: OpenDatabase<typeof schema>;

@@ -27,7 +27,6 @@ const SEED_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 const HOUR = 3_600_000;
 const STATUSES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 
-
 describeOnDatabases('film master task use cases on $driver', (backend) => {
   const { driver } = backend;
   let database: OpenDatabase<typeof schema>;

@@ -1,6 +1,7 @@
 import { CleanupJob, JobConsumers, MergedJob } from '@media-vault/contracts';
 import { consumeJobs, type Logger, type OutboxRelay } from '@media-vault/service-kit';
-import { Objm } from '@nats-io/obj';
+import { natsBuckets } from '@media-vault/object-store';
+import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { MergeUseCase } from './merge.use-case.js';
 
@@ -25,20 +26,16 @@ export async function consumePipelineJobs(
       ctx.log.info({ assetId: result.assetId, ok: result.ok, applied }, 'merge result');
     },
   });
-  const objm = new Objm(nc);
+  const buckets = natsBuckets(jetstream(nc));
   const cleanup = await consumeJobs(nc, {
     durable: JobConsumers.assetsCleanup.name,
     subject: JobConsumers.assetsCleanup.subject,
     schema: CleanupJob,
     log,
     handle: async (job) => {
-      const store = await objm.open(job.bucket);
-      for (const name of job.objects) {
-        // Deleting a missing object is fine: a redelivered job finds some already gone.
-        await store.delete(name).catch((err: Error) => {
-          if (!/not found/i.test(err.message)) throw err;
-        });
-      }
+      const store = await buckets.open(job.bucket);
+      // Deleting a missing object is fine: a redelivered job finds some already gone.
+      for (const name of job.objects) await store.delete(name);
     },
   });
   return {

@@ -3,41 +3,50 @@ import {
   VaultError,
   type CommandResponse,
 } from '@media-vault/contracts';
-import { Objm, type ObjectStore } from '@nats-io/obj';
+import {
+  natsBuckets,
+  ObjectContentError,
+  ObjectExistsError,
+  type ObjectStorePort,
+} from '@media-vault/object-store';
+import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { createHash } from 'node:crypto';
 
 const tooLarge = (index: number, expected: number) =>
   new VaultError('badRequest', `chunk ${index} is larger than its ${expected} bytes`);
 
 export type ChunkResult = CommandResponse<typeof S.assetChunkCommit>;
 
+/** The client's refusal in the words the chunk routes have always used. */
+function contentRefusal(err: ObjectContentError, index: number, expected: number, sent?: string) {
+  if (err.reason === 'sha256') {
+    return new VaultError(
+      'badRequest',
+      `chunk ${index} hash mismatch: sent ${sent}, got ${err.measured.sha256}`,
+    );
+  }
+  if (err.measured.size > expected) return tooLarge(index, expected);
+  return new VaultError(
+    'badRequest',
+    `chunk ${index} has ${err.measured.size} bytes; expected ${expected}`,
+  );
+}
+
 /**
- * Streams one chunk into the staging bucket while counting and hashing it, then asks the assets
- * service to record it. Bytes go to a fresh object name per attempt, so a failed or duplicate
- * attempt is deleted without touching a chunk that is already stored. Nothing is buffered beyond
- * what the object store client holds for one of its own chunks.
+ * Streams one chunk into the staging store, which counts and hashes it and keeps it only when it
+ * has the planned size and the claimed hash, then asks the assets service to record it. Bytes go
+ * to a fresh key per attempt (the store's keys are written once), so a failed or duplicate
+ * attempt is deleted without touching a chunk that is already stored.
  */
 export class ChunkUploader {
-  private readonly stores = new Map<string, Promise<ObjectStore>>();
-  private readonly objm: Objm;
+  private readonly buckets: { open(bucket: string): Promise<ObjectStorePort> };
 
   constructor(
     private readonly app: FastifyInstance,
     nc: NatsConnection,
   ) {
-    this.objm = new Objm(nc);
-  }
-
-  private store(bucket: string): Promise<ObjectStore> {
-    let store = this.stores.get(bucket);
-    if (!store) {
-      store = this.objm.open(bucket);
-      store.catch(() => this.stores.delete(bucket));
-      this.stores.set(bucket, store);
-    }
-    return store;
+    this.buckets = natsBuckets(jetstream(nc));
   }
 
   async upload(
@@ -75,42 +84,27 @@ export class ChunkUploader {
       };
     }
 
-    const store = await this.store(begin.bucket);
-    const hasher = createHash('sha256');
-    let size = 0;
-    const counted = async function* () {
-      for await (const piece of source) {
-        size += piece.length;
-        if (size > begin.expectedSize) throw tooLarge(target.index, begin.expectedSize);
-        hasher.update(piece);
-        yield piece;
-      }
-    };
+    const store = await this.buckets.open(begin.bucket);
     const discard = () => store.delete(begin.object).catch(() => undefined);
+    let stored;
     try {
-      await store.put({ name: begin.object }, ReadableStream.from(counted()));
+      stored = await store.put(begin.object, source, {
+        size: begin.expectedSize,
+        ...(claimed === undefined ? {} : { sha256: claimed }),
+      });
     } catch (err) {
-      await discard();
-      if (err instanceof VaultError) throw err;
+      if (err instanceof ObjectContentError) {
+        throw contentRefusal(err, target.index, begin.expectedSize, claimed);
+      }
+      // Keys are fresh per attempt: one that exists is another request's, not ours to delete.
+      if (err instanceof ObjectExistsError) throw new VaultError('conflict', err.message);
+      // The request body's own refusals (a multipart part cut short, too large a body) may come
+      // back wrapped by the stream that carried them.
       const cause = (err as { cause?: unknown }).cause;
-      if (cause instanceof VaultError) throw cause;
+      if (!(err instanceof VaultError) && cause instanceof VaultError) throw cause;
       throw err;
     }
-    if (size !== begin.expectedSize) {
-      await discard();
-      throw new VaultError(
-        'badRequest',
-        `chunk ${target.index} has ${size} bytes; expected ${begin.expectedSize}`,
-      );
-    }
-    const digest = hasher.digest('hex');
-    if (claimed && claimed !== digest) {
-      await discard();
-      throw new VaultError(
-        'badRequest',
-        `chunk ${target.index} hash mismatch: sent ${claimed}, got ${digest}`,
-      );
-    }
+    const { size, sha256: digest } = stored;
     try {
       const committed = await this.app.command(request, S.assetChunkCommit, {
         id: target.id,

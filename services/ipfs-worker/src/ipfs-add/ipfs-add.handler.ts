@@ -11,26 +11,27 @@ import {
   type JobContext,
   type NatsConnection,
 } from '@media-vault/service-kit';
-import type { JetStreamClient } from '@nats-io/jetstream';
-import type { ObjectStore, Objm } from '@nats-io/obj';
-import { openNatsObject } from '@media-vault/object-store';
+import { BucketUnavailableError, type ObjectStorePort } from '@media-vault/object-store';
 
 export interface IpfsAddHandlerDeps {
   readonly nc: NatsConnection;
-  readonly js: JetStreamClient;
-  readonly objm: Objm;
+  /** The staging buckets jobs name (the transit files of a merge). */
+  readonly buckets: { open(bucket: string): Promise<ObjectStorePort> };
   readonly ipfs: IpfsPort;
 }
 
 /** The merge result's message id: one per job, shared with the media worker's failure report. */
 export const mergedMsgId = (jobId: string): string => `${jobId}:merged`;
 
-async function openTransitBucket(objm: Objm, bucket: string): Promise<ObjectStore> {
+async function openTransitBucket(
+  buckets: IpfsAddHandlerDeps['buckets'],
+  bucket: string,
+): Promise<ObjectStorePort> {
   try {
-    return await objm.open(bucket);
+    return await buckets.open(bucket);
   } catch (err) {
-    if (err instanceof Error && err.message === 'object store not found') {
-      throw new PermanentJobError(`bucket ${bucket} does not exist`, { cause: err });
+    if (err instanceof BucketUnavailableError) {
+      throw new PermanentJobError(err.message, { cause: err });
     }
     throw err;
   }
@@ -38,7 +39,7 @@ async function openTransitBucket(objm: Objm, bucket: string): Promise<ObjectStor
 
 /** Deletes the job's transit objects; a missing one is already what we want. */
 async function deleteTransit(
-  store: ObjectStore,
+  store: ObjectStorePort,
   job: IpfsAddJob,
   onError: (err: unknown, object: string) => void,
 ): Promise<void> {
@@ -52,19 +53,18 @@ async function deleteTransit(
  * out under one message id per job, so a rerun at any point changes nothing downstream.
  */
 export function ipfsAddHandler(deps: IpfsAddHandlerDeps) {
-  const { nc, js, objm, ipfs } = deps;
+  const { nc, buckets, ipfs } = deps;
 
   async function handle(job: IpfsAddJob, ctx: JobContext): Promise<void> {
-    const store = await openTransitBucket(objm, job.bucket);
+    const store = await openTransitBucket(buckets, job.bucket);
     const files: AssetFile[] = [];
     for (const f of job.files) {
-      const object = await openNatsObject(js, store, f.object);
-      if (!object) {
+      if (!(await store.stat(f.object))) {
         throw new PermanentJobError(
           `file ${f.file} is missing: no object ${f.object} in bucket ${job.bucket}`,
         );
       }
-      const added = await ipfs.add(object.bytes());
+      const added = await ipfs.add(store.get(f.object));
       // The object is no longer the file the job describes (a rerun of the merge rewrote it):
       // worth another try rather than a failed merge.
       if (added.size !== f.size) {
@@ -105,7 +105,7 @@ export function ipfsAddHandler(deps: IpfsAddHandlerDeps) {
   async function onGiveUp(job: IpfsAddJob, reason: string): Promise<void> {
     const result: MergedJob = { id: job.id, assetId: job.assetId, ok: false, reason };
     await publishJob(nc, AssetJobSubjects.merged, result, mergedMsgId(job.id));
-    const store = await objm.open(job.bucket).catch(() => undefined);
+    const store = await buckets.open(job.bucket).catch(() => undefined);
     if (store) await deleteTransit(store, job, () => undefined);
   }
 

@@ -1,11 +1,9 @@
 import type { MergeJob } from '@media-vault/contracts';
+import { BucketUnavailableError, type ObjectStorePort } from '@media-vault/object-store';
 import { PermanentJobError } from '@media-vault/service-kit';
-import type { JetStreamClient } from '@nats-io/jetstream';
-import type { ObjectStore, Objm } from '@nats-io/obj';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { openNatsObject } from '@media-vault/object-store';
 
 export interface AssembledFile {
   /** sha256 of the whole file, lower-case hex. */
@@ -17,19 +15,15 @@ export interface AssembledFile {
  * Opens a bucket a job names. One that does not exist will not appear by retrying, and one the
  * worker's NATS user may not read (a job pointing elsewhere) will not become readable.
  */
-export async function openJobBucket(objm: Objm, bucket: string): Promise<ObjectStore> {
+export async function openJobBucket(
+  buckets: { open(bucket: string): Promise<ObjectStorePort> },
+  bucket: string,
+): Promise<ObjectStorePort> {
   try {
-    return await objm.open(bucket);
+    return await buckets.open(bucket);
   } catch (err) {
-    if (err instanceof Error && err.message === 'object store not found') {
-      throw new PermanentJobError(`bucket ${bucket} does not exist`, { cause: err });
-    }
-    for (let e: unknown = err; e instanceof Error; e = e.cause) {
-      if (/Permissions Violation/.test(e.message)) {
-        throw new PermanentJobError(`bucket ${bucket} is not readable by this worker`, {
-          cause: err,
-        });
-      }
+    if (err instanceof BucketUnavailableError) {
+      throw new PermanentJobError(err.message, { cause: err });
     }
     throw err;
   }
@@ -54,7 +48,7 @@ export function chunksInOrder(chunks: MergeJob['chunks']): MergeJob['chunks'] {
  * `onChunk` runs after each chunk, to tell the job runner the merge is still moving.
  */
 export async function assembleChunks(
-  source: { readonly js: JetStreamClient; readonly store: ObjectStore; readonly bucket: string },
+  source: { readonly store: ObjectStorePort; readonly bucket: string },
   chunks: MergeJob['chunks'],
   target: string,
   onChunk: () => void,
@@ -64,13 +58,13 @@ export async function assembleChunks(
   let size = 0;
   async function* bytes(): AsyncGenerator<Uint8Array> {
     for (const chunk of ordered) {
-      const object = await openNatsObject(source.js, source.store, chunk.object);
+      const object = await source.store.stat(chunk.object);
       if (!object) {
         throw new PermanentJobError(
           `chunk ${chunk.index} is missing: no object ${chunk.object} in bucket ${source.bucket}`,
         );
       }
-      for await (const data of object.bytes()) {
+      for await (const data of source.store.get(chunk.object)) {
         hash.update(data);
         size += data.byteLength;
         yield data;

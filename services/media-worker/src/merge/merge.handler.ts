@@ -12,8 +12,7 @@ import {
   type JobContext,
   type NatsConnection,
 } from '@media-vault/service-kit';
-import type { JetStreamClient } from '@nats-io/jetstream';
-import type { ObjectStore, Objm } from '@nats-io/obj';
+import type { ObjectStorePort } from '@media-vault/object-store';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renditions } from './renditions.js';
@@ -22,11 +21,11 @@ import { putFile, transitObjectName } from './transit-files.js';
 
 export interface MergeHandlerDeps {
   readonly nc: NatsConnection;
-  readonly js: JetStreamClient;
-  readonly objm: Objm;
+  /** The staging buckets jobs name (the chunks of a merge). */
+  readonly buckets: { open(bucket: string): Promise<ObjectStorePort> };
   readonly ffmpeg: FfmpegRunner;
   /** Bucket the merged files are written to; named in the job for the ipfs worker. */
-  readonly files: { readonly bucket: string; readonly store: ObjectStore };
+  readonly files: { readonly bucket: string; readonly store: ObjectStorePort };
   readonly tmpDir: string;
 }
 
@@ -50,19 +49,16 @@ export const nextStepMsgId = {
  * rewrites the same objects and publishes under the same message id, so it is safe at any point.
  */
 export function mergeHandler(deps: MergeHandlerDeps) {
-  const { nc, js, objm, ffmpeg, files, tmpDir } = deps;
+  const { nc, buckets, ffmpeg, files, tmpDir } = deps;
 
   async function handle(job: MergeJob, ctx: JobContext): Promise<void> {
     const dir = await mkdtemp(join(tmpDir, 'merge-'));
     try {
       // No extension: ffprobe falls back on a file's name when its content says nothing.
       const original = join(dir, 'original');
-      const store = await openJobBucket(objm, job.bucket);
-      const merged = await assembleChunks(
-        { js, store, bucket: job.bucket },
-        job.chunks,
-        original,
-        () => ctx.working(),
+      const store = await openJobBucket(buckets, job.bucket);
+      const merged = await assembleChunks({ store, bucket: job.bucket }, job.chunks, original, () =>
+        ctx.working(),
       );
       if (merged.sha256 !== job.hash.toLowerCase() || merged.size !== job.size) {
         throw new PermanentJobError(

@@ -1,20 +1,19 @@
-import type { ObjectInfo, ObjectStore, Objm } from '@nats-io/obj';
+import type { ObjectStorePort, StoredObject } from '@media-vault/object-store';
 import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
 
-/** Where the merged files wait for the ipfs worker; created here so it exists before any job. */
-export const openFilesBucket = (objm: Objm, bucket: string, replicas = 1): Promise<ObjectStore> =>
-  objm.create(bucket, {
-    description: 'Merged audio files on their way from the media worker to IPFS.',
-    replicas,
-  });
-
-/** Object name of one merged file: the same on every attempt, so a rerun overwrites, not adds. */
+/** Object name of one merged file: the same on every attempt of a job. */
 export const transitObjectName = (assetId: string, jobId: string, file: number): string =>
   `${assetId}/${jobId}/${file}`;
 
-/** Streams a local file into the store; the store pulls as it publishes, so memory stays flat. */
-export function putFile(store: ObjectStore, name: string, path: string): Promise<ObjectInfo> {
-  const source = Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>;
-  return store.put({ name }, source);
+/**
+ * Streams a local file into the transit bucket. Keys are written once, so a rerun of the job
+ * first removes what an earlier attempt left under the same name; nobody else writes it.
+ */
+export async function putFile(
+  store: ObjectStorePort,
+  name: string,
+  path: string,
+): Promise<StoredObject> {
+  await store.delete(name);
+  return store.put(name, createReadStream(path));
 }
