@@ -12,3 +12,4 @@ export * from './events.js';
 export * from './wait-for.js';
 export * from './jobs.js';
 export * from './principal.js';
+export * from './media-files.js';

@@ -2,7 +2,7 @@ import { describeOnDatabases } from '@media-vault/test-harness/databases';
 import { EventSubjects, VaultError, type AgentEvent } from '@media-vault/contracts';
 import type { OpenDatabase } from '@media-vault/service-kit';
 import { asc, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Agents } from '../src/agents/agents.use-case.js';
 import type { schema } from '../src/db/index.js';
 import { agents, outbox } from '../src/db/schema.js';
