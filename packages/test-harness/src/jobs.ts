@@ -1,6 +1,7 @@
 import { Streams } from '@media-vault/contracts';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, jetstream, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { waitFor } from './wait-for.js';
 
 /** How many jobs the JOBS work queue holds under `filter` (for tests where nothing consumes them). */
 export async function jobCount(nc: NatsConnection, filter: string): Promise<number> {
@@ -29,4 +30,85 @@ export async function readJobs<T = unknown>(
     jobs.push({ subject: msg.subject, msgId: msg.header?.get('Nats-Msg-Id'), job: msg.json<T>() });
   }
   return jobs;
+}
+
+export interface TappedJob {
+  readonly subject: string;
+  readonly msgId: string | undefined;
+  readonly body: Record<string, unknown> & { id: string };
+}
+
+/**
+ * Reads what the worker under test publishes. JOBS is a work queue, so a test cannot watch a
+ * subject without taking its messages: this is the one durable consumer of `subjects` in the run,
+ * standing in for the next worker, and it keeps every message it took.
+ */
+export class JobTap {
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly durable: string,
+    private readonly messages: ConsumerMessages,
+    private readonly loop: Promise<void>,
+    /** Every message taken so far, in order. */
+    readonly taken: readonly TappedJob[],
+  ) {}
+
+  static async start(nc: NatsConnection, durable: string, subjects: string[]): Promise<JobTap> {
+    const jsm = await jetstreamManager(nc);
+    await jsm.consumers.add(Streams.jobs.name, {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      filter_subjects: subjects,
+    });
+    const consumer = await jetstream(nc).consumers.get(Streams.jobs.name, durable);
+    const messages = await consumer.consume();
+    const taken: TappedJob[] = [];
+    const loop = (async () => {
+      for await (const m of messages) {
+        taken.push({
+          subject: m.subject,
+          msgId: m.headers?.get('Nats-Msg-Id'),
+          body: m.json(),
+        });
+        m.ack();
+      }
+    })();
+    return new JobTap(nc, durable, messages, loop, taken);
+  }
+
+  /** Everything taken so far for one job on one subject. */
+  of(subject: string, jobId: string): TappedJob[] {
+    return this.taken.filter((t) => t.subject === subject && t.body.id === jobId);
+  }
+
+  /** The first message for `jobId` on `subject`, waiting for it to arrive. */
+  next(subject: string, jobId: string, timeoutMs = 30_000): Promise<TappedJob> {
+    return waitFor(`${subject} for ${jobId}`, () => this.of(subject, jobId)[0], { timeoutMs });
+  }
+
+  /**
+   * Resolves once `consumers` (the worker's) have no job waiting or in hand and this tap has taken
+   * all that reached its subjects, so a count read afterwards is final.
+   */
+  async settled(consumers: string[], timeoutMs = 30_000): Promise<void> {
+    const jsm = await jetstreamManager(this.nc);
+    await waitFor(
+      'jobs to settle',
+      async () => {
+        for (const name of [...consumers, this.durable]) {
+          const info = await jsm.consumers.info(Streams.jobs.name, name);
+          if (info.num_pending > 0 || info.num_ack_pending > 0) return false;
+        }
+        return true;
+      },
+      { timeoutMs, intervalMs: 100 },
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.messages.close();
+    await this.loop;
+    const jsm = await jetstreamManager(this.nc);
+    await jsm.consumers.delete(Streams.jobs.name, this.durable).catch(() => false);
+  }
 }

@@ -1,4 +1,4 @@
-import { connectAs, natsAccess, natsEnv } from '@media-vault/test-harness';
+import { connectAs, JobTap, natsAccess, natsEnv } from '@media-vault/test-harness';
 import {
   AssetBuckets,
   AssetJobSubjects,
@@ -14,7 +14,6 @@ import { Value } from '@sinclair/typebox/value';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadIpfsWorkerConfig } from '../src/config.js';
 import { startIpfsWorker, type IpfsWorker } from '../src/ipfs-worker.js';
-import { JobTap } from './support/jobs.js';
 import { makeMergedFiles, stageTransit, type MergedFile } from './support/transit.js';
 
 const servers = inject('servers');

@@ -1,4 +1,4 @@
-import { connectAs, natsAccess, natsEnv } from '@media-vault/test-harness';
+import { connectAs, JobTap, natsAccess, natsEnv } from '@media-vault/test-harness';
 import {
   AssetJobSubjects,
   IpfsAddJob,
@@ -23,7 +23,6 @@ import {
   makeAudioFixtures,
   type AudioFixtures,
 } from './support/audio.js';
-import { JobTap } from './support/jobs.js';
 import { sha256, stageUpload } from './support/uploads.js';
 
 const servers = inject('servers');
