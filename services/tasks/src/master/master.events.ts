@@ -7,6 +7,7 @@ import {
   type Grant,
   type GrantEvent,
   type GrantStatus,
+  type EventOf,
   type MasterTaskKind,
   type ReleaseJob,
   type SealJob,
@@ -16,27 +17,27 @@ import type { AgentRow } from '../db/schema.js';
 import type { GrantWindow } from './grant.rules.js';
 import type { DownloadView, UploadView } from './master.mapper.js';
 
+/** The event schema a task kind's changes are declared with in the contracts' registry. */
+type TaskEvent<K extends MasterTaskKind> = EventOf<`events.tasks.${K}.*`>;
+
 /**
  * The status event of one change to a task: the full record after the change, the status before
  * (null when the task was just created) and after.
  */
-export function taskEvent<R extends { id: number; status: number }>(
-  kind: MasterTaskKind,
-  record: R,
+export function taskEvent<K extends MasterTaskKind>(
+  kind: K,
+  record: TaskEvent<K>['record'],
   previousStatus: number | null,
 ): OutboxEvent {
-  return {
-    subject: TaskEventSubjects[kind](record.id),
-    payload: {
-      id: newEventId(),
-      type:
-        previousStatus === null ? MasterEventTypes.created(kind) : MasterEventTypes.updated(kind),
-      at: new Date().toISOString(),
-      previous_status: previousStatus,
-      status: record.status,
-      record,
-    },
-  };
+  const payload = {
+    id: newEventId(),
+    type: previousStatus === null ? MasterEventTypes.created(kind) : MasterEventTypes.updated(kind),
+    at: new Date().toISOString(),
+    previous_status: previousStatus,
+    status: record.status,
+    record,
+  } as TaskEvent<K>;
+  return { subject: TaskEventSubjects[kind](record.id), payload };
 }
 
 export function grantEvent(grant: Grant, previous: GrantStatus | null): OutboxEvent {
