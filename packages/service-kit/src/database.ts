@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import { getTableConfig, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { getTableConfig } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
@@ -7,11 +7,11 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import { sql } from 'drizzle-orm';
 import { mkdir } from 'node:fs/promises';
 import postgres from 'postgres';
+import type { Database } from './database-type.js';
 import type { Logger } from './logger.js';
 import { outboxOf } from './outbox.js';
 
-/** A drizzle database over either driver; repositories depend on this, not on a driver. */
-export type Database<S extends Record<string, unknown>> = PgDatabase<PgQueryResultHKT, S>;
+export type { Database } from './database-type.js';
 
 export interface DatabaseOptions<S extends Record<string, unknown>> {
   /**

@@ -3,7 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { asc, getTableName, inArray, is, sql } from 'drizzle-orm';
 import { bigserial, jsonb, PgTable, text, timestamp, type PgSchema } from 'drizzle-orm/pg-core';
 import { randomUUID } from 'node:crypto';
-import type { Database } from './database.js';
+import type { Database } from './database-type.js';
 import type { Logger } from './logger.js';
 
 /**
