@@ -164,7 +164,12 @@ export async function startAgent(opts: {
     );
   }
   // Its own compose step: the decrypted master is on this machine, so it is verified here.
-  const compose = composeHandler({ nc, ffmpeg: media });
+  const compose = composeHandler({
+    nc,
+    ffmpeg: media,
+    agent: settings.id,
+    downloadDir: settings.downloadDir,
+  });
   consumers.push(
     await consumeJobs(nc, {
       durable: composeConsumer(settings.id).name,

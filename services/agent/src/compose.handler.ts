@@ -9,11 +9,39 @@ import { publishJob, type JobContext, type NatsConnection } from '@media-vault/s
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { masterFileName, partialPathOf } from './download-files.js';
 
 export interface ComposeHandlerDeps {
   readonly nc: NatsConnection;
   readonly ffmpeg: FfmpegRunner;
+  /** This agent: a job addressed to another is not this agent's to act on. */
+  readonly agent: string;
+  /** The only folder a compose step may read, remove or rename files in. */
+  readonly downloadDir: string;
+}
+
+/**
+ * Why a compose job is not one this agent's own fetch step could have sent, or undefined when it
+ * is. Its files must be exactly the ones the fetch step uses for that download: the partial in
+ * the download's work folder and a master name directly in the download folder. Anything else
+ * (a forged or corrupted job naming the vault, a key, a file elsewhere) is not touched.
+ */
+export function foreignComposeJob(
+  job: ComposeJob,
+  own: { readonly agent: string; readonly downloadDir: string },
+): string | undefined {
+  if (job.agent !== own.agent) return `addressed to agent ${job.agent}`;
+  const downloads = resolve(own.downloadDir);
+  if (resolve(job.partialPath) !== partialPathOf(downloads, job.downloadTaskId)) {
+    return 'its partial file is not the one this download decrypts into';
+  }
+  const final = resolve(job.finalPath);
+  if (dirname(final) !== downloads || masterFileName(basename(final)) !== basename(final)) {
+    return 'its final name is not a file of the download folder';
+  }
+  return undefined;
 }
 
 const exists = (path: string) =>
@@ -90,7 +118,17 @@ export function composeHandler(deps: ComposeHandlerDeps) {
     await publishJob(deps.nc, JobSubjects.composed(job.agent), verdict, verdict.id);
   }
 
+  /** Logs and drops a job that is not this agent's own: no file touched, no verdict sent. */
+  function refused(job: ComposeJob, log: JobContext['log']): boolean {
+    const foreign = foreignComposeJob(job, deps);
+    if (foreign !== undefined) {
+      log.warn({ downloadTaskId: job.downloadTaskId, why: foreign }, 'compose job refused');
+    }
+    return foreign !== undefined;
+  }
+
   async function handle(job: ComposeJob, ctx: JobContext): Promise<void> {
+    if (refused(job, ctx.log)) return;
     // A rerun after the rename finds the master at its final name: verify that instead.
     const path = (await exists(job.partialPath))
       ? job.partialPath
@@ -106,6 +144,7 @@ export function composeHandler(deps: ComposeHandlerDeps) {
   }
 
   async function onGiveUp(job: ComposeJob, reason: string): Promise<void> {
+    if (foreignComposeJob(job, deps) !== undefined) return;
     await rm(job.partialPath, { force: true });
     await answer(job, reason);
   }

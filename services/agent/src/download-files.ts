@@ -14,14 +14,21 @@ export function downloadPaths(
   job: Pick<FetchJob, 'downloadTaskId' | 'sourceName'>,
 ) {
   const work = workDirOf(downloadDir, job.downloadTaskId);
-  const name = job.sourceName.replace(/[/\\\0]/g, '_').replace(/^\.+/, '_') || 'master';
   return {
     work,
     publicBlock: join(work, 'public.block'),
-    partial: join(work, 'master.partial'),
-    final: join(downloadDir, name),
+    partial: partialPathOf(downloadDir, job.downloadTaskId),
+    final: join(downloadDir, masterFileName(job.sourceName)),
   };
 }
+
+/** The decrypted master's name before it is verified: one per download, in its work folder. */
+export const partialPathOf = (downloadDir: string, downloadTaskId: number): string =>
+  join(workDirOf(downloadDir, downloadTaskId), 'master.partial');
+
+/** A source's name as a file name in the download folder: no separator, no leading dot. */
+export const masterFileName = (sourceName: string): string =>
+  sourceName.replace(/[/\\\0]/g, '_').replace(/^\.+/, '_') || 'master';
 
 /** Drops a download's intermediate files, which neither outcome needs any more. */
 export const removeWork = (agent: AgentContext, downloadTaskId: number): Promise<void> =>

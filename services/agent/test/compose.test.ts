@@ -17,7 +17,7 @@ import { Value } from '@sinclair/typebox/value';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { composedMsgId, composeHandler } from '../src/compose.handler.js';
@@ -53,9 +53,11 @@ describe('compose handler, on real ffprobe and NATS', () => {
   let compose: ReturnType<typeof composeHandler>;
   const agent = uniqueName('agent');
   let downloads = 0;
+  let downloadDir: string;
 
   beforeAll(async () => {
     dir = await makeTempDir('compose');
+    downloadDir = join(dir.path, 'downloads');
     master = await makeMaster(dir.path);
     nc = await connectAs(nats);
     // Built as startAgentService builds it, from the agent's own configuration.
@@ -67,6 +69,8 @@ describe('compose handler, on real ffprobe and NATS', () => {
         ffprobePath: config.FFPROBE_PATH,
         timeoutSeconds: config.FFMPEG_TIMEOUT_S,
       }),
+      agent,
+      downloadDir,
     });
   });
 
@@ -81,14 +85,13 @@ describe('compose handler, on real ffprobe and NATS', () => {
 
   /**
    * A compose job for the master, as the agent's fetch handler sends it, with `bytes` under the
-   * partial name (none when `bytes` is null). Each job has its own download directory.
+   * partial name (none when `bytes` is null), in the agent's one download folder.
    */
   async function stage(
     bytes: Uint8Array | null = master.bytes,
     job: Partial<ComposeJob> = {},
   ): Promise<ComposeJob> {
     const downloadTaskId = ++downloads;
-    const downloadDir = join(dir.path, `downloads-${downloadTaskId}`);
     const work = join(downloadDir, '.partial', `download-${downloadTaskId}`);
     await mkdir(work, { recursive: true });
     const partialPath = join(work, 'master.partial');
@@ -98,7 +101,7 @@ describe('compose handler, on real ffprobe and NATS', () => {
       agent,
       downloadTaskId,
       partialPath,
-      finalPath: join(downloadDir, 'Master.mp4'),
+      finalPath: join(downloadDir, `Master-${downloadTaskId}.mp4`),
       size: master.bytes.length,
       sha256: sha256(master.bytes),
       media: master.media,
@@ -260,5 +263,45 @@ describe('compose handler, on real ffprobe and NATS', () => {
     });
     expect(await exists(job.partialPath)).toBe(false);
     expect(await exists(job.finalPath)).toBe(false);
+  });
+
+  describe('a job that names files its own fetch step would not is dropped untouched', () => {
+    // What a forged job would aim at: the vault copy of a sealed master, on the same disk.
+    async function bystander(): Promise<string> {
+      const path = join(dir.path, 'vault', `${randomUUID()}.mvke`);
+      await mkdir(join(dir.path, 'vault'), { recursive: true });
+      await writeFile(path, 'a vault copy');
+      return path;
+    }
+
+    const attacks: [string, (job: ComposeJob, victim: string) => Partial<ComposeJob>][] = [
+      ['a partial path outside the download', (_job, victim) => ({ partialPath: victim })],
+      [
+        'a partial path that climbs out of the work folder',
+        (job, victim) => ({
+          partialPath: join(dirname(job.partialPath), '..', '..', '..', relative(dir.path, victim)),
+        }),
+      ],
+      ["another download's partial file", (job) => ({ downloadTaskId: job.downloadTaskId + 1000 })],
+      ['a final name outside the download folder', (_job, victim) => ({ finalPath: victim })],
+      [
+        'a final name in the work folder',
+        (job) => ({ finalPath: join(dirname(job.partialPath), 'x.mp4') }),
+      ],
+      ['a hidden final name', () => ({ finalPath: join(downloadDir, '.profile') })],
+      ['another agent', () => ({ agent: 'someone-else' })],
+    ];
+    for (const [what, change] of attacks) {
+      it(what, async () => {
+        const victim = await bystander();
+        const staged = await stage(master.bytes, { size: 1 });
+        const job = { ...staged, ...change(staged, victim) };
+        await compose.handle(job, context().ctx);
+        await compose.onGiveUp(job, 'given up');
+        expect(await readFile(victim, 'utf8')).toBe('a vault copy');
+        expect(await exists(staged.partialPath)).toBe(true);
+        expect(await verdictsOf(job)).toEqual([]);
+      });
+    }
   });
 });
