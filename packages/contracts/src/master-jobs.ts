@@ -121,18 +121,15 @@ export function masterMediaOf(probe: ProbedMedia): MasterMedia {
  * Paths are on the downloading agent's machine, so the job is addressed to the agent and only a
  * media worker running beside it (same host or a shared volume) takes it.
  */
-export const ComposeJob = Type.Object({
-  id: JobId,
-  agent: AgentId,
-  downloadTaskId: MasterTaskId,
-  /** The decrypted bytes under a temporary name; removed when verification fails. */
-  partialPath: Type.String({ minLength: 1 }),
-  /** Where the master goes once verified; nothing is ever left there unverified. */
-  finalPath: Type.String({ minLength: 1 }),
-  size: Type.Integer({ minimum: 0 }),
-  sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
-  media: Type.Union([MasterMedia, Type.Null()]),
-});
+/**
+ * An agent's own compose step for one download. It names the download and nothing else: which
+ * files to verify and rename, and what they must be, the agent reads from its own disk, so no
+ * message on the bus can point it at a path.
+ */
+export const ComposeJob = Type.Object(
+  { id: JobId, agent: AgentId, downloadTaskId: MasterTaskId },
+  { additionalProperties: false },
+);
 export type ComposeJob = Static<typeof ComposeJob>;
 
 /** The media worker's verdict on a compose job, for the agent that asked. */

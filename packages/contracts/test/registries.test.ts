@@ -262,16 +262,7 @@ const jobPayloads: Record<keyof typeof Jobs, unknown> = {
     finalPath: '/dl/film.mov',
     reason: 'sha256 differs',
   },
-  'jobs.media.*.compose': {
-    id: 'j-4',
-    agent: 'studio-2',
-    downloadTaskId: 6,
-    partialPath: '/dl/.film.mov.partial',
-    finalPath: '/dl/film.mov',
-    size: 10,
-    sha256: 'b'.repeat(64),
-    media: { container: 'mov,mp4', durationMs: 1000, streams: [{ type: 'video', codec: 'h264' }] },
-  },
+  'jobs.media.*.compose': { id: 'j-4', agent: 'studio-2', downloadTaskId: 6 },
   'jobs.media.merge': {
     id: 'j-5',
     assetId: '12',

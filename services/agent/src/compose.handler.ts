@@ -9,39 +9,22 @@ import { publishJob, type JobContext, type NatsConnection } from '@media-vault/s
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { masterFileName, partialPathOf } from './download-files.js';
+import {
+  masterFileName,
+  partialPathOf,
+  readComposePlan,
+  type ComposePlan,
+} from './download-files.js';
 
 export interface ComposeHandlerDeps {
   readonly nc: NatsConnection;
   readonly ffmpeg: FfmpegRunner;
   /** This agent: a job addressed to another is not this agent's to act on. */
   readonly agent: string;
-  /** The only folder a compose step may read, remove or rename files in. */
+  /** The only folder a compose step reads, removes or renames files in. */
   readonly downloadDir: string;
-}
-
-/**
- * Why a compose job is not one this agent's own fetch step could have sent, or undefined when it
- * is. Its files must be exactly the ones the fetch step uses for that download: the partial in
- * the download's work folder and a master name directly in the download folder. Anything else
- * (a forged or corrupted job naming the vault, a key, a file elsewhere) is not touched.
- */
-export function foreignComposeJob(
-  job: ComposeJob,
-  own: { readonly agent: string; readonly downloadDir: string },
-): string | undefined {
-  if (job.agent !== own.agent) return `addressed to agent ${job.agent}`;
-  const downloads = resolve(own.downloadDir);
-  if (resolve(job.partialPath) !== partialPathOf(downloads, job.downloadTaskId)) {
-    return 'its partial file is not the one this download decrypts into';
-  }
-  const final = resolve(job.finalPath);
-  if (dirname(final) !== downloads || masterFileName(basename(final)) !== basename(final)) {
-    return 'its final name is not a file of the download folder';
-  }
-  return undefined;
 }
 
 const exists = (path: string) =>
@@ -64,17 +47,46 @@ async function sha256Of(path: string, onProgress: () => void): Promise<string> {
 /** The verdict's message id: one per compose job, so a rerun does not answer twice. */
 export const composedMsgId = (job: ComposeJob): string => `${job.id}:composed`;
 
+/** The files of one download, all derived from this agent's own folder and plan. */
+interface ComposeFiles {
+  readonly plan: ComposePlan;
+  readonly partial: string;
+  readonly final: string;
+}
+
 /**
- * jobs.media.<agent>.compose: a decrypted master is checked against what sealing recorded, its whole-file
- * sha256 (streamed) and its ffprobe container, streams and duration, and only then renamed to
- * its final name. A partial file that fails is removed, so nothing unverified ever takes the
+ * jobs.media.<agent>.compose: a decrypted master is checked against what sealing recorded, its
+ * whole-file sha256 (streamed) and its ffprobe container, streams and duration, and only then
+ * renamed to its final name. The job names only the download: the files and what they must be
+ * come from the plan the fetch step wrote on this machine, so nothing on the bus can point the
+ * step at a path. A partial file that fails is removed, so nothing unverified ever takes the
  * master's name; a file already at the final name (a rerun after the rename) is only verified,
  * never removed, since it may be the user's. The verdict goes out on jobs.ipfs.<agent>.composed,
  * so a crash between verifying and reporting loses neither.
  */
 export function composeHandler(deps: ComposeHandlerDeps) {
-  async function verify(
+  /** The download's files, or undefined for a job that is not one of this agent's downloads. */
+  async function filesOf(
     job: ComposeJob,
+    log?: JobContext['log'],
+  ): Promise<ComposeFiles | undefined> {
+    const drop = (why: string) => {
+      log?.warn({ downloadTaskId: job.downloadTaskId, why }, 'compose job dropped');
+      return undefined;
+    };
+    if (job.agent !== deps.agent) return drop(`addressed to agent ${job.agent}`);
+    const plan = await readComposePlan(deps.downloadDir, job.downloadTaskId);
+    if (!plan) return drop('no download of this agent is waiting for it');
+    if (masterFileName(plan.finalName) !== plan.finalName) return drop('its plan names no file');
+    return {
+      plan,
+      partial: partialPathOf(deps.downloadDir, job.downloadTaskId),
+      final: join(deps.downloadDir, plan.finalName),
+    };
+  }
+
+  async function verify(
+    plan: ComposePlan,
     path: string,
     ctx: JobContext,
   ): Promise<string | undefined> {
@@ -82,16 +94,16 @@ export function composeHandler(deps: ComposeHandlerDeps) {
     // learn nothing of the plaintext: no digest, size or media reading in it. The details stay
     // in this worker's log, on the machine that holds the file.
     const { size } = await stat(path);
-    if (size !== job.size) {
-      ctx.log.warn({ size, expected: job.size }, 'composed file size differs');
+    if (size !== plan.size) {
+      ctx.log.warn({ size, expected: plan.size }, 'composed file size differs');
       return 'the composed file is not the size sealing recorded';
     }
     const sha256 = await sha256Of(path, () => ctx.working());
-    if (sha256 !== job.sha256) {
-      ctx.log.warn({ sha256, expected: job.sha256 }, 'composed file digest differs');
+    if (sha256 !== plan.sha256) {
+      ctx.log.warn({ sha256, expected: plan.sha256 }, 'composed file digest differs');
       return 'the composed file is not the bytes sealing recorded (sha256 differs)';
     }
-    if (!job.media) return undefined;
+    if (!plan.media) return undefined;
     let found;
     try {
       found = masterMediaOf(await deps.ffmpeg.probe(path));
@@ -99,54 +111,49 @@ export function composeHandler(deps: ComposeHandlerDeps) {
       if (err instanceof FfprobeUnreadableError) return 'ffprobe cannot read the composed file';
       throw err;
     }
-    if (JSON.stringify(found) !== JSON.stringify(job.media)) {
-      ctx.log.warn({ found, expected: job.media }, 'composed file media differ');
+    if (JSON.stringify(found) !== JSON.stringify(plan.media)) {
+      ctx.log.warn({ found, expected: plan.media }, 'composed file media differ');
       return 'ffprobe does not read the composed file as sealing recorded it';
     }
     return undefined;
   }
 
-  async function answer(job: ComposeJob, reason: string | undefined): Promise<void> {
+  async function answer(
+    job: ComposeJob,
+    finalPath: string,
+    reason: string | undefined,
+  ): Promise<void> {
     const verdict: ComposedJob = {
       id: composedMsgId(job),
       agent: job.agent,
       downloadTaskId: job.downloadTaskId,
       ok: reason === undefined,
-      finalPath: job.finalPath,
+      finalPath,
       ...(reason === undefined ? {} : { reason }),
     };
     await publishJob(deps.nc, JobSubjects.composed(job.agent), verdict, verdict.id);
   }
 
-  /** Logs and drops a job that is not this agent's own: no file touched, no verdict sent. */
-  function refused(job: ComposeJob, log: JobContext['log']): boolean {
-    const foreign = foreignComposeJob(job, deps);
-    if (foreign !== undefined) {
-      log.warn({ downloadTaskId: job.downloadTaskId, why: foreign }, 'compose job refused');
-    }
-    return foreign !== undefined;
-  }
-
   async function handle(job: ComposeJob, ctx: JobContext): Promise<void> {
-    if (refused(job, ctx.log)) return;
+    const files = await filesOf(job, ctx.log);
+    if (!files) return;
+    const { plan, partial, final } = files;
     // A rerun after the rename finds the master at its final name: verify that instead.
-    const path = (await exists(job.partialPath))
-      ? job.partialPath
-      : (await exists(job.finalPath))
-        ? job.finalPath
-        : undefined;
-    const reason = path === undefined ? 'the decrypted file is gone' : await verify(job, path, ctx);
-    if (reason === undefined && path === job.partialPath) await rename(path, job.finalPath);
-    if (reason !== undefined) await rm(job.partialPath, { force: true });
-    await answer(job, reason);
-    if (reason === undefined) ctx.log.info({ path: job.finalPath }, 'composed master verified');
+    const path = (await exists(partial)) ? partial : (await exists(final)) ? final : undefined;
+    const reason =
+      path === undefined ? 'the decrypted file is gone' : await verify(plan, path, ctx);
+    if (reason === undefined && path === partial) await rename(path, final);
+    if (reason !== undefined) await rm(partial, { force: true });
+    await answer(job, final, reason);
+    if (reason === undefined) ctx.log.info({ path: final }, 'composed master verified');
     else ctx.log.warn({ reason, downloadTaskId: job.downloadTaskId }, 'composed master rejected');
   }
 
   async function onGiveUp(job: ComposeJob, reason: string): Promise<void> {
-    if (foreignComposeJob(job, deps) !== undefined) return;
-    await rm(job.partialPath, { force: true });
-    await answer(job, reason);
+    const files = await filesOf(job);
+    if (!files) return;
+    await rm(files.partial, { force: true });
+    await answer(job, files.final, reason);
   }
 
   return { handle, onGiveUp };

@@ -21,12 +21,13 @@ import {
 } from '@media-vault/service-kit';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentContext } from './agent-context.js';
 import { byteCounter } from './byte-counter.js';
-import { downloadPaths } from './download-files.js';
+import { downloadPaths, writeComposePlan } from './download-files.js';
 import { TaskReporter } from './task-reporter.js';
 
 /** A released private block is a few hundred bytes; anything far larger is not one. */
@@ -162,15 +163,16 @@ export function fetchHandler(agent: AgentContext, ipfs: IpfsPort, nc: NatsConnec
     }
     await reporter.flush();
 
+    await writeComposePlan(agent.settings.downloadDir, job.downloadTaskId, {
+      finalName: basename(paths.final),
+      size: key.plaintextSize,
+      sha256: Buffer.from(key.plaintextSha256).toString('hex'),
+      media: (key.media as MasterMedia | undefined) ?? null,
+    });
     const compose: ComposeJob = {
       id: `${job.id}:compose`,
       agent: agent.settings.id,
       downloadTaskId: job.downloadTaskId,
-      partialPath: paths.partial,
-      finalPath: paths.final,
-      size: key.plaintextSize,
-      sha256: Buffer.from(key.plaintextSha256).toString('hex'),
-      media: (key.media as MasterMedia | undefined) ?? null,
     };
     await publishJob(nc, JobSubjects.compose(agent.settings.id), compose, compose.id);
     ctx.log.info(

@@ -4,7 +4,7 @@ import {
   JobSubjects,
   masterMediaOf,
   Streams,
-  type ComposeJob,
+  ComposeJob,
   type MasterMedia,
   type ProbedMedia,
 } from '@media-vault/contracts';
@@ -17,11 +17,12 @@ import { Value } from '@sinclair/typebox/value';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { composedMsgId, composeHandler } from '../src/compose.handler.js';
 import { loadAgentConfig } from '../src/config.js';
+import { writeComposePlan, type ComposePlan } from '../src/download-files.js';
 
 const servers = inject('servers');
 const nats = natsAccess(servers);
@@ -83,31 +84,53 @@ describe('compose handler, on real ffprobe and NATS', () => {
     await dir?.remove();
   });
 
+  /** A compose job with the files and the plan it refers to, for the assertions. */
+  type Staged = ComposeJob & {
+    readonly partialPath: string;
+    readonly finalPath: string;
+    readonly size: number;
+    readonly sha256: string;
+  };
+
   /**
-   * A compose job for the master, as the agent's fetch handler sends it, with `bytes` under the
-   * partial name (none when `bytes` is null), in the agent's one download folder.
+   * What the agent's fetch step leaves for one download: `bytes` under the partial name (none when
+   * `bytes` is null) and the compose plan, then the compose job it sends, which names only the
+   * download.
    */
   async function stage(
     bytes: Uint8Array | null = master.bytes,
-    job: Partial<ComposeJob> = {},
-  ): Promise<ComposeJob> {
+    plan: Partial<ComposePlan> = {},
+  ): Promise<Staged> {
     const downloadTaskId = ++downloads;
     const work = join(downloadDir, '.partial', `download-${downloadTaskId}`);
     await mkdir(work, { recursive: true });
     const partialPath = join(work, 'master.partial');
     if (bytes) await writeFile(partialPath, bytes);
+    const full: ComposePlan = {
+      finalName: `Master-${downloadTaskId}.mp4`,
+      size: master.bytes.length,
+      sha256: sha256(master.bytes),
+      media: master.media,
+      ...plan,
+    };
+    await writeComposePlan(downloadDir, downloadTaskId, full);
     return {
       id: `${randomUUID()}:compose`,
       agent,
       downloadTaskId,
       partialPath,
-      finalPath: join(downloadDir, `Master-${downloadTaskId}.mp4`),
-      size: master.bytes.length,
-      sha256: sha256(master.bytes),
-      media: master.media,
-      ...job,
+      finalPath: join(downloadDir, full.finalName),
+      size: full.size,
+      sha256: full.sha256,
     };
   }
+
+  /** The job as it travels on the bus: the download and nothing else. */
+  const onTheBus = (job: Staged): ComposeJob => ({
+    id: job.id,
+    agent: job.agent,
+    downloadTaskId: job.downloadTaskId,
+  });
 
   function context(): { ctx: JobContext; heartbeats: () => number } {
     let beats = 0;
@@ -120,14 +143,14 @@ describe('compose handler, on real ffprobe and NATS', () => {
   }
 
   /** The verdicts published for `job`, read from JOBS without taking them. */
-  async function verdictsOf(job: ComposeJob) {
+  async function verdictsOf(job: Pick<ComposeJob, 'downloadTaskId'>) {
     const all = await readJobs<ComposedJob>(nc, JobSubjects.composed(agent));
     return all.filter((v) => v.job.downloadTaskId === job.downloadTaskId);
   }
 
   /** Runs the job once and returns its one verdict, checked against the contract. */
-  async function composeOnce(job: ComposeJob): Promise<ComposedJob> {
-    await compose.handle(job, context().ctx);
+  async function composeOnce(job: Staged): Promise<ComposedJob> {
+    await compose.handle(onTheBus(job), context().ctx);
     const verdicts = await verdictsOf(job);
     expect(verdicts).toHaveLength(1);
     const [verdict] = verdicts;
@@ -144,7 +167,7 @@ describe('compose handler, on real ffprobe and NATS', () => {
   }
 
   /** A refused job leaves neither file behind. */
-  async function expectRejected(job: ComposeJob): Promise<string> {
+  async function expectRejected(job: Staged): Promise<string> {
     const verdict = await composeOnce(job);
     expect(verdict.ok).toBe(false);
     expect(await exists(job.partialPath)).toBe(false);
@@ -163,7 +186,7 @@ describe('compose handler, on real ffprobe and NATS', () => {
   it('renames a verified master to its final name and tells the agent', async () => {
     const job = await stage();
     const { ctx, heartbeats } = context();
-    await compose.handle(job, ctx);
+    await compose.handle(onTheBus(job), ctx);
 
     expect(await exists(job.partialPath)).toBe(false);
     expect(sha256(await readFile(job.finalPath))).toBe(job.sha256);
@@ -232,7 +255,7 @@ describe('compose handler, on real ffprobe and NATS', () => {
 
   it('verifies the final file again on a rerun after the rename, answering once', async () => {
     const job = await stage();
-    await compose.handle(job, context().ctx);
+    await compose.handle(onTheBus(job), context().ctx);
     // Redelivered: the partial is gone and the master already has its final name.
     expect(await exists(job.partialPath)).toBe(false);
     const verdict = await composeOnce(job);
@@ -255,7 +278,7 @@ describe('compose handler, on real ffprobe and NATS', () => {
 
   it('removes the partial and answers with the reason when the job is given up', async () => {
     const job = await stage();
-    await compose.onGiveUp(job, 'ffprobe did not run: spawn ffprobe ENOENT');
+    await compose.onGiveUp(onTheBus(job), 'ffprobe did not run: spawn ffprobe ENOENT');
     const [verdict] = await verdictsOf(job);
     expect(verdict!.job).toMatchObject({
       ok: false,
@@ -265,7 +288,7 @@ describe('compose handler, on real ffprobe and NATS', () => {
     expect(await exists(job.finalPath)).toBe(false);
   });
 
-  describe('a job that names files its own fetch step would not is dropped untouched', () => {
+  describe('a compose job cannot point the agent anywhere', () => {
     // What a forged job would aim at: the vault copy of a sealed master, on the same disk.
     async function bystander(): Promise<string> {
       const path = join(dir.path, 'vault', `${randomUUID()}.mvke`);
@@ -274,34 +297,44 @@ describe('compose handler, on real ffprobe and NATS', () => {
       return path;
     }
 
-    const attacks: [string, (job: ComposeJob, victim: string) => Partial<ComposeJob>][] = [
-      ['a partial path outside the download', (_job, victim) => ({ partialPath: victim })],
+    it("ignores paths a message carries: only the download's own files are touched", async () => {
+      const victim = await bystander();
+      const staged = await stage(master.bytes, { size: 1 });
+      const forged = { ...onTheBus(staged), partialPath: victim, finalPath: victim };
+      // The consumer refuses the message outright: the schema has no place for a path.
+      expect(Value.Check(ComposeJob, forged)).toBe(false);
+      // Even handed to the step, the paths are not read: the download's own partial fails its
+      // check and is removed; the vault copy is as it was.
+      await compose.handle(forged as ComposeJob, context().ctx);
+      expect(await readFile(victim, 'utf8')).toBe('a vault copy');
+      expect(await exists(staged.partialPath)).toBe(false);
+      const [verdict] = await verdictsOf(staged);
+      expect(verdict!.job).toMatchObject({ ok: false, finalPath: staged.finalPath });
+    });
+
+    it.each([
+      ['addressed to another agent', (job: ComposeJob) => ({ ...job, agent: 'someone-else' })],
       [
-        'a partial path that climbs out of the work folder',
-        (job, victim) => ({
-          partialPath: join(dirname(job.partialPath), '..', '..', '..', relative(dir.path, victim)),
-        }),
+        'for a download this agent is not composing',
+        (job: ComposeJob) => ({ ...job, downloadTaskId: job.downloadTaskId + 1000 }),
       ],
-      ["another download's partial file", (job) => ({ downloadTaskId: job.downloadTaskId + 1000 })],
-      ['a final name outside the download folder', (_job, victim) => ({ finalPath: victim })],
-      [
-        'a final name in the work folder',
-        (job) => ({ finalPath: join(dirname(job.partialPath), 'x.mp4') }),
-      ],
-      ['a hidden final name', () => ({ finalPath: join(downloadDir, '.profile') })],
-      ['another agent', () => ({ agent: 'someone-else' })],
-    ];
-    for (const [what, change] of attacks) {
-      it(what, async () => {
-        const victim = await bystander();
-        const staged = await stage(master.bytes, { size: 1 });
-        const job = { ...staged, ...change(staged, victim) };
-        await compose.handle(job, context().ctx);
-        await compose.onGiveUp(job, 'given up');
-        expect(await readFile(victim, 'utf8')).toBe('a vault copy');
-        expect(await exists(staged.partialPath)).toBe(true);
-        expect(await verdictsOf(job)).toEqual([]);
-      });
-    }
+    ])('drops a job %s, touching nothing and answering nothing', async (_what, change) => {
+      const staged = await stage(master.bytes, { size: 1 });
+      const job = change(onTheBus(staged));
+      await compose.handle(job, context().ctx);
+      await compose.onGiveUp(job, 'given up');
+      expect(await exists(staged.partialPath)).toBe(true);
+      expect(await verdictsOf(job)).toEqual([]);
+      expect(await verdictsOf(staged)).toEqual([]);
+    });
+
+    it('drops a plan whose final name is not a file of the download folder', async () => {
+      const victim = await bystander();
+      const staged = await stage(master.bytes, { finalName: relative(downloadDir, victim) });
+      await compose.handle(onTheBus(staged), context().ctx);
+      expect(await readFile(victim, 'utf8')).toBe('a vault copy');
+      expect(await exists(staged.partialPath)).toBe(true);
+      expect(await verdictsOf(staged)).toEqual([]);
+    });
   });
 });
