@@ -20,6 +20,8 @@ export interface GlobalOptions {
   readonly json: boolean;
   /** Whole-command deadline; undefined: wait as long as it takes. */
   readonly timeoutMs: number | undefined;
+  /** VAULT_PASSPHRASE, for the agent key commands. */
+  readonly passphrase: string | undefined;
 }
 
 export const StatusKinds = ['upload', 'download', 'private', 'source'] as const;
@@ -54,7 +56,23 @@ export type Invocation =
       readonly wait: boolean;
     }
   | { readonly command: 'status'; readonly kind: StatusKind; readonly id: number }
-  | { readonly command: 'agents' };
+  | { readonly command: 'agents' }
+  | {
+      readonly command: 'agent-backup';
+      readonly agentDir: string;
+      readonly out: string | undefined;
+      readonly passphraseFile: string | undefined;
+    }
+  | {
+      readonly command: 'agent-restore';
+      readonly file: string;
+      readonly agentDir: string;
+      readonly force: boolean;
+      readonly passphraseFile: string | undefined;
+    };
+
+/** Commands that work on this machine's files alone: no token, no gateway. */
+const LocalCommands: readonly CommandName[] = ['agent-backup', 'agent-restore'];
 
 export type CommandName = Invocation['command'];
 
@@ -294,6 +312,44 @@ export function parseCommandLine(
       set(this, { command: 'agents' });
     });
 
+  const agentCommand = program
+    .command('agent')
+    .description("an agent's keys: back them up and restore them, sealed with a passphrase");
+  agentCommand
+    .command('backup')
+    .description(
+      "seal the agent's keys (<agent-dir>/identity.json) with a passphrase into a backup file",
+    )
+    .argument('<agent-dir>', "the agent's key directory (AGENT_DIR, e.g. .data/agents/<id>)")
+    .option('--out <file>', 'where the backup goes (default: <agent id>.agent-backup.json)')
+    .option('--passphrase-file <file>', 'read the passphrase from a file (env VAULT_PASSPHRASE)')
+    .action(function (this: Command, agentDir: string) {
+      const o = this.opts<{ out?: string; passphraseFile?: string }>();
+      set(this, {
+        command: 'agent-backup',
+        agentDir,
+        out: o.out,
+        passphraseFile: o.passphraseFile,
+      });
+    });
+  agentCommand
+    .command('restore')
+    .description("put an agent's keys back from a backup file, before the agent starts")
+    .argument('<file>', 'a file `vault agent backup` wrote')
+    .argument('<agent-dir>', "the agent's key directory to restore into")
+    .option('--force', 'replace other keys found there (the masters sealed to them are lost)')
+    .option('--passphrase-file <file>', 'read the passphrase from a file (env VAULT_PASSPHRASE)')
+    .action(function (this: Command, file: string, agentDir: string) {
+      const o = this.opts<{ force?: boolean; passphraseFile?: string }>();
+      set(this, {
+        command: 'agent-restore',
+        file,
+        agentDir,
+        force: o.force === true,
+        passphraseFile: o.passphraseFile,
+      });
+    });
+
   try {
     program.parse([...argv], { from: 'user' });
   } catch (err) {
@@ -304,7 +360,8 @@ export function parseCommandLine(
   }
   if (!invocation || !leaf) {
     // `vault` or `vault private` alone: show what there is to run.
-    const target = argv[0] === 'private' ? privateCommand : program;
+    const target =
+      argv[0] === 'private' ? privateCommand : argv[0] === 'agent' ? agentCommand : program;
     return { kind: 'exit', code: ExitCode.usage, stdout: '', stderr: target.helpInformation() };
   }
 
@@ -316,8 +373,8 @@ export function parseCommandLine(
     json?: boolean;
     timeout?: number;
   }>();
-  const token = g.token ?? env.token;
-  if (!token) {
+  const token = g.token ?? env.token ?? '';
+  if (!token && !LocalCommands.includes(invocation.command)) {
     throw usageError('no token: pass --token or set VAULT_TOKEN (npm run -s token -- --user <id>)');
   }
   if (!/^https?:\/\//.test(g.api)) throw usageError(`--api must be an http(s) URL, got "${g.api}"`);
@@ -330,6 +387,7 @@ export function parseCommandLine(
       natsCreds: g.natsCreds ?? env.natsCreds,
       json: g.json === true,
       timeoutMs: g.timeout === undefined ? undefined : Math.round(g.timeout * 1000),
+      passphrase: env.passphrase,
     },
     invocation,
   };

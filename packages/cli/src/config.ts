@@ -7,6 +7,8 @@ export interface EnvDefaults {
   readonly token: string | undefined;
   readonly nats: string;
   readonly natsCreds: string | undefined;
+  /** For `vault agent backup` and `restore`, when no --passphrase-file is given. */
+  readonly passphrase: string | undefined;
 }
 
 export const DEFAULT_API = 'http://localhost:8080';
@@ -21,5 +23,6 @@ export function envDefaults(env: Record<string, string | undefined> = process.en
     token: nonEmpty(env.VAULT_TOKEN),
     nats: nonEmpty(env.NATS_URL) ?? DEFAULT_NATS,
     natsCreds: nonEmpty(env.NATS_CREDS),
+    passphrase: env.VAULT_PASSPHRASE === '' ? undefined : env.VAULT_PASSPHRASE,
   };
 }

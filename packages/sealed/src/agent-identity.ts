@@ -183,3 +183,6 @@ function checkRaw<T extends Uint8Array>(raw: T): T {
   }
   return raw;
 }
+
+/** The file an agent keeps its identity in, inside its key directory (AGENT_DIR). */
+export const AGENT_IDENTITY_FILE = 'identity.json';

@@ -43,6 +43,7 @@ export {
 export {
   agentPublicKeys,
   decodeRawKey,
+  AGENT_IDENTITY_FILE,
   encodeRawKey,
   exportAgentIdentity,
   generateAgentIdentity,
@@ -71,3 +72,4 @@ export {
   type OpenedKeyEnvelope,
   type SealKeyEnvelopeOptions,
 } from './key-envelope.js';
+export * from './passphrase-box.js';

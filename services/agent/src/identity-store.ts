@@ -1,4 +1,5 @@
 import {
+  AGENT_IDENTITY_FILE,
   exportAgentIdentity,
   generateAgentIdentity,
   loadAgentIdentity,
@@ -23,7 +24,7 @@ interface IdentityFile {
   readonly contentKeySecret: string;
 }
 
-export const IDENTITY_FILE = 'identity.json';
+export const IDENTITY_FILE = AGENT_IDENTITY_FILE;
 
 /** Only the agent's own user may read its secrets; a looser file is refused, not silently used. */
 async function assertPrivate(path: string): Promise<void> {

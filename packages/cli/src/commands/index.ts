@@ -1,3 +1,4 @@
+import { agentBackup, agentRestore } from './agent-keys.js';
 import { agents } from './agents.js';
 import type { CommandHandlers } from './context.js';
 import { download } from './download.js';
@@ -18,4 +19,6 @@ export const handlers: CommandHandlers = {
   download,
   status,
   agents,
+  'agent-backup': agentBackup,
+  'agent-restore': agentRestore,
 };
