@@ -1,0 +1,112 @@
+import { Streams } from '@media-vault/contracts';
+import type { NatsConnection } from '@media-vault/service-kit';
+import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
+import type { FastifyInstance } from 'fastify';
+import { once } from 'node:events';
+import { principalOf } from './auth.js';
+import { maySeeEvent, resumeSequence } from '../console/event-visibility.rules.js';
+
+export interface EventsSseOptions {
+  readonly nc: NatsConnection;
+  readonly heartbeatMs?: number;
+  /** Longest a browser may leave written events unread before it is cut off (it resumes). */
+  readonly slowClientMs?: number;
+}
+
+/** Messages pulled from the stream at a time: with the socket's buffer, all a connection holds. */
+const PULL_BATCH = 32;
+
+/**
+ * `GET /api/v1/events/`: the EVENTS stream as Server-Sent Events, filtered to what the caller may
+ * see. Each connection reads through its own ordered consumer, so `Last-Event-ID` (the stream
+ * sequence) resumes exactly where the browser stopped, and a slow browser slows only its own
+ * pulls: the next batch is asked for only once the last one was written out.
+ */
+export async function eventsSsePlugin(app: FastifyInstance, opts: EventsSseOptions): Promise<void> {
+  const heartbeatMs = opts.heartbeatMs ?? 15_000;
+  const slowClientMs = opts.slowClientMs ?? 30_000;
+  app.get(
+    '/api/v1/events/',
+    {
+      onRequest: app.requireUser(),
+      schema: {
+        tags: ['console'],
+        summary:
+          'Live status events (Server-Sent Events): your tasks, assets and grants; reviewers the ' +
+          'review queue; root everything. Each event: `id` the EVENTS stream sequence (send it ' +
+          'back as Last-Event-ID to resume), `data` the status event JSON (its `type` inside). ' +
+          'A comment line every 15 s keeps proxies from closing the connection.',
+        headers: {
+          type: 'object',
+          properties: {
+            'last-event-id': { type: 'string', pattern: '^[0-9]{1,15}$' },
+          },
+        },
+        response: {
+          200: {
+            description: 'An endless text/event-stream',
+            content: { 'text/event-stream': { schema: { type: 'string' } } },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const from = resumeSequence(request.headers['last-event-id']);
+      const consumer = await jetstream(opts.nc).consumers.get(Streams.events.name, {
+        filter_subjects: [Streams.events.subjects[0]],
+        ...(from === undefined
+          ? { deliver_policy: DeliverPolicy.New }
+          : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from + 1 }),
+      });
+      const messages = await consumer.consume({ max_messages: PULL_BATCH });
+
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-accel-buffering': 'no', // nginx would otherwise hold events back
+        'x-request-id': request.id,
+      });
+      res.write(`retry: 2000\n: connected\n\n`);
+      const heartbeat = setInterval(() => res.write(`: heartbeat\n\n`), heartbeatMs);
+      let closed = false;
+      const stop = () => {
+        if (closed) return;
+        closed = true;
+        clearInterval(heartbeat);
+        messages.stop();
+        if (!res.writableEnded) res.end();
+      };
+      res.once('close', stop);
+
+      try {
+        for await (const m of messages) {
+          if (closed) break;
+          let event: Parameters<typeof maySeeEvent>[2];
+          try {
+            event = m.json();
+          } catch {
+            continue;
+          }
+          if (!maySeeEvent(principal, m.subject, event)) continue;
+          // Unnamed events: a page's one onmessage sees them all; the type is in the data.
+          const ok = res.write(`id: ${m.seq}\ndata: ${JSON.stringify(event)}\n\n`);
+          if (!ok) {
+            // The browser is not reading: wait for it a while, else let it reconnect and resume.
+            const drained = await Promise.race([
+              once(res, 'drain').then(() => true),
+              new Promise<boolean>((done) => setTimeout(() => done(false), slowClientMs).unref()),
+            ]);
+            if (!drained) break;
+          }
+        }
+      } catch (err) {
+        request.log.warn({ err }, 'event stream ended');
+      } finally {
+        stop();
+      }
+    },
+  );
+}
