@@ -1,6 +1,7 @@
 import { VaultError } from '@media-vault/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { loadStaticFiles, type StaticFile } from '../console/static-files.js';
 
 /** Where `npm run build -w @media-vault/console` writes the console. */
@@ -34,11 +35,21 @@ export async function consoleStaticPlugin(
 ): Promise<void> {
   const dir = opts.dir ?? DEFAULT_CONSOLE_DIR;
   let files: Map<string, StaticFile> | undefined;
-  const filesNow = async () => {
-    // Read on first use, so a console built after the gateway started is still served.
-    files ??= await loadStaticFiles(dir).catch(() => undefined);
+  let builtAt = 0;
+  const filesNow = async (page: boolean) => {
+    // Read on first use and again when the page was rebuilt (asked only for the page, which is
+    // revalidated, not for every asset), so a console built after the gateway started is served.
+    if (page || !files) {
+      const at = await stat(join(dir, 'index.html')).then(
+        (s) => s.mtimeMs,
+        () => 0,
+      );
+      if (at !== builtAt) {
+        files = at ? await loadStaticFiles(dir).catch(() => undefined) : undefined;
+        builtAt = at;
+      }
+    }
     if (!files?.has('index.html')) {
-      files = undefined;
       throw new VaultError(
         'unavailable',
         'the console is not built: run npm run build -w @media-vault/console',
@@ -48,7 +59,7 @@ export async function consoleStaticPlugin(
   };
 
   const send = async (request: FastifyRequest, reply: FastifyReply, name: string) => {
-    const all = await filesNow();
+    const all = await filesNow(!name.startsWith('assets/'));
     // Unknown paths without an extension are the page's own (client-side) routes.
     const file = all.get(name) ?? (/\.[a-z0-9]+$/i.test(name) ? undefined : all.get('index.html'));
     if (!file) throw new VaultError('notFound', 'no such console file');
