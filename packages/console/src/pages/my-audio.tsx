@@ -1,7 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type DragEvent } from 'react';
+import { useCallback, useState, type DragEvent } from 'react';
 import { api, must } from '../api/client';
 import type { Session } from '../api/session';
+import { useLiveEvent, type LiveEvent } from '../events/live-events';
 import { bytes } from '../format';
 import { pendingUploads, uploadFile, type UploadProgress } from '../upload/chunked-upload';
 
@@ -12,6 +13,17 @@ export function MyAudio({ session }: { session: Session }) {
   const [dragging, setDragging] = useState(false);
   const [pending, setPending] = useState(pendingUploads);
   const uid = session.user.id;
+
+  // An upload's status after the merge (MERGING, then SUBMIT) follows its asset's events.
+  const onEvent = useCallback((event: LiveEvent) => {
+    if (!event.type.startsWith('audio.')) return;
+    const id = String(event.record.id);
+    setUploads((all) => {
+      const entry = Object.entries(all).find(([, u]) => u.assetId === id && u.state === 'done');
+      return entry ? { ...all, [entry[0]]: { ...entry[1], status: String(event.status) } } : all;
+    });
+  }, []);
+  useLiveEvent(onEvent);
 
   const list = (kind: 'drafts' | 'rejects') =>
     useQuery({
