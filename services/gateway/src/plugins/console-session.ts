@@ -84,7 +84,13 @@ export const consoleSessionRoutes: FastifyPluginAsyncTypebox<{ verify: TokenVeri
             additionalProperties: false,
           },
         ),
-        response: { 200: Session, 400: ErrorReply, 401: ErrorReply },
+        response: {
+          200: Session,
+          400: ErrorReply,
+          401: ErrorReply,
+          413: ErrorReply,
+          415: ErrorReply,
+        },
       },
     },
     async (request, reply) => {
@@ -117,11 +123,11 @@ export const consoleSessionRoutes: FastifyPluginAsyncTypebox<{ verify: TokenVeri
   app.delete(
     SESSION_PATH,
     {
+      onRequest: app.requireUser(),
       schema: {
         tags,
-        summary: 'Sign out: clears the session cookie',
-        security: [],
-        response: { 200: Type.Object({}), 403: ErrorReply },
+        summary: 'Sign out: clears the session cookie (a cookie session sends its CSRF token)',
+        response: { 200: Type.Object({}), 401: ErrorReply, 403: ErrorReply },
       },
     },
     async (request, reply) => {

@@ -1,4 +1,4 @@
-import { Streams } from '@media-vault/contracts';
+import { Streams, VaultError } from '@media-vault/contracts';
 import type { NatsConnection } from '@media-vault/service-kit';
 import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import type { FastifyInstance } from 'fastify';
@@ -12,6 +12,12 @@ export interface EventsSseOptions {
   /** Longest a browser may leave written events unread before it is cut off (it resumes). */
   readonly slowClientMs?: number;
 }
+
+const EnvelopeError = {
+  type: 'object',
+  required: ['data', 'message'],
+  properties: { data: { type: 'null' }, message: { type: 'string' } },
+} as const;
 
 /** Messages pulled from the stream at a time: with the socket's buffer, all a connection holds. */
 const PULL_BATCH = 32;
@@ -47,19 +53,28 @@ export async function eventsSsePlugin(app: FastifyInstance, opts: EventsSseOptio
             description: 'An endless text/event-stream',
             content: { 'text/event-stream': { schema: { type: 'string' } } },
           },
+          400: EnvelopeError,
+          401: EnvelopeError,
+          503: EnvelopeError,
         },
       },
     },
     async (request, reply) => {
       const principal = principalOf(request);
       const from = resumeSequence(request.headers['last-event-id']);
-      const consumer = await jetstream(opts.nc).consumers.get(Streams.events.name, {
-        filter_subjects: [Streams.events.subjects[0]],
-        ...(from === undefined
-          ? { deliver_policy: DeliverPolicy.New }
-          : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from + 1 }),
-      });
-      const messages = await consumer.consume({ max_messages: PULL_BATCH });
+      const messages = await jetstream(opts.nc)
+        .consumers.get(Streams.events.name, {
+          filter_subjects: [Streams.events.subjects[0]],
+          ...(from === undefined
+            ? { deliver_policy: DeliverPolicy.New }
+            : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from + 1 }),
+        })
+        .then((consumer) => consumer.consume({ max_messages: PULL_BATCH }))
+        .catch((err: unknown) => {
+          throw new VaultError('unavailable', 'the event stream cannot be read now', {
+            cause: err,
+          });
+        });
 
       reply.hijack();
       const res = reply.raw;
