@@ -4,11 +4,14 @@ import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadStaticFiles, type StaticFile } from '../console/static-files.js';
 
-/** Where `npm run build -w @media-vault/console` writes the console. */
-export const DEFAULT_CONSOLE_DIR = resolve(
-  import.meta.dirname,
-  '../../../../packages/console/dist',
-);
+/**
+ * Where `npm run build -w @media-vault/console` writes the console, seen from this source file;
+ * in the image the gateway's bundle (dist/main.js) has it beside itself in dist/console.
+ */
+const CONSOLE_DIRS = [
+  resolve(import.meta.dirname, '../../../../packages/console/dist'),
+  resolve(import.meta.dirname, 'console'),
+];
 
 /**
  * Scripts, styles and media only from the gateway itself; the page cannot be framed, and API
@@ -33,17 +36,25 @@ export async function consoleStaticPlugin(
   app: FastifyInstance,
   opts: { dir?: string | undefined },
 ): Promise<void> {
-  const dir = opts.dir ?? DEFAULT_CONSOLE_DIR;
+  const dirs = opts.dir ? [opts.dir] : CONSOLE_DIRS;
+  let dir = dirs[0]!;
   let files: Map<string, StaticFile> | undefined;
   let builtAt = 0;
   const filesNow = async (page: boolean) => {
     // Read on first use and again when the page was rebuilt (asked only for the page, which is
     // revalidated, not for every asset), so a console built after the gateway started is served.
     if (page || !files) {
-      const at = await stat(join(dir, 'index.html')).then(
-        (s) => s.mtimeMs,
-        () => 0,
-      );
+      let at = 0;
+      for (const candidate of dirs) {
+        at = await stat(join(candidate, 'index.html')).then(
+          (s) => s.mtimeMs,
+          () => 0,
+        );
+        if (at) {
+          dir = candidate;
+          break;
+        }
+      }
       if (at !== builtAt) {
         files = at ? await loadStaticFiles(dir).catch(() => undefined) : undefined;
         builtAt = at;
