@@ -133,9 +133,22 @@ describe('console journeys in a real browser', () => {
     await screenshot(reviewer, 'review-queue');
 
     const reason = 'Clipping at 0:04, please upload the unmastered take';
-    await queue.getByRole('button', { name: new RegExp(files[1]!.name) }).click();
-    await reviewer.getByLabel(/Reason for rejecting/).fill(reason);
-    await reviewer.getByRole('button', { name: 'Reject with reason' }).click();
+    // By keyboard: j/k move through the queue, r opens the reason, Ctrl+Enter rejects.
+    const heading = () => reviewer.locator('article h3').textContent();
+    await reviewer.locator('body').click({ position: { x: 5, y: 5 } });
+    const order = await queue.getByRole('button').allTextContents();
+    const target = order.findIndex((text) => text.includes(files[1]!.name));
+    const current = order.findIndex((text) => text.includes(files[0]!.name));
+    for (let i = current; i !== target; i += target > current ? 1 : -1) {
+      await reviewer.keyboard.press(target > current ? 'j' : 'k');
+    }
+    await expect.poll(heading).toBe(files[1]!.name);
+    await reviewer.keyboard.press('r');
+    await expect
+      .poll(() => reviewer.evaluate(() => document.activeElement?.id))
+      .toBe('reject-reason');
+    await reviewer.keyboard.type(reason);
+    await reviewer.keyboard.press('Control+Enter');
     await reviewer.getByText(/reject: asset \d+ is now REJECT/).waitFor();
     await expect
       .poll(() => queue.getByRole('button', { name: new RegExp(files[1]!.name) }).count())

@@ -2219,7 +2219,8 @@ export interface paths {
           };
           content: {
             'application/json': {
-              code: number;
+              /** @enum {object|null} */
+              data: never | null;
               message: string;
             };
           };
@@ -2270,7 +2271,8 @@ export interface paths {
           };
           content: {
             'application/json': {
-              code: number;
+              /** @enum {object|null} */
+              data: never | null;
               message: string;
             };
           };
@@ -2282,14 +2284,41 @@ export interface paths {
           };
           content: {
             'application/json': {
-              code: number;
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
               message: string;
             };
           };
         };
       };
     };
-    /** Sign out: clears the session cookie */
+    /** Sign out: clears the session cookie (a cookie session sends its CSRF token) */
     delete: {
       parameters: {
         query?: never;
@@ -2309,13 +2338,27 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
         403: {
           headers: {
             [name: string]: unknown;
           };
           content: {
             'application/json': {
-              code: number;
+              /** @enum {object|null} */
+              data: never | null;
               message: string;
             };
           };
@@ -2353,6 +2396,45 @@ export interface paths {
           };
           content: {
             'text/event-stream': string;
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
           };
         };
       };

@@ -80,9 +80,6 @@ export function MyAudio({ session }: { session: Session }) {
         onDrop={onDrop}
       >
         <p>Drop mp3 files here, or</p>
-        <label htmlFor="file-input" className="button">
-          Choose files
-        </label>
         <input
           id="file-input"
           className="visually-hidden"
@@ -91,6 +88,9 @@ export function MyAudio({ session }: { session: Session }) {
           multiple
           onChange={(e) => start([...(e.target.files ?? [])])}
         />
+        <label htmlFor="file-input" className="button">
+          Choose files
+        </label>
       </div>
       {pending.length > 0 && (
         <div className="pending">
