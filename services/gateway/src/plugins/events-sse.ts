@@ -31,6 +31,12 @@ const PULL_BATCH = 32;
 export async function eventsSsePlugin(app: FastifyInstance, opts: EventsSseOptions): Promise<void> {
   const heartbeatMs = opts.heartbeatMs ?? 15_000;
   const slowClientMs = opts.slowClientMs ?? 30_000;
+  // Open streams never end by themselves: closing the gateway ends them (browsers reconnect to
+  // another replica and resume), or the server would wait for every tab to be closed.
+  const open = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const stop of open) stop();
+  });
   app.get(
     '/api/v1/events/',
     {
@@ -78,6 +84,7 @@ export async function eventsSsePlugin(app: FastifyInstance, opts: EventsSseOptio
 
       reply.hijack();
       const res = reply.raw;
+      const socket = request.raw.socket;
       res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store',
@@ -90,11 +97,16 @@ export async function eventsSsePlugin(app: FastifyInstance, opts: EventsSseOptio
       const stop = () => {
         if (closed) return;
         closed = true;
+        open.delete(stop);
         clearInterval(heartbeat);
         messages.stop();
+        // A stream's connection is never reused (a browser reconnects on a new one): close it,
+        // so neither side keeps it open as idle keep-alive.
         if (!res.writableEnded) res.end();
+        socket.destroy();
       };
       res.once('close', stop);
+      open.add(stop);
 
       try {
         for await (const m of messages) {
