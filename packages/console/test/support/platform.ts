@@ -121,16 +121,25 @@ export async function startPlatform(): Promise<Platform> {
   const url = `http://127.0.0.1:${port}`;
   const logTail = async () =>
     (await readFile(log, 'utf8').catch(() => '')).split('\n').slice(-40).join('\n');
+  const groupAlive = (pid: number) => {
+    try {
+      process.kill(-pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   const stop = async () => {
-    if (child.exitCode === null && child.pid) {
-      const exited = once(child, 'exit');
-      process.kill(-child.pid, 'SIGTERM');
-      const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 30_000);
-      await exited;
-      clearTimeout(timer);
+    const pid = child.pid;
+    if (pid && groupAlive(pid)) {
+      process.kill(-pid, 'SIGTERM');
+      // npm may exit before the services it started: wait for the whole group, then insist.
+      const deadline = Date.now() + 30_000;
+      while (groupAlive(pid) && Date.now() < deadline) await sleep(200);
+      if (groupAlive(pid)) process.kill(-pid, 'SIGKILL');
     }
     output.end();
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 500 });
   };
   try {
     const root = await token('console-root', [1]);
