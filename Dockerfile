@@ -17,7 +17,7 @@ RUN mkdir /manifests \
 
 # Bundles the service into dist/main.js (workspace packages inlined) with the dev toolchain, and
 # gathers what the runtime copies: dist/ and, for a service that owns tables, its migrations,
-# which it reads as dist/../drizzle.
+# which it reads as dist/../drizzle; the gateway also serves the built console from dist/console.
 FROM ${NODE_IMAGE} AS build
 ARG SERVICE
 WORKDIR /src
@@ -29,6 +29,10 @@ RUN test -d "services/${SERVICE}" \
     && npm run build --workspace "@media-vault/${SERVICE}" \
     && mkdir -p "/out/services/${SERVICE}" \
     && cp -r "services/${SERVICE}/dist" "/out/services/${SERVICE}/" \
+    && if [ "${SERVICE}" = gateway ]; then \
+         npm run build --workspace @media-vault/console \
+         && cp -r packages/console/dist "/out/services/gateway/dist/console"; \
+       fi \
     && if [ -d "services/${SERVICE}/drizzle" ]; then \
          cp -r "services/${SERVICE}/drizzle" "/out/services/${SERVICE}/"; \
        fi

@@ -15,7 +15,8 @@ import {
 import type { NatsIdentity } from '@media-vault/contracts';
 import { ensureStreams } from '@media-vault/nats-admin';
 import { connectNats, createLogger } from '@media-vault/service-kit';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { issueCreds, prepareNatsAuth, principalKeys } from './dev-auth.js';
@@ -130,6 +131,16 @@ const ipfsApiUrl = process.env.IPFS_API_URL ?? kubo?.url;
 function shortPath(path: string): string {
   const rel = relative(process.cwd(), path);
   return rel.startsWith('..') ? path : rel;
+}
+
+// The gateway serves the console at /console/ from its build; a fresh clone has none yet.
+if (!existsSync(resolve(root, 'packages/console/dist/index.html'))) {
+  console.log('building the web console (packages/console) once, for /console/');
+  const build = spawnSync('npm', ['run', '-s', 'build', '-w', '@media-vault/console'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (build.status !== 0) console.error('the console did not build: /console/ answers 503');
 }
 
 const children = new Map<string, ChildProcess>();

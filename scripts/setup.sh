@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# One-time machine set-up: Postgres and ffmpeg from Debian packages (when missing and apt is
-# available), then the Go-built servers (scripts/install-tools.sh).
+# One-time machine set-up: Postgres, ffmpeg and Chromium from Debian packages (when missing and
+# apt is available), then the Go-built servers (scripts/install-tools.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 { command -v ffmpeg && command -v ffprobe; } >/dev/null 2>&1 || missing+=(ffmpeg)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || command -v postgres >/dev/null 2>&1 || missing+=(postgresql)
+# The console's browser journeys (packages/console) drive Debian's chromium with playwright-core.
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 # scripts/api-fuzz.sh keeps schemathesis in a virtualenv; Debian ships venv's pip separately.
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -103,6 +103,19 @@ const streamRead = (stream: string): string[] => [
   `${jsApi}.CONSUMER.MSG.NEXT.${stream}.>`,
 ];
 
+/**
+ * Following a stream with ordered consumers only (the browser event relay): consumers without a
+ * durable name, no message look-ups by sequence.
+ */
+const streamFollow = (stream: string): string[] => [
+  ...streamInfo(stream),
+  `${jsApi}.CONSUMER.CREATE.${stream}`,
+  `${jsApi}.CONSUMER.CREATE.${stream}.>`,
+  `${jsApi}.CONSUMER.INFO.${stream}.>`,
+  `${jsApi}.CONSUMER.DELETE.${stream}.>`,
+  `${jsApi}.CONSUMER.MSG.NEXT.${stream}.>`,
+];
+
 const bucketRead = (bucket: string): string[] => streamRead(objectStream(bucket));
 
 /** Writing and deleting objects (a delete purges the object's chunks). */
@@ -162,6 +175,8 @@ function grantFor(identity: NatsIdentity, buckets: BucketNames): Grant {
           ...commandSubjects(AudioAssetCommandSubjects),
           ...bucketRead(buckets.chunks),
           ...bucketWrite(buckets.chunks),
+          // GET /api/v1/events/: one ordered consumer per browser connection (SPEC §12).
+          ...streamFollow(events),
         ],
         subscribe: [],
         inbox: inboxOf('gateway'),

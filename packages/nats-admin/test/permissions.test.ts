@@ -55,6 +55,10 @@ const publishers: Record<string, Who[]> = {
   '$JS.API.STREAM.UPDATE.EVENTS': [],
   '$JS.API.CONSUMER.DELETE.JOBS.media-merge': [],
   '$JS.API.STREAM.MSG.DELETE.EVENTS': [],
+  // The browser event relay follows EVENTS with ordered consumers, and reads nothing by sequence.
+  '$JS.API.CONSUMER.CREATE.EVENTS': ['gateway', 'observer'],
+  '$JS.API.CONSUMER.CREATE.JOBS': [],
+  '$JS.API.STREAM.MSG.GET.EVENTS': ['observer'],
   '$O.asset-chunks.C.x': ['gateway', 'assets'],
   '$O.asset-files.C.x': ['media-worker', 'ipfs-worker'],
   '_INBOX.someone': [],

@@ -10,8 +10,11 @@ import type { FastifyInstance } from 'fastify';
 import { authPlugin } from './plugins/auth.js';
 import { bodyParsersPlugin } from './plugins/body-parsers.js';
 import { busPlugin } from './plugins/bus.js';
+import { consoleSessionPlugin, consoleSessionRoutes } from './plugins/console-session.js';
+import { consoleStaticPlugin } from './plugins/console-static.js';
 import { docsPlugin } from './plugins/docs.js';
 import { errorsPlugin } from './plugins/errors.js';
+import { eventsSsePlugin } from './plugins/events-sse.js';
 import { relayPlugin } from './plugins/relay.js';
 import { audioAssetRoutes } from './routes/audio-assets.js';
 import { healthRoutes } from './routes/health.js';
@@ -28,6 +31,8 @@ export interface AppOptions {
   /** Where downloads are read from; without it asset downloads answer 503. */
   readonly ipfs: IpfsPort | undefined;
   readonly chunkBodyLimit: number;
+  /** The built console; by default the workspace's packages/console/dist. */
+  readonly consoleDir?: string | undefined;
 }
 
 /** The gateway as a fastify plugin: server.ts runs it, tests `inject` into it. */
@@ -42,6 +47,7 @@ export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<v
   ];
   await fastify.register(errorsPlugin);
   await fastify.register(bodyParsersPlugin, { bodyLimit: opts.bodyLimit });
+  await fastify.register(consoleSessionPlugin);
   await fastify.register(authPlugin, { verify: opts.verify });
   await fastify.register(busPlugin, {
     nc: opts.nc,
@@ -52,6 +58,9 @@ export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<v
   await fastify.register(healthRoutes, { checks, metrics: opts.metrics });
   await fastify.register(userRoutes);
   await fastify.register(relayPlugin, { bindings: HttpBindings });
+  await fastify.register(consoleSessionRoutes, { verify: opts.verify });
+  await fastify.register(eventsSsePlugin, { nc: opts.nc });
+  await fastify.register(consoleStaticPlugin, { dir: opts.consoleDir });
   await fastify.register(audioAssetRoutes, {
     nc: opts.nc,
     ipfs: opts.ipfs,

@@ -592,6 +592,58 @@ const SEED_002: RouteRow[] = [
   }),
 ];
 
+/** The console's session and event stream: any signed-in user, as themselves. */
+const consoleCall = async (
+  s: Stacks,
+  method: string,
+  path: string,
+  init: { headers?: Record<string, string>; json?: unknown },
+): Promise<HttpResult> => {
+  const res = await fetch(`${s.master.url}${path}`, {
+    method,
+    headers: {
+      ...init.headers,
+      ...(init.json === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: init.json === undefined ? undefined : JSON.stringify(init.json),
+  });
+  // The event stream never ends: its status and headers are the answer.
+  if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
+    await res.body?.cancel();
+    return { status: res.status, body: undefined };
+  }
+  return { status: res.status, body: await res.json() };
+};
+const consoleRow = (
+  method: RouteRow['method'],
+  path: string,
+  send: (s: Stacks, token: string | undefined) => Promise<HttpResult>,
+): RouteRow => ({
+  method,
+  path,
+  style: 'envelope',
+  who: signedIn,
+  prepare: async () => ({}),
+  send: (s, token) => send(s, token),
+});
+const CONSOLE: RouteRow[] = [
+  // The token travels in the body; without one the page sends nothing a verifier accepts.
+  consoleRow('POST', '/api/v1/console/session', (s, token) =>
+    consoleCall(s, 'POST', '/api/v1/console/session', { json: { token: token ?? 'no-token' } }),
+  ),
+  consoleRow('GET', '/api/v1/console/session', (s, token) =>
+    consoleCall(s, 'GET', '/api/v1/console/session', {
+      headers: token ? { cookie: `mv_session=${token}` } : {},
+    }),
+  ),
+  consoleRow('DELETE', '/api/v1/console/session', (s, token) =>
+    consoleCall(s, 'DELETE', '/api/v1/console/session', { headers: token ? { token } : {} }),
+  ),
+  consoleRow('GET', '/api/v1/events/', (s, token) =>
+    consoleCall(s, 'GET', '/api/v1/events/', { headers: token ? { token } : {} }),
+  ),
+];
+
 /** Operational routes answer everyone, with or without a token. */
 const PUBLIC: RouteRow[] = ['/healthz', '/readyz', '/metrics', '/docs/json'].map((path) => ({
   method: 'GET',
@@ -602,7 +654,7 @@ const PUBLIC: RouteRow[] = ['/healthz', '/readyz', '/metrics', '/docs/json'].map
   send: (s, token) => s.master.call('GET', path, { token }),
 }));
 
-const ROUTES = [...SEED_000, ...SEED_002, ...PUBLIC];
+const ROUTES = [...SEED_000, ...SEED_002, ...CONSOLE, ...PUBLIC];
 const label = (r: RouteRow) => `${r.method} ${r.path}${r.variant ? ` (${r.variant})` : ''}`;
 
 const CASES = ROUTES.flatMap((route) =>

@@ -1,0 +1,201 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  dropFiles,
+  launchChromium,
+  screenshot,
+  seriousViolations,
+  signIn,
+} from './support/browser.js';
+import { makeMp3 } from './support/media.js';
+import { attachPlatform, buildConsole, startPlatform, type Platform } from './support/platform.js';
+
+/**
+ * The console's three journeys in Chromium against the platform `npm run dev` starts: a
+ * contributor uploads by drag and drop and resumes after a reload, a reviewer plays one file and
+ * rejects the other, the contributor sees the reason arrive, a studio sees its task move.
+ */
+describe('console journeys in a real browser', () => {
+  let platform: Platform;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  let contributor: Page;
+  const files: { name: string; bytes: Buffer }[] = [];
+  // Names of their own per run, so a run against a platform that is already running sees only its own.
+  const run = Date.now().toString(36);
+
+  const newPage = async () => {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    contexts.push(context);
+    return context.newPage();
+  };
+
+  beforeAll(async () => {
+    await buildConsole();
+    const running = process.env.CONSOLE_TEST_URL;
+    platform = running ? await attachPlatform(running) : await startPlatform();
+    browser = await launchChromium();
+    const tone = Date.now() % 200;
+    files.push(await makeMp3(platform.dir, `harbour-${run}.mp3`, 330 + tone));
+    files.push(await makeMp3(platform.dir, `static-${run}.mp3`, 600 + tone));
+  });
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close();
+    await platform?.stop();
+  });
+
+  it('signs in with a pasted token (accessible sign-in page)', async () => {
+    const page = await newPage();
+    await page.goto(`${platform.url}/console/`);
+    await page.getByLabel('Token').waitFor();
+    await screenshot(page, 'sign-in');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('contributor: drops two mp3s, reloads mid-upload, drops them again and resumes', async () => {
+    contributor = await newPage();
+    await signIn(contributor, platform.url, await platform.token(`contrib-${run}`, [100]));
+    await contributor.getByRole('heading', { name: 'My audio' }).waitFor();
+    expect(await seriousViolations(contributor)).toEqual([]);
+
+    // Only the first chunk of each file gets through; the rest hang as on a dead connection.
+    await contributor.route('**/api/v1/assets/audio/chunk_file/**', async (route) => {
+      if (new URL(route.request().url()).searchParams.get('index') === '0') await route.continue();
+    });
+    await dropFiles(contributor, '[data-testid=dropzone]', files);
+    for (const file of files) {
+      await contributor.locator(`[data-upload="${file.name}"][data-state=uploading]`).waitFor();
+    }
+    await expect
+      .poll(() =>
+        contributor.evaluate(() =>
+          [...document.querySelectorAll('progress')].map((p) => (p as HTMLProgressElement).value),
+        ),
+      )
+      .toEqual([65536, 65536]);
+
+    // Reloading drops the held requests; only then may chunks pass again.
+    await contributor.reload();
+    await contributor.unrouteAll({ behavior: 'ignoreErrors' });
+    await contributor.getByRole('heading', { name: 'Unfinished uploads' }).waitFor();
+    const sent: string[] = [];
+    contributor.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname.includes('/chunk_file/')) sent.push(url.searchParams.get('index')!);
+    });
+    await dropFiles(contributor, '[data-testid=dropzone]', files);
+    for (const file of files) {
+      const row = contributor.locator(`[data-upload="${file.name}"]`);
+      await row.and(contributor.locator('[data-state=done]')).waitFor({ timeout: 60_000 });
+      await expect.poll(() => row.textContent()).toContain('resumed, 1 chunks already stored');
+    }
+    // Each file is ~320 KiB, five chunks: the first was stored before the reload.
+    expect(sent).not.toContain('0');
+    expect(sent.length).toBe(8);
+    await screenshot(contributor, 'my-audio-uploads');
+  });
+
+  it('reviewer: plays one with seeking, rejects the other; the contributor sees why, live', async () => {
+    const reviewer = await newPage();
+    await signIn(reviewer, platform.url, await platform.token(`reviewer-${run}`, [120]));
+    await reviewer.getByRole('heading', { name: 'Review queue' }).waitFor();
+    const queue = reviewer.getByRole('list', { name: /waiting for review/ });
+    // The merge pipeline (ffmpeg renditions, IPFS) puts both in SUBMIT; the queue updates live.
+    for (const file of files) {
+      await queue
+        .getByRole('button', { name: new RegExp(file.name) })
+        .waitFor({ timeout: 200_000 });
+    }
+    expect(await seriousViolations(reviewer)).toEqual([]);
+
+    await queue.getByRole('button', { name: new RegExp(files[0]!.name) }).click();
+    await reviewer.getByRole('heading', { name: files[0]!.name }).waitFor();
+    await reviewer.getByText('Duration').waitFor();
+    const played = await reviewer.evaluate(async () => {
+      const audio = document.querySelector('audio')!;
+      await audio.play();
+      const start = audio.currentTime;
+      await new Promise((r) => setTimeout(r, 1500));
+      const advanced = audio.currentTime - start;
+      // Seeking past what was fetched makes the browser ask for a byte range.
+      audio.currentTime = 12;
+      await new Promise((r) => audio.addEventListener('seeked', r, { once: true }));
+      await new Promise((r) => setTimeout(r, 1000));
+      return { advanced, after: audio.currentTime, paused: audio.paused, error: audio.error?.code };
+    });
+    expect(played.error).toBeUndefined();
+    expect(played.paused).toBe(false);
+    expect(played.advanced).toBeGreaterThan(0.5);
+    expect(played.after).toBeGreaterThan(12);
+    await screenshot(reviewer, 'review-queue');
+
+    const reason = 'Clipping at 0:04, please upload the unmastered take';
+    // By keyboard: j/k move through the queue, r opens the reason, Ctrl+Enter rejects.
+    const heading = () => reviewer.locator('article h3').textContent();
+    await reviewer.locator('body').click({ position: { x: 5, y: 5 } });
+    const order = await queue.getByRole('button').allTextContents();
+    const target = order.findIndex((text) => text.includes(files[1]!.name));
+    const current = order.findIndex((text) => text.includes(files[0]!.name));
+    for (let i = current; i !== target; i += target > current ? 1 : -1) {
+      await reviewer.keyboard.press(target > current ? 'j' : 'k');
+    }
+    await expect.poll(heading).toBe(files[1]!.name);
+    await reviewer.keyboard.press('r');
+    await expect
+      .poll(() => reviewer.evaluate(() => document.activeElement?.id))
+      .toBe('reject-reason');
+    await reviewer.keyboard.type(reason);
+    await reviewer.keyboard.press('Control+Enter');
+    await reviewer.getByText(/reject: asset \d+ is now REJECT/).waitFor();
+    await expect
+      .poll(() => queue.getByRole('button', { name: new RegExp(files[1]!.name) }).count())
+      .toBe(0);
+
+    // The contributor's page was not reloaded: the reason arrives through the event stream.
+    let navigations = 0;
+    contributor.on('framenavigated', () => navigations++);
+    const rejected = contributor.getByRole('table', { name: 'Rejected' });
+    await rejected.getByText(reason).waitFor({ timeout: 20_000 });
+    expect(navigations).toBe(0);
+    await screenshot(contributor, 'my-audio');
+  });
+
+  it('studio: a task status change arrives live, with the seed status names', async () => {
+    const studio = await newPage();
+    const token = await platform.token(`studio-${run}`, []);
+    await signIn(studio, platform.url, token);
+    await studio.getByRole('heading', { name: 'Film masters' }).waitFor();
+    await studio.locator('[data-live=live]').waitFor();
+    const api = (method: string, path: string, body: unknown) =>
+      fetch(`${platform.url}${path}`, {
+        method,
+        headers: { token, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then(async (r) => ({
+        status: r.status,
+        body: (await r.json()) as { data: { id: number } },
+      }));
+
+    const created = await api('POST', '/api/v1/tasks/upload/pbulic/', {
+      series_id: 7,
+      uuid: `film-${Date.now()}`,
+      source_name: 'Harbour Lights',
+    });
+    expect(created.status).toBe(200);
+    const row = studio.locator(`[data-task="upload-${created.body.data.id}"]`);
+    await row.getByText('未开始 · not started').waitFor({ timeout: 20_000 });
+
+    const moved = await api('PATCH', `/api/v1/tasks/upload/pbulic/${created.body.data.id}/`, {
+      status: 3,
+      percent: 40,
+    });
+    expect(moved.status).toBe(200);
+    await row.getByText('上载中 · uploading').waitFor({ timeout: 20_000 });
+    await expect.poll(() => row.locator('.percent').textContent()).toBe('40%');
+    expect(await seriousViolations(studio)).toEqual([]);
+    await screenshot(studio, 'film-masters');
+  });
+});
