@@ -1,12 +1,21 @@
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './platform.js';
 
 /** Debian's chromium (Playwright's own browser download is not used). */
 export const CHROMIUM = '/usr/bin/chromium';
-export const screenshotDir = join(repoRoot, 'docs/console');
+/**
+ * Where each journey's screenshots go: a temporary folder on an ordinary run, so a test run leaves
+ * the checkout as it was, and the README's pictures in docs/console with
+ * CONSOLE_SCREENSHOTS=docs (to refresh them after changing a page).
+ */
+export const screenshotDir =
+  process.env.CONSOLE_SCREENSHOTS === 'docs'
+    ? join(repoRoot, 'docs/console')
+    : join(tmpdir(), 'media-vault-console-screenshots');
 
 export const launchChromium = (): Promise<Browser> =>
   chromium.launch({
