@@ -124,7 +124,16 @@ if (!nats) {
   await admin.close();
 }
 const observerCreds = await issueCreds(dataDir, { kind: 'observer' });
-const kubo = process.env.IPFS_API_URL ? undefined : await startLocalKubo();
+const kubo = process.env.IPFS_API_URL
+  ? undefined
+  : await startLocalKubo().catch(async (err: Error) => {
+      // Nothing else runs yet: stop the NATS server started above rather than leave it behind.
+      console.error(
+        `${err.message}\nIs port ${DEV_PORTS.kubo} in use? Stop that node or set IPFS_API_URL.`,
+      );
+      await nats?.proc.stop();
+      process.exit(1);
+    });
 const ipfsApiUrl = process.env.IPFS_API_URL ?? kubo?.url;
 
 /** A path relative to where the command was typed when it is below it, else absolute. */
