@@ -13,3 +13,4 @@ export * from './wait-for.js';
 export * from './jobs.js';
 export * from './principal.js';
 export * from './media-files.js';
+export * from './observe.js';

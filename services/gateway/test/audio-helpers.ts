@@ -8,7 +8,7 @@ import {
   type AudioAsset,
 } from '@media-vault/contracts';
 import { sendCommand } from '@media-vault/service-kit';
-import type { MediaFile } from '@media-vault/test-harness';
+import { kuboIsPinned, tapSubject, type MediaFile } from '@media-vault/test-harness';
 import {
   connectAs,
   createDatabase,
@@ -550,30 +550,13 @@ export class AudioStack {
       .sort();
   }
 
-  /** Whether Kubo holds a recursive pin on `cid` (`POST /api/v0/pin/ls`). */
-  async isPinned(cid: string): Promise<boolean> {
-    const res = await fetch(
-      `${this.kuboApiUrl}/api/v0/pin/ls?arg=${encodeURIComponent(cid)}&type=recursive`,
-      { method: 'POST' },
-    );
-    const text = await res.text();
-    if (res.ok) return Object.keys((JSON.parse(text) as { Keys?: object }).Keys ?? {}).length > 0;
-    if (/not pinned/i.test(text)) return false;
-    throw new Error(`kubo pin/ls ${cid}: ${res.status} ${text}`);
+  /** Whether Kubo holds a recursive pin on `cid`. */
+  isPinned(cid: string): Promise<boolean> {
+    return kuboIsPinned(this.kuboApiUrl, cid);
   }
 
   /** Collects every message published on `subject` (JetStream publishes included) from now on. */
-  async tap<T = Record<string, unknown>>(
-    subject: string,
-  ): Promise<{ messages: T[]; stop(): void }> {
-    const messages: T[] = [];
-    const sub = this.nc.subscribe(subject, {
-      callback: (err, msg) => {
-        if (!err) messages.push(msg.json<T>());
-      },
-    });
-    // The server knows of the subscription once a round trip has gone through.
-    await this.nc.flush();
-    return { messages, stop: () => sub.unsubscribe() };
+  tap<T = Record<string, unknown>>(subject: string): Promise<{ messages: T[]; stop(): void }> {
+    return tapSubject<T>(this.nc, subject);
   }
 }
