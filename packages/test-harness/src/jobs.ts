@@ -1,4 +1,4 @@
-import { Streams } from '@media-vault/contracts';
+import { Streams, subjectMatches } from '@media-vault/contracts';
 import { AckPolicy, jetstream, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { waitFor } from './wait-for.js';
@@ -111,4 +111,14 @@ export class JobTap {
     const jsm = await jetstreamManager(this.nc);
     await jsm.consumers.delete(Streams.jobs.name, this.durable).catch(() => false);
   }
+}
+
+/** True once some durable consumer on JOBS takes `subject`: its worker is consuming. */
+export async function jobsConsumed(nc: NatsConnection, subject: string): Promise<boolean> {
+  const jsm = await jetstreamManager(nc);
+  for (const c of await jsm.consumers.list(Streams.jobs.name).next()) {
+    const filters = [c.config.filter_subject, ...(c.config.filter_subjects ?? [])];
+    if (filters.some((f) => f && subjectMatches(f, subject))) return true;
+  }
+  return false;
 }

@@ -306,14 +306,7 @@ describe('audio assets with the merge pipeline: resume, merge, dedupe, unpin, fa
     } finally {
       unpins.stop();
     }
-    await waitFor(
-      'the files to be unpinned',
-      async () => {
-        for (const cid of cids) if (await stack.isPinned(cid)) return undefined;
-        return true;
-      },
-      { timeoutMs: 30_000, intervalMs: 250 },
-    );
+    await stack.untilUnpinned(cids);
   });
 
   it('unpins the files in Kubo once the last asset referencing them is deleted', async () => {
@@ -321,14 +314,7 @@ describe('audio assets with the merge pipeline: resume, merge, dedupe, unpin, fa
     const asset = await stack.ingest(erin, 'erin.mp3', await makeMp3(stack.dir, { seconds: 3 }));
     await stack.command(reviewer, S.assetReject, { id: asset.id, reason: 'not needed' });
     expect(await stack.command(erin, S.assetDeleteReject, { id: asset.id })).toEqual({});
-    await waitFor(
-      'the files to be unpinned',
-      async () => {
-        for (const f of asset.files) if (await stack.isPinned(f.cid)) return undefined;
-        return true;
-      },
-      { timeoutMs: 30_000, intervalMs: 250 },
-    );
+    await stack.untilUnpinned(asset.files.map((f) => f.cid));
   });
 
   describe('a merge that fails goes back to DRAFT with the reason and frees the chunks', () => {

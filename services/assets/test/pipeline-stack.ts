@@ -2,7 +2,6 @@ import {
   AssetBuckets,
   AudioAssetCommandSubjects as S,
   EventSubjects,
-  Streams,
   type AssetStatus,
   type AudioAsset,
   type CommandRequest,
@@ -11,7 +10,7 @@ import {
   type Principal,
 } from '@media-vault/contracts';
 import { sendCommand } from '@media-vault/service-kit';
-import { kuboIsPinned, tapSubject, type MediaFile } from '@media-vault/test-harness';
+import { jobsConsumed, kuboIsPinned, tapSubject, type MediaFile } from '@media-vault/test-harness';
 import {
   connectAs,
   createDatabase,
@@ -28,7 +27,6 @@ import {
   type StartedProcess,
   type TempDir,
 } from '@media-vault/test-harness';
-import { jetstreamManager } from '@nats-io/jetstream';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 
@@ -83,16 +81,6 @@ export async function refusal(work: Promise<unknown>): Promise<Refusal> {
     if (!kind) throw err;
     return { kind, message };
   }
-}
-
-/** True once some durable consumer on JOBS takes `subject`: its worker is consuming. */
-async function jobsConsumed(nc: NatsConnection, subject: string): Promise<boolean> {
-  const jsm = await jetstreamManager(nc);
-  for (const c of await jsm.consumers.list(Streams.jobs.name).next()) {
-    const filters = [c.config.filter_subject, ...(c.config.filter_subjects ?? [])];
-    if (filters.includes(subject)) return true;
-  }
-  return false;
 }
 
 export interface PipelineStackOptions {
@@ -335,6 +323,18 @@ export class PipelineStack {
       .filter((o) => !o.deleted && o.name.startsWith(`${id}/`))
       .map((o) => o.name)
       .sort();
+  }
+
+  /** Resolves once Kubo holds a pin on none of `cids` (unpinning runs as a job). */
+  async untilUnpinned(cids: readonly string[]): Promise<void> {
+    await waitFor(
+      'the files to be unpinned',
+      async () => {
+        for (const cid of cids) if (await this.isPinned(cid)) return undefined;
+        return true;
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
   }
 
   /** Whether Kubo holds a recursive pin on `cid`. */

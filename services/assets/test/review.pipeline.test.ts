@@ -200,14 +200,7 @@ describe('audio asset review with the pipeline: transitions, events, reasons, de
       } finally {
         unpins.stop();
       }
-      await waitFor(
-        'the files to be unpinned',
-        async () => {
-          for (const cid of cids) if (await stack.isPinned(cid)) return undefined;
-          return true;
-        },
-        { timeoutMs: 30_000, intervalMs: 250 },
-      );
+      await stack.untilUnpinned(cids);
       const events = await stack.eventsUntil(unique.id, 5);
       expect(events.at(-1)).toMatchObject({ previous_status: 'REJECT', status: 'DELETE' });
       const rejects = await stack.command(owner, S.assetListRejects, {
@@ -226,14 +219,7 @@ describe('audio asset review with the pipeline: transitions, events, reasons, de
       );
       for (const f of merged.files) expect(await stack.isPinned(f.cid)).toBe(true);
       expect(await stack.command(owner, S.assetDeleteDraft, { id: merged.id })).toEqual({});
-      await waitFor(
-        'the files to be unpinned',
-        async () => {
-          for (const f of merged.files) if (await stack.isPinned(f.cid)) return undefined;
-          return true;
-        },
-        { timeoutMs: 30_000, intervalMs: 250 },
-      );
+      await stack.untilUnpinned(merged.files.map((f) => f.cid));
     });
 
     it('each delete takes only its own status, naming the one found', async () => {

@@ -3,12 +3,11 @@ import {
   AudioAssetCommandSubjects as S,
   EventSubjects,
   Roles,
-  Streams,
   type AssetStatus,
   type AudioAsset,
 } from '@media-vault/contracts';
 import { sendCommand } from '@media-vault/service-kit';
-import { kuboIsPinned, tapSubject, type MediaFile } from '@media-vault/test-harness';
+import { jobsConsumed, kuboIsPinned, tapSubject, type MediaFile } from '@media-vault/test-harness';
 import {
   connectAs,
   createDatabase,
@@ -24,7 +23,6 @@ import {
   type StartedNats,
   type TempDir,
 } from '@media-vault/test-harness';
-import { jetstreamManager } from '@nats-io/jetstream';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { spawn } from 'node:child_process';
@@ -189,26 +187,7 @@ export async function startServiceProcess(opts: {
   return { child, output, stop };
 }
 
-/** NATS subject matching, for consumer filters with `*` and `>`. */
-const subjectMatches = (filter: string, subject: string): boolean => {
-  const f = filter.split('.');
-  const s = subject.split('.');
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === '>') return s.length > i;
-    if (i >= s.length || (f[i] !== '*' && f[i] !== s[i])) return false;
-  }
-  return f.length === s.length;
-};
-
-/** True once some durable consumer on JOBS takes `subject`: its worker is consuming. */
-export async function jobsConsumed(nc: NatsConnection, subject: string): Promise<boolean> {
-  const jsm = await jetstreamManager(nc);
-  for (const c of await jsm.consumers.list(Streams.jobs.name).next()) {
-    const filters = [c.config.filter_subject, ...(c.config.filter_subjects ?? [])];
-    if (filters.some((f) => f && subjectMatches(f, subject))) return true;
-  }
-  return false;
-}
+export { jobsConsumed };
 
 // ---------------------------------------------------------------------------------------------
 // The stack: NATS of its own, assets service and workers as processes, gateway in-process
