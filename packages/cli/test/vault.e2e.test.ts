@@ -230,6 +230,9 @@ describe('vault download', () => {
     const { run, task } = await licenseeDownloads('ep-download', '--json');
     expect(task.agent).toBe('licensee-agent');
     await patch('download', task.id, licensee, { status: 4, percent: 30 });
+    // The CLI shows the latest state it has caught up on, so the next change waits until this
+    // one is on screen: a CLI that starts watching late would otherwise never show 30%.
+    await waitUntil('the CLI to show 30%', async () => /30%/.test(run.stderr()) || undefined);
     await patch('download', task.id, licensee, { status: 4, percent: 100 });
     await patch('download', task.id, licensee, { status: 5 });
     await waitUntil(
