@@ -73,3 +73,4 @@ export {
   type SealKeyEnvelopeOptions,
 } from './key-envelope.js';
 export * from './passphrase-box.js';
+export * from './grant-statement.js';

@@ -87,7 +87,13 @@ function privateBlockOfVector(v: PrivateBlockVector): PrivateBlock {
 describe('test vectors in docs/sealed-format.md', () => {
   it('are all present', () => {
     expect([...all.keys()].sort()).toEqual(
-      ['key-envelope-v1', 'private-block-v1', 'segments-v1', 'source-binding-v1'].sort(),
+      [
+        'grant-statement-v1',
+        'key-envelope-v1',
+        'private-block-v1',
+        'segments-v1',
+        'source-binding-v1',
+      ].sort(),
     );
   });
 
