@@ -22,6 +22,8 @@ export interface GlobalOptions {
   readonly timeoutMs: number | undefined;
   /** VAULT_PASSPHRASE, for the agent key commands. */
   readonly passphrase: string | undefined;
+  /** VAULT_OWNER_KEY: the owner key file `grant --agent` and `revoke` sign with. */
+  readonly ownerKeyFile: string | undefined;
 }
 
 export const StatusKinds = ['upload', 'download', 'private', 'source'] as const;
@@ -43,9 +45,17 @@ export type Invocation =
       readonly userId: string;
       readonly notBefore: string | undefined;
       readonly notAfter: string | undefined;
+      /** The recipient agent: the grant is then signed with the owner key and names its keys. */
+      readonly agent: string | undefined;
+      readonly ownerKey: string | undefined;
     }
   | { readonly command: 'grants'; readonly sourceId: number }
-  | { readonly command: 'revoke'; readonly sourceId: number; readonly userId: string }
+  | {
+      readonly command: 'revoke';
+      readonly sourceId: number;
+      readonly userId: string;
+      readonly ownerKey: string | undefined;
+    }
   | { readonly command: 'private-list' }
   | { readonly command: 'private-watch'; readonly ids: readonly number[]; readonly follow: boolean }
   | { readonly command: 'private-release'; readonly ids: readonly number[] }
@@ -147,7 +157,7 @@ Exit codes:
   4    --timeout passed before the tasks finished
   130  interrupted (Ctrl-C); the tasks go on, on the agents
 
-Environment: VAULT_API, VAULT_TOKEN, NATS_URL, NATS_CREDS (the flags win).`;
+Environment: VAULT_API, VAULT_TOKEN, NATS_URL, NATS_CREDS, VAULT_OWNER_KEY (the flags win).`;
 
 /**
  * Parses a command line without running anything, so the parsing rules can be tested alone.
@@ -219,18 +229,31 @@ export function parseCommandLine(
   program
     .command('grant')
     .description('authorise a user to download a source (owner or root)')
+    .addHelpText(
+      'after',
+      "\nWith --agent, the grant is a statement signed with your owner key naming that agent's keys\n(their fingerprints are shown): only such a grant lets your sealing agent release the key.",
+    )
     .argument('<source_id>', 'source id', sourceIdArg)
     .argument('<user_id>', 'user to authorise', userIdArg)
+    .option('--agent <id>', "the user's agent that will receive the key", agentIdArg)
+    .option('--owner-key <file>', 'your owner key file (env VAULT_OWNER_KEY)')
     .option('--not-before <iso>', 'valid from (ISO 8601; no zone: UTC)', grantTimeArg)
     .option('--not-after <iso>', 'valid until (ISO 8601; no zone: UTC)', grantTimeArg)
     .action(function (this: Command, sourceId: number, userId: string) {
-      const o = this.opts<{ notBefore?: string; notAfter?: string }>();
+      const o = this.opts<{
+        notBefore?: string;
+        notAfter?: string;
+        agent?: string;
+        ownerKey?: string;
+      }>();
       set(this, {
         command: 'grant',
         sourceId,
         userId,
         notBefore: o.notBefore,
         notAfter: o.notAfter,
+        agent: o.agent,
+        ownerKey: o.ownerKey,
       });
     });
 
@@ -244,11 +267,13 @@ export function parseCommandLine(
 
   program
     .command('revoke')
-    .description("revoke a user's grant; running downloads go on")
+    .description("revoke a user's grant: no key is released for it afterwards")
     .argument('<source_id>', 'source id', sourceIdArg)
     .argument('<user_id>', 'user whose grant ends', userIdArg)
+    .option('--owner-key <file>', 'sign the revocation (env VAULT_OWNER_KEY)')
     .action(function (this: Command, sourceId: number, userId: string) {
-      set(this, { command: 'revoke', sourceId, userId });
+      const o = this.opts<{ ownerKey?: string }>();
+      set(this, { command: 'revoke', sourceId, userId, ownerKey: o.ownerKey });
     });
 
   const privateCommand = program
@@ -388,6 +413,7 @@ export function parseCommandLine(
       json: g.json === true,
       timeoutMs: g.timeout === undefined ? undefined : Math.round(g.timeout * 1000),
       passphrase: env.passphrase,
+      ownerKeyFile: env.ownerKeyFile,
     },
     invocation,
   };

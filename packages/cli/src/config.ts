@@ -9,6 +9,8 @@ export interface EnvDefaults {
   readonly natsCreds: string | undefined;
   /** For `vault agent backup` and `restore`, when no --passphrase-file is given. */
   readonly passphrase: string | undefined;
+  /** The owner key file grants and revocations are signed with. */
+  readonly ownerKeyFile: string | undefined;
 }
 
 export const DEFAULT_API = 'http://localhost:8080';
@@ -24,5 +26,6 @@ export function envDefaults(env: Record<string, string | undefined> = process.en
     nats: nonEmpty(env.NATS_URL) ?? DEFAULT_NATS,
     natsCreds: nonEmpty(env.NATS_CREDS),
     passphrase: env.VAULT_PASSPHRASE === '' ? undefined : env.VAULT_PASSPHRASE,
+    ownerKeyFile: nonEmpty(env.VAULT_OWNER_KEY),
   };
 }

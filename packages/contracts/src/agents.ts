@@ -29,6 +29,9 @@ export const RegisterAgentBody = Type.Object(
     public_key: base64Key('X25519 public key that private blocks are sealed to'),
     signing_key: base64Key('Ed25519 public key that verifies released private blocks'),
     name: Type.Optional(Type.String({ maxLength: 200, description: 'Human name of the agent' })),
+    owner_key: Type.Optional(
+      base64Key("Ed25519 public key of the owner whose signed grants this agent obeys"),
+    ),
   },
   { additionalProperties: false },
 );
@@ -41,6 +44,7 @@ export const Agent = Type.Object({
   peer_id: Type.String(),
   public_key: Type.String(),
   signing_key: Type.String(),
+  owner_key: Type.String({ description: "the owner key the agent obeys; empty if it named none" }),
   created_at: Type.String({ description: 'UTC, `YYYY-MM-DD HH:mm:ss` as in seed 000' }),
   updated_at: Type.String(),
 });
@@ -52,6 +56,9 @@ export type AgentList = Static<typeof AgentList>;
 export const ListAgentsRequest = Type.Object({}, { additionalProperties: false });
 export type ListAgentsRequest = Static<typeof ListAgentsRequest>;
 
+export const GetAgentRequest = Type.Object({ id: AgentId }, { additionalProperties: false });
+export type GetAgentRequest = Static<typeof GetAgentRequest>;
+
 /** Agents have no status machine; registration (first or repeated with changes) is the event. */
 export const AgentEvent = StatusEvent(Agent, Type.Literal('registered'));
 export type AgentEvent = Static<typeof AgentEvent>;
@@ -59,9 +66,11 @@ export type AgentEvent = Static<typeof AgentEvent>;
 export const AgentCommandSubjects = {
   agentRegister: 'svc.tasks.agent.register',
   agentList: 'svc.tasks.agent.list',
+  agentGet: 'svc.tasks.agent.get',
 } as const;
 
 export const AgentCommands = {
   [AgentCommandSubjects.agentRegister]: { request: RegisterAgentBody, response: Agent },
   [AgentCommandSubjects.agentList]: { request: ListAgentsRequest, response: AgentList },
+  [AgentCommandSubjects.agentGet]: { request: GetAgentRequest, response: Agent },
 } as const;

@@ -17,6 +17,7 @@ export * from './jobs.js';
 export * from './master-jobs.js';
 export * from './master-task-bindings.js';
 export * from './master-tasks.js';
+export * from './grant-statements.js';
 export * from './nats-permissions.js';
 export * from './principal.js';
 export * from './streams.js';

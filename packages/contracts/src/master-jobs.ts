@@ -11,6 +11,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { AgentId } from './agents.js';
+import { SignedGrant } from './grant-statements.js';
 import { IngestPath, MasterSourceId, MasterTaskId } from './master-tasks.js';
 import { UserId } from './principal.js';
 
@@ -51,15 +52,27 @@ export const FetchJob = Type.Object({
     name: Type.String(),
     size: Type.Number(),
   }),
-  sealer: Type.Union([Type.Object({ agent: AgentId, signingKey: SigningKey }), Type.Null()]),
+  /** The agent whose vault holds the key; its keys as registered, checked against `grant`. */
+  sealer: Type.Union([
+    Type.Object({
+      agent: AgentId,
+      signingKey: SigningKey,
+      ownerKey: Type.String({ description: "the owner key it registered; '' if none" }),
+    }),
+    Type.Null(),
+  ]),
+  /**
+   * The downloader's owner-signed grant; null for an owner's own download. The envelope opens
+   * only under the sealer key it names, and only when it names this agent and its keys.
+   */
+  grant: Type.Union([SignedGrant, Type.Null()]),
 });
 export type FetchJob = Static<typeof FetchJob>;
 
-const GrantTime = Type.Union([Type.String({ description: 'ISO 8601, UTC' }), Type.Null()]);
-
 /**
  * Re-seal a source's private block to the recipient agent's X25519 key, sign it with the sealing
- * agent's key, limit it to the grant window, add it to IPFS and report on the private task.
+ * agent's key, add it to IPFS and report on the private task. The job only asks: the agent reads
+ * the grant itself and releases only what the owner's signed statement allows, in its window.
  */
 export const ReleaseJob = Type.Object({
   id: JobId,
@@ -78,8 +91,6 @@ export const ReleaseJob = Type.Object({
     publicKey: Type.String({ description: 'X25519 public key, base64' }),
     signingKey: SigningKey,
   }),
-  /** The grant's window; both null when the owner downloads its own source. */
-  grant: Type.Object({ notBefore: GrantTime, notAfter: GrantTime }),
 });
 export type ReleaseJob = Static<typeof ReleaseJob>;
 

@@ -1,6 +1,6 @@
 /** Seed 000 routes (`{data, message}`): agents, film master tasks, sources and grants. */
 import { Type } from '@sinclair/typebox';
-import { AgentCommandSubjects, RegisterAgentBody } from './agents.js';
+import { AgentCommandSubjects, GetAgentRequest as GetAgentParams, RegisterAgentBody } from './agents.js';
 import { bind, type HttpBinding } from './http-binding.js';
 import {
   CreateDownloadTaskQuery,
@@ -11,6 +11,7 @@ import {
   MasterTaskCommandSubjects as M,
   MasterTaskParams,
   PrivateStatusChoices,
+  RevokeGrantBody,
   UpdateDownloadTaskBody,
   UpdatePrivateTaskBody,
   UpdateUploadTaskBody,
@@ -48,6 +49,18 @@ export const AgentBindings = [
     tags: agents,
     summary: "The signed-in user's agents",
     errors: [401, 503, 504],
+  }),
+  bind({
+    method: 'GET',
+    paths: ['/api/v1/agents/:id/'],
+    style: envelope,
+    subject: AgentCommandSubjects.agentGet,
+    tags: agents,
+    summary: "Any agent's public keys (to name them in a signed grant)",
+    description:
+      'Public keys only: any signed-in user may read them, to show and sign their fingerprints. The platform serving them is not trusted: the grant signs fingerprints the granting owner checked.',
+    params: GetAgentParams,
+    errors: [400, 401, 404, 503, 504],
   }),
 ] as const satisfies readonly HttpBinding[];
 
@@ -168,7 +181,7 @@ export const SourceBindings = [
     tags: sources,
     summary: 'Authorise a user to download the source (owner or root)',
     description:
-      'Optional `not_before`/`not_after` (ISO 8601; without a zone, UTC). Granting again replaces the window and lifts a revocation.',
+      'Optional `not_before`/`not_after` (ISO 8601; without a zone, UTC). Granting again replaces the window and lifts a revocation. With `signed_grant` (made by `vault grant --agent`), the owner-signed statement naming the recipient agent: it must verify under the owner key the sealing agent registered and match the request, else 400. Only a signed grant lets the sealing agent release the key.',
     params: MasterSourceParams,
     body: CreateGrantBody,
     errors: sourceBodyErrors,
@@ -189,8 +202,12 @@ export const SourceBindings = [
     style: envelope,
     subject: M.grantRevoke,
     tags: sources,
-    summary: "Revoke a user's grant (owner or root); running downloads are not stopped",
+    summary: "Revoke a user's grant (owner or root); no key is released for it afterwards",
+    description:
+      'Optional body `signed_revocation`: the owner-signed withdrawal of the grant statement (`vault revoke`). Signed or not, the sealing agent asks for the grant immediately before it releases and refuses a revoked one.',
     params: GrantParams,
+    body: RevokeGrantBody,
+    bodyOptional: true,
     errors: sourceBodyErrors,
   }),
 ] as const satisfies readonly HttpBinding[];

@@ -6,6 +6,7 @@
 import { Type, type Static, type TProperties } from '@sinclair/typebox';
 import { AgentId } from './agents.js';
 import { StatusEvent } from './events.js';
+import { SignedGrant, SignedRevocation } from './grant-statements.js';
 import { UserId } from './principal.js';
 import { TaskStatus, TaskStatusNames } from './task-status.js';
 
@@ -139,6 +140,11 @@ export const Grant = Type.Object({
   status: GrantStatus,
   /** True when the grant lets its user create a download task right now. */
   valid: Type.Boolean(),
+  signed_grant: Type.Union([SignedGrant, Type.Null()], {
+    description:
+      "The owner-signed statement naming the recipient agent: without it no agent releases the key",
+  }),
+  signed_revocation: Type.Union([SignedRevocation, Type.Null()]),
   created_at: SeedTime,
   updated_at: SeedTime,
 });
@@ -220,6 +226,7 @@ export const CreateGrantBody = Type.Object(
     user_id: UserId,
     not_before: Type.Optional(GrantTime),
     not_after: Type.Optional(GrantTime),
+    signed_grant: Type.Optional(SignedGrant),
   },
   { additionalProperties: false },
 );
@@ -259,7 +266,16 @@ export const CreateGrantRequest = Type.Object(
 );
 export type CreateGrantRequest = Static<typeof CreateGrantRequest>;
 export const ListGrantsRequest = MasterSourceParams;
-export const RevokeGrantRequest = GrantParams;
+export const RevokeGrantBody = Type.Object(
+  { signed_revocation: Type.Optional(SignedRevocation) },
+  { additionalProperties: false },
+);
+export type RevokeGrantBody = Static<typeof RevokeGrantBody>;
+export const RevokeGrantRequest = Type.Object(
+  { ...GrantParams.properties, ...RevokeGrantBody.properties },
+  { additionalProperties: false },
+);
+export type RevokeGrantRequest = Static<typeof RevokeGrantRequest>;
 
 export const MasterTaskCommandSubjects = {
   uploadCreate: 'svc.tasks.upload.create',

@@ -1,4 +1,11 @@
-import { createPrivateKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  generateKeyPairSync,
+  randomUUID,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 import {
   decodeRawKey,
   encodeRawKey,
@@ -22,7 +29,7 @@ export interface GrantStatement {
   readonly id: string;
   /** ISO 8601 UTC with milliseconds, as `Date#toISOString` writes it. */
   readonly issued_at: string;
-  /** The source's uuid, the one its segments are bound to. */
+  /** The source's uuid as its uploader named it, the one its segments are bound to. */
   readonly source: string;
   /** CID of the public block the grant is for. */
   readonly public_block: string;
@@ -130,11 +137,15 @@ export const fingerprintDisplay = (fingerprint: string): string =>
   (fingerprint.slice(0, 32).match(/.{4}/g) ?? []).join(' ');
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A source's uuid is whatever its uploader named it (seed 000): any text on one line. */
+const isSourceUuid = (text: string): boolean =>
+  text.length >= 1 && text.length <= 128 && ![...text].some((c) => c < ' ' || c === '\u007f');
+const SOURCE = { test: isSourceUuid };
 const FINGERPRINT = /^[0-9a-f]{64}$/;
 const TOKEN = /^[A-Za-z0-9_.@-]{1,128}$/;
 const CID = /^[A-Za-z0-9]{1,128}$/;
 
-function field(name: string, value: string, rule: RegExp): string {
+function field(name: string, value: string, rule: { test(text: string): boolean }): string {
   if (!rule.test(value)) throw new TypeError(`${name}: ${JSON.stringify(value)} is not valid`);
   return value;
 }
@@ -157,7 +168,7 @@ export function grantCanonicalBytes(s: GrantStatement): Buffer {
     GRANT_HEADER,
     `id: ${field('id', s.id, UUID)}`,
     `issued_at: ${time('issued_at', s.issued_at)}`,
-    `source: ${field('source', s.source, UUID)}`,
+    `source: ${field('source', s.source, SOURCE)}`,
     `public_block: ${field('public_block', s.public_block, CID)}`,
     `owner: ${field('owner', s.owner, TOKEN)}`,
     `sealer: ${field('sealer', s.sealer, TOKEN)}`,
@@ -176,7 +187,7 @@ export function revocationCanonicalBytes(s: RevocationStatement): Buffer {
   const lines = [
     REVOCATION_HEADER,
     `grant: ${field('grant', s.grant, UUID)}`,
-    `source: ${field('source', s.source, UUID)}`,
+    `source: ${field('source', s.source, SOURCE)}`,
     `revoked_at: ${time('revoked_at', s.revoked_at)}`,
   ];
   return Buffer.from(`${lines.join('\n')}\n`, 'utf8');
@@ -250,3 +261,43 @@ export function grantWindowProblem(statement: GrantStatement, now: Date): string
 
 /** The public key of a base64url owner key field, for callers holding only the text form. */
 export const ownerKeyFromText = (text: string): Uint8Array => decodeRawKey(text);
+
+/** An agent as the agents API shows it: raw public keys in base64url. */
+export interface AgentKeys {
+  readonly id: string;
+  readonly user_id: string;
+  readonly public_key: string;
+  readonly signing_key: string;
+}
+
+/**
+ * A new statement for the grant an owner is about to sign: a fresh id and time, keys named by the
+ * fingerprints of the records given (which the owner should compare out of band first).
+ */
+export function grantStatementFor(input: {
+  readonly source: { readonly uuid: string; readonly publicBlock: string; readonly owner: string };
+  readonly sealer: Pick<AgentKeys, 'id' | 'signing_key'>;
+  readonly recipient: AgentKeys;
+  readonly notBefore?: Date | null;
+  readonly notAfter?: Date | null;
+  readonly now?: Date;
+}): GrantStatement {
+  const fp = (key: string) => fingerprintHex(decodeRawKey(key));
+  const statement: GrantStatement = {
+    id: randomUUID(),
+    issued_at: (input.now ?? new Date()).toISOString(),
+    source: input.source.uuid,
+    public_block: input.source.publicBlock,
+    owner: input.source.owner,
+    sealer: input.sealer.id,
+    sealer_signing_key: fp(input.sealer.signing_key),
+    recipient: input.recipient.user_id,
+    recipient_agent: input.recipient.id,
+    recipient_public_key: fp(input.recipient.public_key),
+    recipient_signing_key: fp(input.recipient.signing_key),
+    not_before: input.notBefore?.toISOString() ?? null,
+    not_after: input.notAfter?.toISOString() ?? null,
+  };
+  grantCanonicalBytes(statement);
+  return statement;
+}

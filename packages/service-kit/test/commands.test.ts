@@ -46,6 +46,7 @@ const agentOf = (request: RegisterAgentBody, principal: Principal): Agent => ({
   peer_id: request.peer_id,
   public_key: request.public_key,
   signing_key: request.signing_key,
+  owner_key: request.owner_key ?? '',
   created_at: '2026-01-02 03:04:05',
   updated_at: '2026-01-02 03:04:05',
 });

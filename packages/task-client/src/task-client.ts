@@ -12,6 +12,7 @@ import type {
   PrivateUploadTask,
   PrivateUploadTaskList,
   RegisterAgentBody,
+  RevokeGrantBody,
   UploadTask,
   UserDetail,
 } from '@media-vault/contracts';
@@ -58,6 +59,11 @@ export class TaskClient {
 
   listAgents(): Promise<AgentList> {
     return this.call('GET', '/agents/');
+  }
+
+  /** Any agent's public keys, as the platform has them registered. */
+  getAgent(id: string): Promise<Agent> {
+    return this.call('GET', `/agents/${encodeURIComponent(id)}/`);
   }
 
   registerAgent(body: RegisterAgentBody): Promise<Agent> {
@@ -112,8 +118,10 @@ export class TaskClient {
     return this.call('GET', `/sources/${sourceId}/grants/`);
   }
 
-  revokeGrant(sourceId: number, userId: string): Promise<Grant> {
-    return this.call('DELETE', `/sources/${sourceId}/grants/${encodeURIComponent(userId)}/`);
+  revokeGrant(sourceId: number, userId: string, body?: RevokeGrantBody): Promise<Grant> {
+    return this.call('DELETE', `/sources/${sourceId}/grants/${encodeURIComponent(userId)}/`, {
+      ...(body ? { body } : {}),
+    });
   }
 
   private async call<R>(

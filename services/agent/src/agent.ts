@@ -12,7 +12,7 @@ import {
 import type { IpfsPort } from '@media-vault/ipfs';
 import type { FfmpegRunner } from '@media-vault/media-tools';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { agentPublicKeys } from '@media-vault/sealed';
+import { agentPublicKeys, encodeRawKey } from '@media-vault/sealed';
 import { ignoreEnded, TaskApiError, TaskClient } from '@media-vault/task-client';
 import {
   consumeJobs,
@@ -29,6 +29,7 @@ import { composedHandler } from './composed.handler.js';
 import { finishDownload } from './download-files.js';
 import { fetchHandler } from './fetch.handler.js';
 import { loadOrCreateIdentity } from './identity-store.js';
+import { KnownOwners, loadOrCreateOwnerKey } from './owner-keys.js';
 import { releaseHandler } from './release.handler.js';
 import { sealHandler } from './seal.handler.js';
 import { Vault } from './vault.js';
@@ -93,6 +94,7 @@ async function register(agent: AgentContext, log: Logger): Promise<void> {
     name: agent.settings.name,
     peer_id: agent.peerId,
     ...agentPublicKeys(agent.secrets.identity),
+    owner_key: encodeRawKey(agent.ownerKey),
   };
   for (let attempt = 1; ; attempt++) {
     try {
@@ -120,6 +122,7 @@ export async function startAgent(opts: {
 }): Promise<{ readonly context: AgentContext; stop(): Promise<void> }> {
   const { settings, media, ipfs, nc, log } = opts;
   const secrets = await loadOrCreateIdentity(settings.dir, settings.id);
+  const ownerKey = await loadOrCreateOwnerKey(settings.dir);
   const vault = new Vault(settings.vaultDir);
   await vault.assertSealedTo(secrets.identity);
   await mkdir(settings.ingestRoot, { recursive: true });
@@ -127,6 +130,8 @@ export async function startAgent(opts: {
   const context: AgentContext = {
     settings,
     secrets,
+    ownerKey,
+    knownOwners: new KnownOwners(settings.dir),
     api: new TaskClient({ baseUrl: settings.gatewayUrl, token: settings.token }),
     vault,
     media,

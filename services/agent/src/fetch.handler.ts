@@ -9,7 +9,6 @@ import {
 import type { IpfsPort } from '@media-vault/ipfs';
 import {
   createOpenStream,
-  decodeRawKey,
   isSealedFormatError,
   openKeyEnvelope,
 } from '@media-vault/sealed';
@@ -26,6 +25,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentContext } from './agent-context.js';
+import { envelopeSignerDecision } from './grant-checks.rules.js';
 import { byteCounter } from './byte-counter.js';
 import { downloadPaths, writeComposePlan } from './download-files.js';
 import { TaskReporter } from './task-reporter.js';
@@ -88,9 +88,15 @@ export function fetchHandler(agent: AgentContext, ipfs: IpfsPort, nc: NatsConnec
       ctx.log.info({ downloadTaskId: task.id, status: task.status }, 'fetch: task already ended');
       return;
     }
-    if (!job.sealer) {
-      throw new PermanentJobError('the source was not sealed by an agent: no key can be released');
-    }
+    const signer = envelopeSignerDecision({
+      job,
+      self: agent.secrets.identity,
+      ownerKey:
+        job.sealer && job.grant
+          ? await agent.knownOwners.ownerKeyFor(job.sealer.agent, job.sealer.ownerKey)
+          : undefined,
+    });
+    if (!signer.ok) throw new PermanentJobError(signer.reason);
     const reporter = new TaskReporter('download', task, (report) =>
       agent.api.reportDownload(job.downloadTaskId, report),
     );
@@ -127,7 +133,7 @@ export function fetchHandler(agent: AgentContext, ipfs: IpfsPort, nc: NatsConnec
     try {
       opened = await openKeyEnvelope(envelope, {
         recipient: agent.secrets.identity,
-        signer: { id: job.sealer.agent, signingPublicKey: decodeRawKey(job.sealer.signingKey) },
+        signer: { id: signer.value.agent, signingPublicKey: signer.value.signingPublicKey },
         sourceUuid: job.uuid,
       });
     } catch (err) {

@@ -3,6 +3,7 @@ import type { IpfsPort } from '@media-vault/ipfs';
 import { decodeRawKey, openVaultCopy, sealKeyEnvelope } from '@media-vault/sealed';
 import { PermanentJobError, type JobContext } from '@media-vault/service-kit';
 import type { AgentContext } from './agent-context.js';
+import { releaseDecision } from './grant-checks.rules.js';
 import { TaskReporter } from './task-reporter.js';
 
 /** Seed times are UTC `YYYY-MM-DD HH:mm:ss`. */
@@ -14,7 +15,8 @@ async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
 
 /**
  * jobs.ipfs.<agent>.release: the private block this agent sealed, re-sealed to the downloader's
- * agent key, signed by this agent, limited to the grant's window, added to IPFS and pinned; the
+ * agent key, signed by this agent, limited to the window of the owner's signed grant (checked
+ * against the owner key on this agent's disk just before sealing), added to IPFS and pinned; the
  * private task goes 3 → 8 with the envelope's CID, which fills the download task's `private_*`.
  * The private block is opened only in memory here and never leaves the agent in clear.
  */
@@ -28,6 +30,19 @@ export function releaseHandler(agent: AgentContext, ipfs: IpfsPort) {
       ctx.log.info({ privateTaskId: task.id, status: task.status }, 'release: task already ended');
       return;
     }
+    // Asked of the platform now, not taken from the job: a revocation since the job was queued
+    // must stop it. What the record says is then checked against the owner's signature.
+    const grant = (await agent.api.listGrants(job.sourceId)).find(
+      (g) => g.user_id === job.recipient.userId,
+    );
+    const decision = releaseDecision({
+      job,
+      grant,
+      self: agent.secrets.identity,
+      ownerKey: agent.ownerKey,
+      now: new Date(),
+    });
+    if (!decision.ok) throw new PermanentJobError(`no release: ${decision.reason}`);
     const envelope = await agent.vault.read(job.uuid, job.publicBlockCid);
     if (!envelope) {
       throw new PermanentJobError(
@@ -44,8 +59,7 @@ export function releaseHandler(agent: AgentContext, ipfs: IpfsPort) {
       privateBlock,
       signer: agent.secrets.identity,
       recipient: { id: job.recipient.agent, publicKey: decodeRawKey(job.recipient.publicKey) },
-      ...(job.grant.notBefore ? { notBefore: new Date(job.grant.notBefore) } : {}),
-      ...(job.grant.notAfter ? { notAfter: new Date(job.grant.notAfter) } : {}),
+      ...decision.value,
       createdAt: seedTime(task.created_at),
       // A fresh random ephemeral key for every envelope (the library's default): a release made
       // again, say with another window after a retry, must never reuse the HPKE key and nonce.

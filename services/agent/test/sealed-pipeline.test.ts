@@ -24,6 +24,7 @@ import {
   startPlatform,
   type Platform,
 } from './support/platform.js';
+import { grantSigned, revokeSigned } from './support/grants.js';
 
 const servers = inject('servers');
 const SEGMENT = 1_048_576;
@@ -182,15 +183,20 @@ describe('sealed master pipeline on Kubo, ffmpeg, Postgres and NATS', () => {
     expect(await readdir(join(studioDir, 'vault'))).toEqual([basename(vaultCopy)]);
     expect((await stat(vaultCopy)).mode & 0o777).toBe(0o600);
 
-    const grant = await platform.call(
-      tokens.studio,
-      'POST',
-      `/sources/${upload.source_id}/grants/`,
-      {
-        user_id: users.licensee,
-      },
-    );
+    // The owner signs the grant for the licensee's agent with the owner key beside its agent.
+    const grant = await grantSigned(platform, {
+      token: tokens.studio,
+      ownerDir: studioDir,
+      sourceId: upload.source_id,
+      userId: users.licensee,
+      agent: licensee,
+    });
     expect(grant.status).toBe(200);
+    expect(grant.body.data.signed_grant?.statement).toMatchObject({
+      recipient: users.licensee,
+      recipient_agent: licensee,
+      sealer: studio,
+    });
     const opened = await platform.call<{ id: number }>(
       tokens.licensee,
       'GET',
@@ -330,7 +336,6 @@ describe('sealed master pipeline on Kubo, ffmpeg, Postgres and NATS', () => {
         publicKey: encodeRawKey(studioIdentity.identity.publicKey),
         signingKey: encodeRawKey(studioIdentity.identity.signingPublicKey),
       },
-      grant: { notBefore: null, notAfter: null },
     };
     await publishJob(platform.nc, JobSubjects.release(agentId('studio')), release, release.id);
     await waitFor(
@@ -348,7 +353,117 @@ describe('sealed master pipeline on Kubo, ffmpeg, Postgres and NATS', () => {
       { timeoutMs: 30_000, intervalMs: 200 },
     );
     const privateEvents = await eventsOf(platform, EventSubjects.privateTask(privateTask.id));
-    expect(privateEvents.at(-1)?.record.reason).toMatch(/holds no private block/);
+    // A job put on the bus asks; the grant it leans on was never signed by the owner.
+    expect(privateEvents.at(-1)?.record.reason).toMatch(/no release: .* not signed by the owner/);
+  }, 120_000);
+
+  /** The reasons the newest private task of a source gave, as its owner sees them. */
+  const privateReasonsOf = async (sourceId: number): Promise<string> => {
+    const owed = (
+      await platform.call<{ id: number; source_id: number }[]>(
+        tokens.studio,
+        'GET',
+        '/tasks/upload/private/',
+      )
+    ).body.data.filter((t) => t.source_id === sourceId);
+    const newest = Math.max(...owed.map((t) => t.id));
+    const events = await eventsOf(platform, EventSubjects.privateTask(newest));
+    return events.map((e) => e.record.reason).join('\n');
+  };
+
+  it("root grants itself and downloads with its own agent: the owner's agent releases nothing", async () => {
+    expect(sealed.sourceId).not.toBe(0);
+    const rootUser = `root-${run}`;
+    const rootToken = await platform.token(rootUser, [1]);
+    const rootAgent = agentId('root');
+    await agent({
+      id: rootAgent,
+      token: rootToken,
+      dataDir: join(dir.path, 'root'),
+      downloadDir: join(dir.path, 'root-downloads'),
+    });
+    // Root may administer grants on the platform: the grant is stored, unsigned.
+    const granted = await platform.call<{ signed_grant: unknown }>(
+      rootToken,
+      'POST',
+      `/sources/${sealed.sourceId}/grants/`,
+      { user_id: rootUser },
+    );
+    expect(granted.status).toBe(200);
+    expect(granted.body.data.signed_grant).toBeNull();
+    const opened = await platform.call<{ id: number }>(
+      rootToken,
+      'GET',
+      `/tasks/download/?source_id=${sealed.sourceId}&agent=${rootAgent}`,
+    );
+    expect(opened.status).toBe(200);
+    const download = await platform.waitForStatus(
+      rootToken,
+      `/tasks/download/${opened.body.data.id}/`,
+      [TaskStatus.done, TaskStatus.error],
+    );
+    expect(download).toMatchObject({ status: TaskStatus.error, private_hash: '' });
+    expect(await privateReasonsOf(sealed.sourceId)).toMatch(
+      /no release: the grant of user root-\w+ is not signed by the owner/,
+    );
+    expect(existsSync(join(dir.path, 'root-downloads', 'ep21.mp4'))).toBe(false);
+  }, 120_000);
+
+  it('a grant revoked between the download and the release: no key is released', async () => {
+    expect(sealed.sourceId).not.toBe(0);
+    const studioDir = join(dir.path, 'studio', 'agents', agentId('studio'));
+    const late = agentId('licensee-late');
+    await agent({
+      id: late,
+      token: tokens.licensee,
+      dataDir: join(dir.path, 'licensee-late'),
+      downloadDir: join(dir.path, 'late-downloads'),
+    });
+    // The studio's agent is away: the release job waits on the bus while the owner revokes.
+    const studioWorker = running[0]!;
+    await studioWorker.close();
+    running.splice(0, 1);
+    const grant = await grantSigned(platform, {
+      token: tokens.studio,
+      ownerDir: studioDir,
+      sourceId: sealed.sourceId,
+      userId: users.licensee,
+      agent: late,
+    });
+    expect(grant.status).toBe(200);
+    const opened = await platform.call<{ id: number }>(
+      tokens.licensee,
+      'GET',
+      `/tasks/download/?source_id=${sealed.sourceId}&agent=${late}`,
+    );
+    expect(opened.status).toBe(200);
+    const revoked = await revokeSigned(platform, {
+      token: tokens.studio,
+      ownerDir: studioDir,
+      sourceId: sealed.sourceId,
+      userId: users.licensee,
+      grant: grant.body.data,
+    });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.data).toMatchObject({ status: 'revoked' });
+    expect(revoked.body.data.signed_revocation).not.toBeNull();
+
+    await agent({
+      id: agentId('studio'),
+      token: tokens.studio,
+      dataDir: join(dir.path, 'studio'),
+      ingestRoot: ingestRoot(),
+      segmentSize: SEGMENT,
+    });
+    const download = await platform.waitForStatus(
+      tokens.licensee,
+      `/tasks/download/${opened.body.data.id}/`,
+      [TaskStatus.done, TaskStatus.error],
+    );
+    expect(download).toMatchObject({ status: TaskStatus.error, private_hash: '' });
+    expect(await privateReasonsOf(sealed.sourceId)).toMatch(
+      /no release: the grant of user licensee-\w+ was revoked/,
+    );
   }, 120_000);
 
   it('a flipped byte in the public block ends the download in 9 and leaves no file', async () => {
@@ -363,6 +478,14 @@ describe('sealed master pipeline on Kubo, ffmpeg, Postgres and NATS', () => {
       downloadDir: downloads,
     });
     await first.close();
+    const grant = await grantSigned(platform, {
+      token: tokens.studio,
+      ownerDir: join(dir.path, 'studio', 'agents', agentId('studio')),
+      sourceId: sealed.sourceId,
+      userId: users.licensee,
+      agent: licensee,
+    });
+    expect(grant.status).toBe(200);
     const opened = await platform.call<{ id: number }>(
       tokens.licensee,
       'GET',
@@ -392,19 +515,18 @@ describe('sealed master pipeline on Kubo, ffmpeg, Postgres and NATS', () => {
     const third = agentId('third');
     const downloads = join(dir.path, 'third-downloads');
     const dataDir = join(dir.path, 'third');
-    const notAfter = new Date(Date.now() + 4_000);
-    const grant = await platform.call(
-      tokens.studio,
-      'POST',
-      `/sources/${sealed.sourceId}/grants/`,
-      {
-        user_id: users.third,
-        not_after: notAfter.toISOString(),
-      },
-    );
-    expect(grant.status).toBe(200);
     const first = await agent({ id: third, token: tokens.third, dataDir, downloadDir: downloads });
     await first.close();
+    const notAfter = new Date(Date.now() + 4_000);
+    const grant = await grantSigned(platform, {
+      token: tokens.studio,
+      ownerDir: join(dir.path, 'studio', 'agents', agentId('studio')),
+      sourceId: sealed.sourceId,
+      userId: users.third,
+      agent: third,
+      notAfter,
+    });
+    expect(grant.status).toBe(200);
     const opened = await platform.call<{ id: number }>(
       tokens.third,
       'GET',
@@ -509,16 +631,15 @@ describe('sealed master pipeline on Kubo, ffmpeg, Postgres and NATS', () => {
       downloadDir: downloads,
       ackWaitSeconds: 3,
     };
-    const grant = await platform.call(
-      tokens.studio,
-      'POST',
-      `/sources/${crashed.sourceId}/grants/`,
-      {
-        user_id: users.licensee,
-      },
-    );
-    expect(grant.status).toBe(200);
     const first = await startAgentProcess(platform, opts);
+    const grant = await grantSigned(platform, {
+      token: tokens.studio,
+      ownerDir: join(dir.path, 'studio-crash', 'agents', agentId('studio-crash')),
+      sourceId: crashed.sourceId,
+      userId: users.licensee,
+      agent: licensee,
+    });
+    expect(grant.status).toBe(200);
     const opened = await platform.call<{ id: number }>(
       tokens.licensee,
       'GET',

@@ -32,6 +32,8 @@ export const ObjectRules = {
   sourceDownloader:
     "the source's owner, or a holder of a grant valid now; a grant out of its window or revoked, or root without a grant, 403 saying why; anyone else 404",
   sourceManager: "the source's owner or root; a holder of a valid grant 403; anyone else 404",
+  /** Public keys are for anyone to name and check; nothing private is in the record. */
+  publicRecord: 'any signed-in user; an unknown id 404',
 } as const;
 export type ObjectRule = keyof typeof ObjectRules;
 
@@ -65,6 +67,7 @@ export const TasksPermissions = {
   // An id registered to another user is refused by the agents use case as a conflict (409).
   [S.agentRegister]: { roles: signedIn, object: 'callersRows' },
   [S.agentList]: { roles: signedIn, object: 'callersRows' },
+  [S.agentGet]: { roles: signedIn, object: 'publicRecord' },
 } as const satisfies { [C in TasksCommand]: Permission };
 
 /** A task as read, or undefined when no task has that id. */

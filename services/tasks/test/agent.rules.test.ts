@@ -38,7 +38,13 @@ describe('assertUsableKeys', () => {
 });
 
 describe('sameRegistration', () => {
-  const row = { peerId: 'peer-a', publicKey: 'pk', signingKey: 'sk', name: 'studio' };
+  const row = {
+    peerId: 'peer-a',
+    publicKey: 'pk',
+    signingKey: 'sk',
+    name: 'studio',
+    ownerKey: 'ok',
+  };
   const again = { id: 'agent-1', peer_id: 'peer-a', public_key: 'pk', signing_key: 'sk' };
   it.each([
     [again, true],
@@ -48,6 +54,8 @@ describe('sameRegistration', () => {
     [{ ...again, peer_id: 'peer-b' }, false],
     [{ ...again, public_key: 'pk2' }, false],
     [{ ...again, signing_key: 'sk2' }, false],
+    [{ ...again, owner_key: 'ok' }, true],
+    [{ ...again, owner_key: 'ok2' }, false],
   ])('%j: %s', (registration, expected) => {
     expect(sameRegistration(row, registration)).toBe(expected);
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { SignedGrant } from '@media-vault/contracts';
 import type {
   AgentRow,
   DownloadTaskRow,
@@ -64,6 +65,7 @@ const agentRow = (id: string, userId: string): AgentRow => ({
   userId,
   name: '',
   peerId: `peer-of-${id}`,
+  ownerKey: '',
   publicKey: `pk-of-${id}`,
   signingKey: `sk-of-${id}`,
   createdAt: T,
@@ -72,10 +74,12 @@ const agentRow = (id: string, userId: string): AgentRow => ({
 const viewerAgent = agentRow('viewer-agent', 'viewer');
 const ownerAgent = agentRow('owner-agent', 'owner');
 const view = { source, upload, download, privateTask };
-const window = {
-  notBefore: new Date('2026-01-01T00:00:00Z'),
-  notAfter: new Date('2026-02-01T00:00:00Z'),
-};
+/** Its shape is all that matters here: the agents verify the signature, not this function. */
+const grant = {
+  statement: { id: '0b6f2a4e-8d3c-4f1a-9e57-2c8d1f6a3b90' },
+  signature: 'sig',
+  owner_key: 'owner-key',
+} as unknown as SignedGrant;
 const both = { fetch: true, release: true };
 
 const fetchPayload = {
@@ -87,7 +91,8 @@ const fetchPayload = {
   uuid: 'uuid-11',
   sourceName: 'ep21.mov',
   publicBlock: { hash: 'QmPub', name: 'pub.bin', size: 1024 },
-  sealer: { agent: 'owner-agent', signingKey: 'sk-of-owner-agent' },
+  sealer: { agent: 'owner-agent', signingKey: 'sk-of-owner-agent', ownerKey: '' },
+  grant,
 };
 const releasePayload = {
   agent: 'owner-agent',
@@ -104,7 +109,6 @@ const releasePayload = {
     publicKey: 'pk-of-viewer-agent',
     signingKey: 'sk-of-viewer-agent',
   },
-  grant: { notBefore: '2026-01-01T00:00:00.000Z', notAfter: '2026-02-01T00:00:00.000Z' },
 };
 
 // Only the id and status matter to the envelope; the rest of a record is the mapper's business.
@@ -148,6 +152,8 @@ describe('grantEvent', () => {
     not_after: null,
     status: 'active' as const,
     valid: true,
+    signed_grant: null,
+    signed_revocation: null,
     created_at: '2026-01-02 03:04:05',
     updated_at: '2026-01-02 03:04:05',
   };
@@ -194,8 +200,8 @@ describe('sealJobsOf', () => {
 describe('downloadJobsOf', () => {
   const subjects = (jobs: { subject: string }[]) => jobs.map((j) => j.subject);
 
-  it("fetch to the downloader's agent, release to the sealer with the grant's window", () => {
-    expect(downloadJobsOf(view, { agent: viewerAgent, sealer: ownerAgent }, window, both)).toEqual([
+  it("fetch to the downloader's agent with its signed grant, release to the sealer", () => {
+    expect(downloadJobsOf(view, { agent: viewerAgent, sealer: ownerAgent }, grant, both)).toEqual([
       { subject: 'jobs.ipfs.viewer-agent.fetch', payload: expect.objectContaining(fetchPayload) },
       {
         subject: 'jobs.ipfs.owner-agent.release',
@@ -204,28 +210,29 @@ describe('downloadJobsOf', () => {
     ]);
   });
 
-  it('without a window the release carries nulls', () => {
-    const [, release] = downloadJobsOf(
+  it("an owner's own download carries no grant, and the release job never carries one", () => {
+    const [fetch, release] = downloadJobsOf(
       view,
       { agent: viewerAgent, sealer: ownerAgent },
-      { notBefore: null, notAfter: null },
+      null,
       both,
     );
-    expect(release?.payload).toMatchObject({ grant: { notBefore: null, notAfter: null } });
+    expect(fetch?.payload).toMatchObject({ grant: null });
+    expect(release?.payload).not.toHaveProperty('grant');
   });
 
   it('only what is asked: a retried download fetches, a retried private block releases', () => {
     const agents = { agent: viewerAgent, sealer: ownerAgent };
-    expect(subjects(downloadJobsOf(view, agents, window, { fetch: true, release: false }))).toEqual(
+    expect(subjects(downloadJobsOf(view, agents, grant, { fetch: true, release: false }))).toEqual(
       ['jobs.ipfs.viewer-agent.fetch'],
     );
-    expect(subjects(downloadJobsOf(view, agents, window, { fetch: false, release: true }))).toEqual(
+    expect(subjects(downloadJobsOf(view, agents, grant, { fetch: false, release: true }))).toEqual(
       ['jobs.ipfs.owner-agent.release'],
     );
   });
 
   it('no sealer: the agent fetches and the private block is uploaded by hand', () => {
-    const jobs = downloadJobsOf(view, { agent: viewerAgent, sealer: undefined }, window, both);
+    const jobs = downloadJobsOf(view, { agent: viewerAgent, sealer: undefined }, grant, both);
     expect(jobs).toEqual([
       {
         subject: 'jobs.ipfs.viewer-agent.fetch',
@@ -235,7 +242,7 @@ describe('downloadJobsOf', () => {
   });
 
   it('no downloader agent: no job at all', () => {
-    expect(downloadJobsOf(view, { agent: undefined, sealer: ownerAgent }, window, both)).toEqual(
+    expect(downloadJobsOf(view, { agent: undefined, sealer: ownerAgent }, grant, both)).toEqual(
       [],
     );
   });

@@ -870,7 +870,8 @@ describeOnDatabases('film master task use cases on $driver', (backend) => {
           uuid: source.uuid,
           sourceName: source.source_name,
           publicBlock: { hash: task.hash, name: 'pub.bin', size: 102400 },
-          sealer: { agent: sealer.id, signingKey: sealer.signing_key },
+          sealer: { agent: sealer.id, signingKey: sealer.signing_key, ownerKey: '' },
+          grant: null,
         } satisfies FetchJob,
       ]);
       const releases = await outboxRows(JobSubjects.release(sealer.id));
@@ -891,7 +892,6 @@ describeOnDatabases('film master task use cases on $driver', (backend) => {
             publicKey: fetcher.public_key,
             signingKey: fetcher.signing_key,
           },
-          grant: { notBefore: null, notAfter },
         } satisfies ReleaseJob,
       ]);
     });

@@ -32,7 +32,8 @@ export interface Platform {
   readonly nc: NatsConnection;
   readonly nats: NatsAccess;
   readonly kuboApiUrl: string;
-  token(user: string): Promise<string>;
+  /** A token for `user`; roles [1] make it root. */
+  token(user: string, roles?: number[]): Promise<string>;
   call<T = Record<string, unknown>>(
     token: string,
     method: string,
@@ -111,8 +112,8 @@ export async function startPlatform(servers: ServerUrls): Promise<Platform> {
     nc,
     nats,
     kuboApiUrl,
-    token: (user) =>
-      new SignJWT({ name: `user ${user}`, roles: [] })
+    token: (user, roles = []) =>
+      new SignJWT({ name: `user ${user}`, roles })
         .setProtectedHeader({ alg: 'HS256' })
         .setSubject(user)
         .setExpirationTime('1h')

@@ -2,7 +2,10 @@ import { CommandSubjects } from '@media-vault/contracts';
 import type { CommandHandler, OutboxRelay } from '@media-vault/service-kit';
 import type { Agents } from './agents.use-case.js';
 
-type AgentSubjects = typeof CommandSubjects.agentRegister | typeof CommandSubjects.agentList;
+type AgentSubjects =
+  | typeof CommandSubjects.agentRegister
+  | typeof CommandSubjects.agentList
+  | typeof CommandSubjects.agentGet;
 
 export const agentHandlers = (
   agents: Agents,
@@ -14,4 +17,5 @@ export const agentHandlers = (
     return agent;
   },
   [CommandSubjects.agentList]: async (_request, { principal }) => agents.listForUser(principal.id),
+  [CommandSubjects.agentGet]: async ({ id }) => agents.get(id),
 });

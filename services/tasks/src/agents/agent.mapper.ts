@@ -8,6 +8,7 @@ export const toAgent = (row: AgentRow): Agent => ({
   peer_id: row.peerId,
   public_key: row.publicKey,
   signing_key: row.signingKey,
+  owner_key: row.ownerKey,
   created_at: seedTimestamp(row.createdAt),
   updated_at: seedTimestamp(row.updatedAt),
 });

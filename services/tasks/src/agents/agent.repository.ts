@@ -3,7 +3,9 @@ import type { Db, ReadOptions } from '../db/access.js';
 import { agents, type AgentRow } from '../db/schema.js';
 
 export type NewAgent = typeof agents.$inferInsert;
-export type AgentChange = Partial<Pick<NewAgent, 'name' | 'peerId' | 'publicKey' | 'signingKey'>>;
+export type AgentChange = Partial<
+  Pick<NewAgent, 'name' | 'peerId' | 'publicKey' | 'signingKey' | 'ownerKey'>
+>;
 
 /** Inserts the agent unless its id is taken; undefined when it is. */
 export async function insertAgent(db: Db, values: NewAgent): Promise<AgentRow | undefined> {

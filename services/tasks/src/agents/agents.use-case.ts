@@ -36,6 +36,7 @@ export class Agents {
         peerId: body.peer_id,
         publicKey: body.public_key,
         signingKey: body.signing_key,
+        ownerKey: body.owner_key ?? '',
       });
       if (inserted) {
         const agent = toAgent(inserted);
@@ -56,11 +57,19 @@ export class Agents {
           peerId: body.peer_id,
           publicKey: body.public_key,
           signingKey: body.signing_key,
+          ownerKey: body.owner_key ?? existing.ownerKey,
         }),
       );
       await enqueueEvents(tx, [agentRegisteredEvent(agent, 'registered')]);
       return { agent, changed: true };
     });
+  }
+
+  /** Any agent's public record: its keys are what an owner names, by fingerprint, in a grant. */
+  async get(id: string): Promise<Agent> {
+    const row = await findAgent(this.db, id);
+    if (!row) throw new VaultError('notFound', `agent ${id} is not registered`);
+    return toAgent(row);
   }
 
   async listForUser(userId: string): Promise<Agent[]> {

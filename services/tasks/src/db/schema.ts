@@ -1,3 +1,4 @@
+import type { SignedGrant, SignedRevocation } from '@media-vault/contracts';
 import { outboxTable } from '@media-vault/service-kit';
 import { sql } from 'drizzle-orm';
 import {
@@ -5,6 +6,7 @@ import {
   doublePrecision,
   index,
   integer,
+  jsonb,
   pgSchema,
   serial,
   smallint,
@@ -31,6 +33,8 @@ export const agents = tasksSchema.table(
     peerId: text().notNull(),
     publicKey: text().notNull(),
     signingKey: text().notNull(),
+    /** The owner key the agent obeys (raw Ed25519, base64url); '' when it named none. */
+    ownerKey: text().notNull().default(''),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
@@ -163,6 +167,9 @@ export const grants = tasksSchema.table(
     notBefore: timestamp({ withTimezone: true }),
     notAfter: timestamp({ withTimezone: true }),
     revokedAt: timestamp({ withTimezone: true }),
+    /** The owner-signed statements, kept as received: agents verify them, the platform cannot. */
+    signedGrant: jsonb().$type<SignedGrant>(),
+    signedRevocation: jsonb().$type<SignedRevocation>(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -27,7 +27,7 @@ import {
   findDownloadView,
   findPrivateView,
   findUploadView,
-  releaseWindow,
+  signedGrantOf,
 } from './master.reads.js';
 import { updatePrivateTask } from './private-task.repository.js';
 import { isRetry } from './status-machine.rules.js';
@@ -89,10 +89,10 @@ export class BlockReports {
       const download = (await findDownloadView(tx, updated.downloadId, { lock: true }))!;
       if (isRetry(current.privateTask.status, updated.status)) {
         // A retried release goes back to the sealing agent, with the grant as it stands now.
-        const window = await releaseWindow(tx, download.source, download.download.userId);
+        const grant = await signedGrantOf(tx, download.source, download.download.userId);
         const retried = { ...download, privateTask: updated };
         const agents = await downloadAgentsOf(tx, retried);
-        outgoing.push(...downloadJobsOf(retried, agents, window, { fetch: false, release: true }));
+        outgoing.push(...downloadJobsOf(retried, agents, grant, { fetch: false, release: true }));
       }
       const mirror = privateMirrorOf(updated);
       const row = download.download;

@@ -30,7 +30,7 @@ import {
   authorizedSource,
   downloadAgentsOf,
   findDownloadView,
-  releaseWindow,
+  signedGrantOf,
   uploadOfSource,
 } from './master.reads.js';
 import { insertPrivateTask } from './private-task.repository.js';
@@ -53,7 +53,7 @@ export class Downloads {
       const source = await authorizedSource(tx, S.downloadCreate, principal, query.source_id, {
         lock: true,
       });
-      const window = await releaseWindow(tx, source, principal.id);
+      const grant = await signedGrantOf(tx, source, principal.id);
 
       const open = await findOpenDownload(tx, principal.id, source.id);
       if (open) {
@@ -94,7 +94,7 @@ export class Downloads {
       const outgoing: OutboxEvent[] = [
         taskEvent('download', downloadEventRecord(view), null),
         taskEvent('private', privateEventRecord(view), null),
-        ...downloadJobsOf(view, agents, window, { fetch: true, release: true }),
+        ...downloadJobsOf(view, agents, grant, { fetch: true, release: true }),
       ];
       await enqueueEvents(tx, outgoing);
       return { task: toDownloadTask(view), changed: true };
@@ -134,9 +134,9 @@ export class Downloads {
         const outgoing = [taskEvent('download', downloadEventRecord(next), download.status)];
         if (isRetry(download.status, report.status)) {
           // A retried download is fetched again by its agent; the key, if released, stays.
-          const window = await releaseWindow(tx, next.source, download.userId);
+          const grant = await signedGrantOf(tx, next.source, download.userId);
           const agents = await downloadAgentsOf(tx, next);
-          outgoing.push(...downloadJobsOf(next, agents, window, { fetch: true, release: false }));
+          outgoing.push(...downloadJobsOf(next, agents, grant, { fetch: true, release: false }));
         }
         await enqueueEvents(tx, outgoing);
         return { task: toDownloadTask(next), changed: true };

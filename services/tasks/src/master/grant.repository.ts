@@ -4,7 +4,16 @@ import { grants, type GrantRow } from '../db/schema.js';
 
 export type NewGrant = typeof grants.$inferInsert;
 export type GrantChange = Partial<
-  Pick<GrantRow, 'notBefore' | 'notAfter' | 'revokedAt' | 'grantedBy' | 'updatedAt'>
+  Pick<
+    GrantRow,
+    | 'notBefore'
+    | 'notAfter'
+    | 'revokedAt'
+    | 'grantedBy'
+    | 'updatedAt'
+    | 'signedGrant'
+    | 'signedRevocation'
+  >
 >;
 
 export async function findGrant(

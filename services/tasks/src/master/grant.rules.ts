@@ -32,12 +32,19 @@ export function grantWindowOf(request: { not_before?: string; not_after?: string
 const sameTime = (a: Date | null, b: Date | null) =>
   (a?.getTime() ?? null) === (b?.getTime() ?? null);
 
-/** Granting the same window again to a user whose grant stands changes nothing. */
+/**
+ * Granting the same window again to a user whose grant stands changes nothing; a new signed
+ * statement (or dropping one) is a change even with the same window.
+ */
 export const isSameGrant = (
-  row: Pick<GrantRow, 'revokedAt' | 'notBefore' | 'notAfter'>,
+  row: Pick<GrantRow, 'revokedAt' | 'notBefore' | 'notAfter'> & {
+    readonly signedGrant?: { readonly statement: { readonly id: string } } | null;
+  },
   window: GrantWindow,
+  statementId: string | null = null,
 ): boolean =>
   row.revokedAt === null &&
+  (row.signedGrant?.statement.id ?? null) === statementId &&
   sameTime(row.notBefore, window.notBefore) &&
   sameTime(row.notAfter, window.notAfter);
 

@@ -5,14 +5,24 @@ import {
   type Grant,
   type MasterSource,
   type Principal,
+  type RevokeGrantRequest,
+  type SignedGrant,
 } from '@media-vault/contracts';
 import { enqueueEvents } from '@media-vault/service-kit';
+import { findAgent } from '../agents/agent.repository.js';
+import type { Db } from '../db/access.js';
 import type { TasksDatabase } from '../db/index.js';
+import type { SourceRow } from '../db/schema.js';
 import { findGrant, insertGrant, listGrantsOfSource, updateGrant } from './grant.repository.js';
-import { grantWindowOf, isSameGrant } from './grant.rules.js';
+import { grantWindowOf, isSameGrant, type GrantWindow } from './grant.rules.js';
 import { grantEvent } from './master.events.js';
 import { toGrant, toSource } from './master.mapper.js';
 import { authorizedSource, uploadOfSource } from './master.reads.js';
+import {
+  signedGrantProblem,
+  signedRevocationProblem,
+  windowOfStatement,
+} from './signed-grant.rules.js';
 
 export interface GrantChangeResult {
   readonly grant: Grant;
@@ -34,20 +44,26 @@ export class Grants {
    * the window and lifts a revocation; granting the same window again changes nothing.
    */
   async create(principal: Principal, request: CreateGrantRequest): Promise<GrantChangeResult> {
-    const window = grantWindowOf(request);
+    const requested = grantWindowOf(request);
+    const signed = request.signed_grant ?? null;
     return this.db.transaction(async (tx) => {
       const source = await authorizedSource(tx, S.grantCreate, principal, request.source_id);
-      if (request.user_id === source.userId) {
+      // An owner downloads without a grant; a signed one lets another agent of theirs receive keys.
+      if (request.user_id === source.userId && !signed) {
         throw new VaultError(
           'badRequest',
           `user_id: ${request.user_id} owns source ${source.id} and needs no grant`,
         );
       }
+      const window = signed
+        ? await this.checkedStatementWindow(tx, source, request.user_id, signed, requested)
+        : requested;
       const inserted = await insertGrant(tx, {
         sourceId: source.id,
         userId: request.user_id,
         grantedBy: principal.id,
         ...window,
+        signedGrant: signed,
       });
       if (inserted) {
         const grant = toGrant(inserted);
@@ -55,10 +71,14 @@ export class Grants {
         return { grant, changed: true };
       }
       const existing = (await findGrant(tx, source.id, request.user_id, { lock: true }))!;
-      if (isSameGrant(existing, window)) return { grant: toGrant(existing), changed: false };
+      if (isSameGrant(existing, window, signed?.statement.id ?? null)) {
+        return { grant: toGrant(existing), changed: false };
+      }
       const updated = await updateGrant(tx, existing.id, {
         ...window,
         revokedAt: null,
+        signedGrant: signed,
+        signedRevocation: null,
         grantedBy: principal.id,
       });
       const grant = toGrant(updated);
@@ -75,12 +95,10 @@ export class Grants {
   }
 
   /** Stops the user from starting downloads of the source; revoking twice changes nothing. */
-  async revoke(
-    principal: Principal,
-    request: { source_id: number; user_id: string },
-  ): Promise<GrantChangeResult> {
+  async revoke(principal: Principal, request: RevokeGrantRequest): Promise<GrantChangeResult> {
+    const signed = request.signed_revocation ?? null;
     return this.db.transaction(async (tx) => {
-      await authorizedSource(tx, S.grantRevoke, principal, request.source_id);
+      const source = await authorizedSource(tx, S.grantRevoke, principal, request.source_id);
       const existing = await findGrant(tx, request.source_id, request.user_id, { lock: true });
       if (!existing) {
         throw new VaultError(
@@ -88,14 +106,47 @@ export class Grants {
           `${request.user_id} holds no grant for source ${request.source_id}`,
         );
       }
-      if (existing.revokedAt) return { grant: toGrant(existing), changed: false };
+      if (signed) {
+        const sealer = source.sealedBy ? await findAgent(tx, source.sealedBy) : undefined;
+        const problem = signedRevocationProblem(signed, existing.signedGrant, sealer);
+        if (problem) throw new VaultError('badRequest', problem);
+      }
+      // Revoked already: only a signed revocation not yet kept is news.
+      if (existing.revokedAt && (!signed || existing.signedRevocation)) {
+        return { grant: toGrant(existing), changed: false };
+      }
       const now = new Date();
       const grant = toGrant(
-        await updateGrant(tx, existing.id, { revokedAt: now, updatedAt: now }),
+        await updateGrant(tx, existing.id, {
+          revokedAt: existing.revokedAt ?? now,
+          signedRevocation: signed ?? existing.signedRevocation,
+          updatedAt: now,
+        }),
         now,
       );
-      await enqueueEvents(tx, [grantEvent(grant, 'active')]);
+      await enqueueEvents(tx, [grantEvent(grant, toGrant(existing).status)]);
       return { grant, changed: true };
     });
+  }
+
+  /** The window of a signed grant once the statement checks out against the rows it names. */
+  private async checkedStatementWindow(
+    tx: Db,
+    source: SourceRow,
+    userId: string,
+    signed: SignedGrant,
+    requested: GrantWindow,
+  ): Promise<GrantWindow> {
+    const { upload } = await uploadOfSource(tx, source);
+    const problem = signedGrantProblem(signed, {
+      source,
+      publicBlock: upload.hash,
+      sealer: source.sealedBy ? await findAgent(tx, source.sealedBy) : undefined,
+      recipient: await findAgent(tx, signed.statement.recipient_agent),
+      userId,
+      window: requested,
+    });
+    if (problem) throw new VaultError('badRequest', problem);
+    return windowOfStatement(signed);
   }
 }

@@ -11,10 +11,10 @@ import {
   type MasterTaskKind,
   type ReleaseJob,
   type SealJob,
+  type SignedGrant,
 } from '@media-vault/contracts';
 import { newEventId, type OutboxEvent } from '@media-vault/service-kit';
 import type { AgentRow } from '../db/schema.js';
-import type { GrantWindow } from './grant.rules.js';
 import type { DownloadView, UploadView } from './master.mapper.js';
 
 /** The event schema a task kind's changes are declared with in the contracts' registry. */
@@ -105,7 +105,7 @@ export interface DownloadAgents {
 export function downloadJobsOf(
   view: DownloadView,
   { agent, sealer }: DownloadAgents,
-  window: GrantWindow,
+  grant: SignedGrant | null,
   { fetch, release }: { fetch: boolean; release: boolean },
 ): OutboxEvent[] {
   const { source, upload, download, privateTask } = view;
@@ -122,7 +122,10 @@ export function downloadJobsOf(
         uuid: source.uuid,
         sourceName: source.sourceName,
         publicBlock: { hash: upload.hash, name: upload.name, size: upload.size },
-        sealer: sealer ? { agent: sealer.id, signingKey: sealer.signingKey } : null,
+        sealer: sealer
+          ? { agent: sealer.id, signingKey: sealer.signingKey, ownerKey: sealer.ownerKey }
+          : null,
+        grant,
       }),
     );
   }
@@ -142,10 +145,6 @@ export function downloadJobsOf(
           peerId: agent.peerId,
           publicKey: agent.publicKey,
           signingKey: agent.signingKey,
-        },
-        grant: {
-          notBefore: window.notBefore?.toISOString() ?? null,
-          notAfter: window.notAfter?.toISOString() ?? null,
         },
       }),
     );

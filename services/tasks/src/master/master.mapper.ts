@@ -101,6 +101,8 @@ export const toGrant = (row: GrantRow, now = new Date()): Grant => ({
   not_after: row.notAfter?.toISOString() ?? null,
   status: row.revokedAt ? 'revoked' : 'active',
   valid: grantRefusal(row, now) === undefined,
+  signed_grant: row.signedGrant ?? null,
+  signed_revocation: row.signedRevocation ?? null,
   created_at: seedTimestamp(row.createdAt),
   updated_at: seedTimestamp(row.updatedAt),
 });

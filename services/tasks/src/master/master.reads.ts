@@ -1,12 +1,11 @@
 import type { CommandSubjects as S } from '@media-vault/contracts';
-import { VaultError, type Principal } from '@media-vault/contracts';
+import { VaultError, type Principal, type SignedGrant } from '@media-vault/contracts';
 import { findAgent } from '../agents/agent.repository.js';
 import type { Db, ReadOptions } from '../db/access.js';
 import type { SourceRow } from '../db/schema.js';
 import { authorize, type ObjectCommand } from '../permissions.js';
 import { findDownloadTask } from './download-task.repository.js';
 import { findGrant } from './grant.repository.js';
-import { releaseWindowOf, type GrantWindow } from './grant.rules.js';
 import type { DownloadAgents } from './master.events.js';
 import type { DownloadView, PrivateView, UploadView } from './master.mapper.js';
 import { findPrivateTask, findPrivateTaskOfDownload } from './private-task.repository.js';
@@ -98,14 +97,16 @@ export async function authorizedSource(
   return source!;
 }
 
-/** The window a release to `userId` is limited to, from the grant as it stands now. */
-export async function releaseWindow(
+/**
+ * The owner-signed statement behind a download by `userId`, as stored: the fetching agent checks
+ * it and the sealing agent reads the grant again itself right before it releases.
+ */
+export async function signedGrantOf(
   db: Db,
   source: SourceRow,
   userId: string,
-): Promise<GrantWindow> {
-  const grant = source.userId === userId ? undefined : await findGrant(db, source.id, userId);
-  return releaseWindowOf(source.userId, userId, grant);
+): Promise<SignedGrant | null> {
+  return (await findGrant(db, source.id, userId))?.signedGrant ?? null;
 }
 
 /** The agents a download's jobs go to: the downloader's (if it named one) and the sealer. */
