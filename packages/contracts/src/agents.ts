@@ -30,7 +30,7 @@ export const RegisterAgentBody = Type.Object(
     signing_key: base64Key('Ed25519 public key that verifies released private blocks'),
     name: Type.Optional(Type.String({ maxLength: 200, description: 'Human name of the agent' })),
     owner_key: Type.Optional(
-      base64Key("Ed25519 public key of the owner whose signed grants this agent obeys"),
+      base64Key('Ed25519 public key of the owner whose signed grants this agent obeys'),
     ),
   },
   { additionalProperties: false },
@@ -44,7 +44,7 @@ export const Agent = Type.Object({
   peer_id: Type.String(),
   public_key: Type.String(),
   signing_key: Type.String(),
-  owner_key: Type.String({ description: "the owner key the agent obeys; empty if it named none" }),
+  owner_key: Type.String({ description: 'the owner key the agent obeys; empty if it named none' }),
   created_at: Type.String({ description: 'UTC, `YYYY-MM-DD HH:mm:ss` as in seed 000' }),
   updated_at: Type.String(),
 });

@@ -1,6 +1,10 @@
 /** Seed 000 routes (`{data, message}`): agents, film master tasks, sources and grants. */
 import { Type } from '@sinclair/typebox';
-import { AgentCommandSubjects, GetAgentRequest as GetAgentParams, RegisterAgentBody } from './agents.js';
+import {
+  AgentCommandSubjects,
+  GetAgentRequest as GetAgentParams,
+  RegisterAgentBody,
+} from './agents.js';
 import { bind, type HttpBinding } from './http-binding.js';
 import {
   CreateDownloadTaskQuery,

@@ -142,7 +142,7 @@ export const Grant = Type.Object({
   valid: Type.Boolean(),
   signed_grant: Type.Union([SignedGrant, Type.Null()], {
     description:
-      "The owner-signed statement naming the recipient agent: without it no agent releases the key",
+      'The owner-signed statement naming the recipient agent: without it no agent releases the key',
   }),
   signed_revocation: Type.Union([SignedRevocation, Type.Null()]),
   created_at: SeedTime,

@@ -7,11 +7,7 @@ import {
   type MasterMedia,
 } from '@media-vault/contracts';
 import type { IpfsPort } from '@media-vault/ipfs';
-import {
-  createOpenStream,
-  isSealedFormatError,
-  openKeyEnvelope,
-} from '@media-vault/sealed';
+import { createOpenStream, isSealedFormatError, openKeyEnvelope } from '@media-vault/sealed';
 import {
   PermanentJobError,
   publishJob,

@@ -223,12 +223,12 @@ describe('downloadJobsOf', () => {
 
   it('only what is asked: a retried download fetches, a retried private block releases', () => {
     const agents = { agent: viewerAgent, sealer: ownerAgent };
-    expect(subjects(downloadJobsOf(view, agents, grant, { fetch: true, release: false }))).toEqual(
-      ['jobs.ipfs.viewer-agent.fetch'],
-    );
-    expect(subjects(downloadJobsOf(view, agents, grant, { fetch: false, release: true }))).toEqual(
-      ['jobs.ipfs.owner-agent.release'],
-    );
+    expect(subjects(downloadJobsOf(view, agents, grant, { fetch: true, release: false }))).toEqual([
+      'jobs.ipfs.viewer-agent.fetch',
+    ]);
+    expect(subjects(downloadJobsOf(view, agents, grant, { fetch: false, release: true }))).toEqual([
+      'jobs.ipfs.owner-agent.release',
+    ]);
   });
 
   it('no sealer: the agent fetches and the private block is uploaded by hand', () => {
@@ -242,8 +242,6 @@ describe('downloadJobsOf', () => {
   });
 
   it('no downloader agent: no job at all', () => {
-    expect(downloadJobsOf(view, { agent: undefined, sealer: ownerAgent }, grant, both)).toEqual(
-      [],
-    );
+    expect(downloadJobsOf(view, { agent: undefined, sealer: ownerAgent }, grant, both)).toEqual([]);
   });
 });

@@ -29,18 +29,29 @@ const fingerprint = (key: string) => fingerprintHex(decodeRawKey(key));
 const isoOrNull = (time: Date | null) => time?.toISOString() ?? null;
 
 /** Why a signed grant cannot be stored for this request; undefined when it can. */
-export function signedGrantProblem(signed: SignedGrant, facts: SignedGrantFacts): string | undefined {
+export function signedGrantProblem(
+  signed: SignedGrant,
+  facts: SignedGrantFacts,
+): string | undefined {
   const s = signed.statement;
   const { source, sealer, recipient } = facts;
-  if (!source.sealedBy || !sealer) return 'the source was not sealed by an agent, so no agent can release it';
-  if (!sealer.ownerKey) return `agent ${sealer.id} registered no owner key, so it obeys no signed grant`;
+  if (!source.sealedBy || !sealer)
+    return 'the source was not sealed by an agent, so no agent can release it';
+  if (!sealer.ownerKey)
+    return `agent ${sealer.id} registered no owner key, so it obeys no signed grant`;
   const checks: [boolean, string][] = [
     [s.source === source.uuid, `names source ${s.source}, not this source's uuid`],
-    [s.public_block === facts.publicBlock, `names public block ${s.public_block}, not this source's`],
+    [
+      s.public_block === facts.publicBlock,
+      `names public block ${s.public_block}, not this source's`,
+    ],
     [s.owner === source.userId, `names owner ${s.owner}, not the source's owner`],
     [s.recipient === facts.userId, `names recipient ${s.recipient}, not user_id ${facts.userId}`],
     [s.sealer === sealer.id, `names sealer ${s.sealer}, not ${sealer.id}, which sealed the source`],
-    [s.sealer_signing_key === fingerprint(sealer.signingKey), `names another signing key for ${sealer.id}`],
+    [
+      s.sealer_signing_key === fingerprint(sealer.signingKey),
+      `names another signing key for ${sealer.id}`,
+    ],
     [recipient !== undefined, `names agent ${s.recipient_agent}, which is not registered`],
   ];
   for (const [ok, problem] of checks) if (!ok) return `signed_grant: the statement ${problem}`;
