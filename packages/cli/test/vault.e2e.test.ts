@@ -1,4 +1,13 @@
 import type { DownloadTask, Grant, PrivateUploadTask, UploadTask } from '@media-vault/contracts';
+import {
+  decodeRawKey,
+  encodeRawKey,
+  exportOwnerKey,
+  fingerprintDisplay,
+  fingerprintHex,
+  generateOwnerKey,
+  grantSignatureProblem,
+} from '@media-vault/sealed';
 import { freePort, makeTempDir, readJobs, type TempDir } from '@media-vault/test-harness';
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -418,6 +427,81 @@ describe('grants, agents, status', () => {
     const refused = await stack.vault(['grants', String(sourceId)], { VAULT_TOKEN: licensee }).done;
     expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(/HTTP 40[34]/);
+  });
+
+  it('grant --agent signs a statement naming the agent’s keys; revoke signs its withdrawal', async () => {
+    const owner = generateOwnerKey();
+    const ownerFile = join(dir.path, 'owner.json');
+    await writeFile(ownerFile, exportOwnerKey(owner), { mode: 0o600 });
+    // The studio's agent obeys that owner key, as `npm run agent` registers it.
+    const registered = await stack.call('POST', '/agents/', studio, {
+      id: 'studio-agent',
+      peer_id: 'peer-studio-agent',
+      ...keys,
+      owner_key: encodeRawKey(owner.publicKey),
+    });
+    expect(registered.status).toBe(200);
+    const created = await stack.call<UploadTask>('POST', '/tasks/upload/pbulic/', studio, {
+      series_id: 233,
+      uuid: 'uuid-ep-signed',
+      source_name: 'ep-signed.mov',
+      path: 'ep-signed.mov',
+      agent: 'studio-agent',
+    });
+    expect(created.status).toBe(200);
+    await patch('upload/pbulic', created.data.id, studio, {
+      status: 8,
+      hash: 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy',
+      size: 1024,
+    });
+    const sourceId = String(created.data.source_id);
+
+    const granted = await stack.vault(
+      ['grant', sourceId, 'licensee-1', '--agent', 'licensee-agent', '--owner-key', ownerFile],
+      { VAULT_TOKEN: studio, VAULT_OWNER_KEY: '' },
+    ).done;
+    expect(granted.code, granted.stderr).toBe(0);
+    // The fingerprints signed are shown, to be compared with the licensee's.
+    const shown = (key: string) => fingerprintDisplay(fingerprintHex(decodeRawKey(key)));
+    expect(granted.stderr).toContain(`licensee-agent X25519  ${shown(keys.public_key)}`);
+    expect(granted.stderr).toContain(`licensee-agent Ed25519 ${shown(keys.signing_key)}`);
+    expect(granted.stdout).toMatch(/licensee-1\s+active\s+yes\s+.*\s+licensee-agent\s+studio-1/);
+    const [stored] = (await stack.call<Grant[]>('GET', `/sources/${sourceId}/grants/`, studio))
+      .data;
+    expect(stored?.signed_grant?.statement).toMatchObject({
+      source: 'uuid-ep-signed',
+      recipient: 'licensee-1',
+      recipient_agent: 'licensee-agent',
+      sealer: 'studio-agent',
+    });
+    expect(grantSignatureProblem(stored!.signed_grant!, owner.publicKey)).toBeUndefined();
+
+    // A key the sealing agent does not obey, or an agent of another user: refused, nothing sent.
+    const stranger = join(dir.path, 'stranger.json');
+    await writeFile(stranger, exportOwnerKey(generateOwnerKey()), { mode: 0o600 });
+    const wrongKey = await stack.vault(
+      ['grant', sourceId, 'licensee-1', '--agent', 'licensee-agent', '--owner-key', stranger],
+      { VAULT_TOKEN: studio },
+    ).done;
+    expect(wrongKey.code).toBe(2);
+    expect(wrongKey.stderr).toMatch(/is not the one agent studio-agent obeys/);
+    const wrongAgent = await stack.vault(
+      ['grant', sourceId, 'licensee-1', '--agent', 'studio-agent'],
+      { VAULT_TOKEN: studio, VAULT_OWNER_KEY: ownerFile },
+    ).done;
+    expect(wrongAgent.code).toBe(2);
+    expect(wrongAgent.stderr).toMatch(
+      /agent studio-agent belongs to user studio-1, not licensee-1/,
+    );
+
+    const revoked = await stack.vault(['revoke', sourceId, 'licensee-1', '--json'], {
+      VAULT_TOKEN: studio,
+      VAULT_OWNER_KEY: ownerFile,
+    }).done;
+    expect(revoked.code, revoked.stderr).toBe(0);
+    const withdrawn = JSON.parse(revoked.stdout) as Grant;
+    expect(withdrawn.status).toBe('revoked');
+    expect(withdrawn.signed_revocation?.statement.grant).toBe(stored!.signed_grant!.statement.id);
   });
 
   it('agents lists the caller’s agents', async () => {

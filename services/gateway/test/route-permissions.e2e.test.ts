@@ -344,6 +344,30 @@ const SEED_000: RouteRow[] = [
       else expect(ids).not.toContain(fx.agent);
     },
   }),
+  master({
+    method: 'GET',
+    path: '/api/v1/agents/{id}/',
+    who: signedIn,
+    prepare: async (s) => {
+      const agent = newAgentId();
+      ok(
+        await s.master.call('POST', '/api/v1/agents/', {
+          token: await tokenOf(s, ownerId),
+          fields: agentFields(agent),
+        }),
+        'register agent',
+      );
+      return { agent };
+    },
+    request: (fx) => ({ path: `/api/v1/agents/${fx.agent}/` }),
+    // Public keys are for anyone to name in a grant; the record carries no secret.
+    check: (body, _caller, fx) => {
+      expect((body as { data: { id: string; user_id: string } }).data).toMatchObject({
+        id: fx.agent,
+        user_id: ownerId,
+      });
+    },
+  }),
 ];
 
 // Seed 002 objects. The owner ingests one mp3 at the start; an asset in SUBMIT or later is a copy

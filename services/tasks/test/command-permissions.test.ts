@@ -252,6 +252,14 @@ const ROWS: Row[] = [
       else expect(ids).not.toContain(fx.ownerAgent);
     },
   }),
+  row({
+    name: 'agent.get',
+    command: S.agentGet,
+    // Public keys, for anyone to name in a grant: every caller reads the same record.
+    request: (fx) => ({ id: fx.ownerAgent }),
+    expected: everyone('ok'),
+    check: (agent, fx) => expect(agent.id).toBe(fx.ownerAgent),
+  }),
 ];
 
 const CASES = ROWS.flatMap((r) =>
