@@ -197,10 +197,34 @@ for (const service of services) {
   });
 }
 
-console.log(
-  `platform starting: gateway on http://localhost:${process.env.PORT ?? DEV_PORTS.gateway}, ` +
-    `docs at /docs; watch events with: nats sub 'events.>' --server ${natsUrl} ` +
-    `--creds ${shortPath(observerCreds)}`,
-);
+const gatewayUrl = `http://localhost:${process.env.PORT ?? DEV_PORTS.gateway}`;
+console.log(`platform starting: gateway on ${gatewayUrl}`);
 process.once('SIGINT', () => void stopAll(0));
 process.once('SIGTERM', () => void stopAll(0));
+
+/**
+ * "Ready" is said only when the gateway's /readyz is: NATS connected and every service it routes
+ * to serving its commands. Said earlier, the first requests would get 503 "no service answers".
+ */
+async function announceWhenReady(): Promise<void> {
+  const deadline = Date.now() + 180_000;
+  let last = '';
+  while (!stopping && Date.now() < deadline) {
+    try {
+      const res = await fetch(`${gatewayUrl}/readyz`, { signal: AbortSignal.timeout(2_000) });
+      if (res.ok) {
+        console.log(
+          `platform ready: gateway on ${gatewayUrl}, docs at /docs; watch events with: ` +
+            `nats sub 'events.>' --server ${natsUrl} --creds ${shortPath(observerCreds)}`,
+        );
+        return;
+      }
+      last = JSON.stringify(((await res.json()) as { failures?: string[] }).failures ?? []);
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((done) => setTimeout(done, 250));
+  }
+  if (!stopping) console.error(`the platform is not ready after 180 s: ${last}`);
+}
+void announceWhenReady();

@@ -177,6 +177,8 @@ function grantFor(identity: NatsIdentity, buckets: BucketNames): Grant {
           ...bucketWrite(buckets.chunks),
           // GET /api/v1/events/: one ordered consumer per browser connection (SPEC §12).
           ...streamFollow(events),
+          // /readyz: whether the services it routes to are serving (services framework PING).
+          ...Object.values(Services).map((service) => `$SRV.PING.${service}`),
         ],
         subscribe: [],
         inbox: inboxOf('gateway'),

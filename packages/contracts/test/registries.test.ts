@@ -207,10 +207,13 @@ const grant = {
   not_after: null,
   status: 'active',
   valid: true,
+  signed_grant: null,
+  signed_revocation: null,
   created_at: '2026-01-02 03:04:05',
   updated_at: '2026-01-02 03:04:05',
 };
 const key = Buffer.alloc(32, 7).toString('base64');
+const rawKey = Buffer.alloc(32, 7).toString('base64url');
 
 /** One payload per subject, as the services write them. */
 const jobPayloads: Record<keyof typeof Jobs, unknown> = {
@@ -234,7 +237,26 @@ const jobPayloads: Record<keyof typeof Jobs, unknown> = {
     uuid: 'u-1',
     sourceName: 'film.mov',
     publicBlock: { hash: 'Qm1', name: 'film.pub', size: 10 },
-    sealer: { agent: 'studio-1', signingKey: key },
+    sealer: { agent: 'studio-1', signingKey: key, ownerKey: key },
+    grant: {
+      statement: {
+        id: '0b6f2a4e-8d3c-4f1a-9e57-2c8d1f6a3b90',
+        issued_at: '2026-01-01T00:00:00.000Z',
+        source: 'u-1',
+        public_block: 'Qm1',
+        owner: 'alice',
+        sealer: 'studio-1',
+        sealer_signing_key: 'a'.repeat(64),
+        recipient: 'bob',
+        recipient_agent: 'studio-2',
+        recipient_public_key: 'b'.repeat(64),
+        recipient_signing_key: 'c'.repeat(64),
+        not_before: null,
+        not_after: '2026-02-01T00:00:00.000Z',
+      },
+      signature: 'A'.repeat(86),
+      owner_key: rawKey,
+    },
   },
   'jobs.ipfs.*.release': {
     id: 'j-3',
@@ -252,7 +274,6 @@ const jobPayloads: Record<keyof typeof Jobs, unknown> = {
       publicKey: key,
       signingKey: key,
     },
-    grant: { notBefore: null, notAfter: at },
   },
   'jobs.ipfs.*.composed': {
     id: 'j-4:composed',
@@ -291,6 +312,7 @@ const eventPayloads: Record<keyof typeof Events, unknown> = {
     peer_id: '12D3',
     public_key: key,
     signing_key: key,
+    owner_key: key,
     created_at: '2026-01-02 03:04:05',
     updated_at: '2026-01-02 03:04:05',
   }),

@@ -1,5 +1,6 @@
 export * from './command-client.js';
 export * from './commands.js';
+export * from './service-discovery.js';
 export * from './config.js';
 export * from './database.js';
 export * from './health-server.js';

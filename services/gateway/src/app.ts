@@ -1,9 +1,10 @@
-import { HttpBindings } from '@media-vault/contracts';
-import type {
-  Metrics,
-  NatsConnection,
-  PrincipalSigner,
-  ReadinessCheck,
+import { HttpBindings, Services } from '@media-vault/contracts';
+import {
+  silentServices,
+  type Metrics,
+  type NatsConnection,
+  type PrincipalSigner,
+  type ReadinessCheck,
 } from '@media-vault/service-kit';
 import type { IpfsPort } from '@media-vault/ipfs';
 import type { FastifyInstance } from 'fastify';
@@ -35,6 +36,9 @@ export interface AppOptions {
   readonly consoleDir?: string | undefined;
 }
 
+/** Every service the relay sends commands to. */
+const ROUTED_SERVICES = Object.values(Services);
+
 /** The gateway as a fastify plugin: server.ts runs it, tests `inject` into it. */
 export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   const checks: ReadinessCheck[] = [
@@ -42,6 +46,14 @@ export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<v
       'nats',
       () => {
         if (opts.nc.isClosed()) throw new Error('connection closed');
+      },
+    ],
+    [
+      // Ready only when the services the relay routes to serve their commands.
+      'services',
+      async () => {
+        const silent = await silentServices(opts.nc, ROUTED_SERVICES);
+        if (silent.length > 0) throw new Error(`no ${silent.join(', ')} service answers yet`);
       },
     ],
   ];

@@ -7,6 +7,7 @@ import {
   principalSigningEnv,
   uniqueName,
 } from '@media-vault/test-harness';
+import { Svcm } from '@nats-io/services';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -140,13 +141,30 @@ describe('gateway and tasks service, end to end over HTTP and NATS', () => {
   });
 
   describe('operational endpoints', () => {
-    it('/healthz and /readyz answer 200', async () => {
+    it('/healthz answers 200; /readyz only once every service it routes to serves', async () => {
       const health = await http('GET', '/healthz');
       expect(health.status).toBe(200);
       expect(health.body).toEqual({ status: 'ok' });
-      const ready = await http('GET', '/readyz');
-      expect(ready.status).toBe(200);
-      expect(ready.body).toEqual({ status: 'ready', failures: [] });
+      // The tasks service runs here; the assets service does not, so requests would get 503.
+      const early = await http('GET', '/readyz');
+      expect(early.status).toBe(503);
+      expect(early.body).toEqual({
+        status: 'not ready',
+        failures: ['services: no assets service answers yet'],
+      });
+      // A replica registered with the services framework is what the check looks for.
+      const assets = await new Svcm(nc as unknown as ConstructorParameters<typeof Svcm>[0]).add({
+        name: 'assets',
+        version: '0.0.0',
+      });
+      try {
+        const ready = await http('GET', '/readyz');
+        expect(ready.status).toBe(200);
+        expect(ready.body).toEqual({ status: 'ready', failures: [] });
+      } finally {
+        await assets.stop();
+      }
+      expect((await http('GET', '/readyz')).status).toBe(503);
     });
 
     it('/metrics serves Prometheus text', async () => {
