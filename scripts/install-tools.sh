@@ -54,5 +54,4 @@ else
     echo "warning: the nats CLI could not be built; everything but 'nats sub' still works"
 fi
 
-echo "tools in $BIN:"
-ls -1 "$BIN"
+echo "tools in $BIN: $(ls -1 "$BIN" | tr '\n' ' ')"
