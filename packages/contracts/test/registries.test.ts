@@ -126,7 +126,11 @@ describe('registries against NATS permissions', () => {
   it('names the jobs each platform worker serves and the consumer it may create for each', () => {
     expect(WorkerJobs).toEqual({
       assets: { 'jobs.assets.merged': 'assets-merged', 'jobs.assets.cleanup': 'assets-cleanup' },
-      'ipfs-worker': { 'jobs.ipfs.add': 'ipfs-add', 'jobs.ipfs.unpin': 'ipfs-unpin' },
+      'ipfs-worker': {
+        'jobs.ipfs.add': 'ipfs-add',
+        'jobs.ipfs.unpin': 'ipfs-unpin',
+        'jobs.ipfs.pin': 'ipfs-pin',
+      },
       'media-worker': { 'jobs.media.merge': 'media-merge' },
     });
     for (const [worker, jobs] of Object.entries(WorkerJobs)) {
@@ -207,6 +211,8 @@ const grant = {
   not_after: null,
   status: 'active',
   valid: true,
+  signed_grant: null,
+  signed_revocation: null,
   created_at: '2026-01-02 03:04:05',
   updated_at: '2026-01-02 03:04:05',
 };
@@ -214,6 +220,12 @@ const key = Buffer.alloc(32, 7).toString('base64');
 
 /** One payload per subject, as the services write them. */
 const jobPayloads: Record<keyof typeof Jobs, unknown> = {
+  'jobs.ipfs.pin': {
+    id: 'j-9',
+    cid: 'bafy1',
+    peers: ['12D3KooWabc'],
+    task: { kind: 'upload', id: 3 },
+  },
   'jobs.ipfs.*.seal': {
     id: 'j-1',
     agent: 'studio-1',
@@ -234,7 +246,8 @@ const jobPayloads: Record<keyof typeof Jobs, unknown> = {
     uuid: 'u-1',
     sourceName: 'film.mov',
     publicBlock: { hash: 'Qm1', name: 'film.pub', size: 10 },
-    sealer: { agent: 'studio-1', signingKey: key },
+    sealer: { agent: 'studio-1', signingKey: key, ownerKey: '' },
+    grant: null,
   },
   'jobs.ipfs.*.release': {
     id: 'j-3',
@@ -291,6 +304,7 @@ const eventPayloads: Record<keyof typeof Events, unknown> = {
     peer_id: '12D3',
     public_key: key,
     signing_key: key,
+    owner_key: '',
     created_at: '2026-01-02 03:04:05',
     updated_at: '2026-01-02 03:04:05',
   }),
