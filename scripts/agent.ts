@@ -7,9 +7,14 @@
  * --user, as `npm run token` does. Its NATS creds file is issued under .data/nats-auth/creds/
  * on first start (or NATS_CREDS names one). `--nats-permissions` prints, instead, the
  * permissions of the agent's NATS user (its own jobs and compose step only).
+ * Unless IPFS_API_URL names a node, the agent gets its own Kubo node (repository
+ * .data/agents/<id>/kubo, its own ports, loopback only, no bootstrap, no MDNS) connected to the
+ * platform's node that `npm run dev` runs: blocks travel between the nodes over IPFS.
  */
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { startKubo, type StartedKubo } from '@media-vault/test-harness';
 import { agentNatsPermissions } from '@media-vault/contracts';
 import { issueCreds } from './dev-auth.js';
 import { DEV_PORTS } from './dev-defaults.js';
@@ -49,6 +54,33 @@ const natsCreds =
 const token =
   values.token ?? (await signDevToken({ user: values.user!, name: values.name, ttl: '24h' }));
 
+/** The platform's node, as `npm run dev` started it: its peer id is in its repository's config. */
+async function platformPeer(): Promise<{ peerId: string; swarmAddress: string }> {
+  const config = JSON.parse(await readFile(resolve(dataDir, 'kubo', 'config'), 'utf8')) as {
+    Identity: { PeerID: string };
+  };
+  const peerId = config.Identity.PeerID;
+  return { peerId, swarmAddress: `/ip4/127.0.0.1/tcp/${DEV_PORTS.kuboSwarm}/p2p/${peerId}` };
+}
+
+let kubo: StartedKubo | undefined;
+if (!process.env.IPFS_API_URL) {
+  const peers = await platformPeer().then(
+    (peer) => [peer],
+    () => {
+      console.error('no platform IPFS node under .data/kubo: start `npm run dev` first');
+      return [];
+    },
+  );
+  kubo = await startKubo({
+    repoDir: resolve(dataDir, 'agents', values.id, 'kubo'),
+    online: true,
+    peers,
+    label: `kubo-${values.id}`,
+  });
+  console.log(`agent ${values.id}: own IPFS node ${kubo.peerId} on ${kubo.apiUrl}`);
+}
+
 const child = spawn(
   process.execPath,
   ['--import', 'tsx', resolve(root, 'services/agent/src/main.ts')],
@@ -58,7 +90,7 @@ const child = spawn(
     env: {
       ...process.env,
       NATS_URL: process.env.NATS_URL ?? `nats://127.0.0.1:${DEV_PORTS.nats}`,
-      IPFS_API_URL: process.env.IPFS_API_URL ?? `http://127.0.0.1:${DEV_PORTS.kubo}`,
+      IPFS_API_URL: process.env.IPFS_API_URL ?? kubo!.apiUrl,
       GATEWAY_URL: process.env.GATEWAY_URL ?? `http://localhost:${DEV_PORTS.gateway}`,
       NATS_CREDS: natsCreds,
       DATA_DIR: dataDir,
@@ -74,4 +106,7 @@ const child = spawn(
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => child.kill(signal));
 }
-child.once('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+child.once('exit', (code, signal) => {
+  // The node goes with its agent: a studio that stops takes its node offline, as on its machine.
+  void (kubo?.stop() ?? Promise.resolve()).finally(() => process.exit(code ?? (signal ? 1 : 0)));
+});

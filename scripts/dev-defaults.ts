@@ -21,6 +21,8 @@ export const DEV_PORTS = {
   gateway: 8080,
   nats: port('DEV_NATS_PORT', 4222),
   kubo: port('DEV_KUBO_PORT', 5001),
+  /** The platform's Kubo swarm (loopback only): every agent's own node connects to it here. */
+  kuboSwarm: port('DEV_KUBO_SWARM_PORT', 4101),
   health: {
     tasks: health,
     assets: health + 1,

@@ -2,8 +2,10 @@
  * Runs the whole platform on one machine: nats-server with authentication (unless NATS_URL is
  * set), then every service as its own process with its own NATS user and creds file. Without
  * DATABASE_URL each service keeps PGlite under .data/; with it, tasks and assets share that one
- * database, each in its own schema. Without IPFS_API_URL it starts Kubo when installed (offline,
- * repository under .data/kubo), else the ipfs-worker runs an embedded Helia node. The NATS trust chain and the gateway's principal key are made once under .data/.
+ * database, each in its own schema. Without IPFS_API_URL it starts Kubo when installed (online
+ * but loopback-only: no bootstrap peers, no MDNS, swarm on 127.0.0.1:DEV_KUBO_SWARM_PORT, every
+ * other address range filtered; repository under .data/kubo), else the ipfs-worker runs an
+ * embedded Helia node. Each agent (`npm run agent`) runs its own node, peered with this one. The NATS trust chain and the gateway's principal key are made once under .data/.
  */
 import {
   findBinary,
@@ -64,8 +66,15 @@ async function startLocalKubo(): Promise<{ url: string; stop(): Promise<void> } 
     console.log('no Kubo (ipfs) found: ipfs-worker uses embedded Helia; asset downloads are off');
     return undefined;
   }
-  const kubo = await startKubo({ repoDir: resolve(dataDir, 'kubo'), apiPort: DEV_PORTS.kubo });
-  console.log(`kubo ${kubo.version} (offline, single machine) on ${kubo.apiUrl}`);
+  const kubo = await startKubo({
+    repoDir: resolve(dataDir, 'kubo'),
+    apiPort: DEV_PORTS.kubo,
+    swarmPort: DEV_PORTS.kuboSwarm,
+    online: true,
+  });
+  console.log(
+    `kubo ${kubo.version} (online, loopback only) on ${kubo.apiUrl}, swarm ${kubo.swarmAddress}`,
+  );
   return { url: kubo.apiUrl, stop: () => kubo.stop() };
 }
 

@@ -11,7 +11,8 @@ import {
   MergeJob,
   UnpinJob,
 } from './audio-asset-jobs.js';
-import { ComposedJob, ComposeJob, FetchJob, ReleaseJob, SealJob } from './master-jobs.js';
+import { JobSubjects } from './jobs.js';
+import { ComposedJob, ComposeJob, FetchJob, PinJob, ReleaseJob, SealJob } from './master-jobs.js';
 import { JobConsumers } from './nats-permissions.js';
 import { subjectMatches } from './subject-match.js';
 
@@ -21,6 +22,7 @@ export const Jobs = {
   'jobs.ipfs.*.release': ReleaseJob,
   'jobs.ipfs.*.composed': ComposedJob,
   'jobs.media.*.compose': ComposeJob,
+  [JobSubjects.pin]: PinJob,
   [AssetJobSubjects.merge]: MergeJob,
   [AssetJobSubjects.ipfsAdd]: IpfsAddJob,
   [AssetJobSubjects.merged]: MergedJob,
@@ -47,6 +49,7 @@ export const WorkerJobs = {
   'ipfs-worker': {
     [AssetJobSubjects.ipfsAdd]: JobConsumers.ipfsAdd.name,
     [AssetJobSubjects.unpin]: JobConsumers.ipfsUnpin.name,
+    [JobSubjects.pin]: JobConsumers.ipfsPin.name,
   },
   'media-worker': {
     [AssetJobSubjects.merge]: JobConsumers.mediaMerge.name,

@@ -22,6 +22,8 @@ export const JobSubjects = {
   compose: (agent: string) => `jobs.media.${token(agent)}.compose`,
   /** Compose jobs of every agent: for a media worker sharing one machine with all its agents. */
   composeAnyAgent: 'jobs.media.*.compose',
+  /** The platform pins a sealed block an agent added (PinJob); not agent-addressed. */
+  pin: 'jobs.ipfs.pin',
   /** Every job addressed to one agent. */
   agent: (agent: string) => `jobs.ipfs.${token(agent)}.>`,
 } as const;

@@ -95,6 +95,24 @@ export const ReleaseJob = Type.Object({
 export type ReleaseJob = Static<typeof ReleaseJob>;
 
 /**
+ * jobs.ipfs.pin, for the platform's ipfs-worker: fetch a sealed block (public, or a released
+ * private envelope) from the node of the agent that added it and pin it, so the block stays
+ * available when that agent's machine goes offline. Sent by the tasks service when the block's
+ * task reaches 8. Pinning twice is harmless, so a redelivered job needs no guard.
+ */
+export const PinJob = Type.Object({
+  id: JobId,
+  cid: Type.String({ minLength: 1 }),
+  /** Peer ids of the nodes that hold it (the reporting agent's `ip`), dialled first. */
+  peers: Type.Array(Type.String()),
+  task: Type.Object({
+    kind: Type.Union([Type.Literal('upload'), Type.Literal('private')]),
+    id: MasterTaskId,
+  }),
+});
+export type PinJob = Static<typeof PinJob>;
+
+/**
  * What ffprobe said of a master when it was sealed; the composed file must say the same. Kept in
  * the private block, so it travels only sealed.
  */

@@ -24,6 +24,7 @@ export const JobConsumers = {
   assetsCleanup: { name: 'assets-cleanup', subject: AssetJobSubjects.cleanup },
   ipfsAdd: { name: 'ipfs-add', subject: AssetJobSubjects.ipfsAdd },
   ipfsUnpin: { name: 'ipfs-unpin', subject: AssetJobSubjects.unpin },
+  ipfsPin: { name: 'ipfs-pin', subject: JobSubjects.pin },
   mediaMerge: { name: 'media-merge', subject: AssetJobSubjects.merge },
 } as const;
 
@@ -192,6 +193,7 @@ function grantFor(identity: NatsIdentity, buckets: BucketNames): Grant {
           everyAgent(JobSubjects.seal),
           everyAgent(JobSubjects.fetch),
           everyAgent(JobSubjects.release),
+          JobSubjects.pin,
         ],
         subscribe: serving(Services.tasks).subscribe,
         allowResponses: true,
@@ -234,6 +236,7 @@ function grantFor(identity: NatsIdentity, buckets: BucketNames): Grant {
           AssetJobSubjects.merged,
           ...durableConsumer(jobs, JobConsumers.ipfsAdd.name, JobConsumers.ipfsAdd.subject),
           ...durableConsumer(jobs, JobConsumers.ipfsUnpin.name, JobConsumers.ipfsUnpin.subject),
+          ...durableConsumer(jobs, JobConsumers.ipfsPin.name, JobConsumers.ipfsPin.subject),
           ...bucketRead(buckets.files),
           ...bucketWrite(buckets.files),
         ],

@@ -126,7 +126,11 @@ describe('registries against NATS permissions', () => {
   it('names the jobs each platform worker serves and the consumer it may create for each', () => {
     expect(WorkerJobs).toEqual({
       assets: { 'jobs.assets.merged': 'assets-merged', 'jobs.assets.cleanup': 'assets-cleanup' },
-      'ipfs-worker': { 'jobs.ipfs.add': 'ipfs-add', 'jobs.ipfs.unpin': 'ipfs-unpin' },
+      'ipfs-worker': {
+        'jobs.ipfs.add': 'ipfs-add',
+        'jobs.ipfs.unpin': 'ipfs-unpin',
+        'jobs.ipfs.pin': 'ipfs-pin',
+      },
       'media-worker': { 'jobs.media.merge': 'media-merge' },
     });
     for (const [worker, jobs] of Object.entries(WorkerJobs)) {
@@ -217,6 +221,12 @@ const rawKey = Buffer.alloc(32, 7).toString('base64url');
 
 /** One payload per subject, as the services write them. */
 const jobPayloads: Record<keyof typeof Jobs, unknown> = {
+  'jobs.ipfs.pin': {
+    id: 'j-9',
+    cid: 'bafy1',
+    peers: ['12D3KooWabc'],
+    task: { kind: 'upload', id: 3 },
+  },
   'jobs.ipfs.*.seal': {
     id: 'j-1',
     agent: 'studio-1',

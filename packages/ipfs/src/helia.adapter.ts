@@ -60,6 +60,8 @@ async function drain(source: AsyncIterable<unknown>): Promise<void> {
  * Helia 7 networking is opt-in via `withLibp2p`/`withBitswap`/`withHTTP`, ipfs/helia#1049), so it
  * opens no sockets, dials no bootstrap peers and needs no DNS. Every read also passes
  * `offline: true`, so a missing block fails immediately with BlockNotFoundWhileOfflineError.
+ * A read that allows the network (`ReadOptions.network`) is therefore answered the same way: this
+ * node has no peers to ask, and says so at once rather than after the timeout.
  *
  * The peer id is the libp2p "self" key that `@helia/libp2p` would load: it is created on first
  * start, kept in the datastore's keychain, and therefore stable across restarts of the same

@@ -11,6 +11,8 @@ export {
   type CatOptions,
   type FileStat,
   type IpfsPort,
+  type NetworkRead,
+  type ReadOptions,
 } from './ipfs-port.js';
 export { createKuboIpfs, type KuboIpfsOptions } from './kubo.adapter.js';
 export type { HeliaIpfsOptions } from './helia.adapter.js';

@@ -17,7 +17,23 @@ export interface AddOptions {
   readonly signal?: AbortSignal;
 }
 
-export interface CatOptions {
+/**
+ * Reading from other nodes. Without it every read is local-only and fails fast; with it a read of
+ * content this node does not hold first connects to `peers` (peer ids of nodes likely to hold it,
+ * found through routing), then asks its connected peers and routing for the blocks, and gives up
+ * with IpfsNotFoundError once `timeoutMs` pass without a block arriving.
+ */
+export interface NetworkRead {
+  readonly timeoutMs: number;
+  readonly peers?: readonly string[];
+}
+
+export interface ReadOptions {
+  /** Absent: local only (the platform's own pins, garbage collection, anything it must hold). */
+  readonly network?: NetworkRead;
+}
+
+export interface CatOptions extends ReadOptions {
   readonly offset?: number;
   readonly length?: number;
   readonly signal?: AbortSignal;
@@ -25,9 +41,10 @@ export interface CatOptions {
 
 /**
  * The one place the rest of the system talks to IPFS. Implementations must give the same CID for
- * the same bytes (see UNIXFS_IMPORT), stream in both directions, and answer only from content held
- * locally: a CID whose blocks are not present fails fast with IpfsNotFoundError instead of
- * searching the network, so a missing master surfaces as an error rather than a hung request.
+ * the same bytes (see UNIXFS_IMPORT) and stream in both directions. Reads are local-only unless
+ * the caller passes `network` (ReadOptions): a CID whose blocks are not present then fails fast
+ * with IpfsNotFoundError instead of searching the network, so a missing master surfaces as an
+ * error rather than a hung request. With `network` the wait is bounded by its `timeoutMs`.
  *
  * `add` stores without pinning; call `pin` to protect content from garbage collection.
  * `isPinned` is true only for CIDs passed to `pin` (recursive pin roots), not for blocks that are
@@ -36,11 +53,12 @@ export interface CatOptions {
 export interface IpfsPort {
   add(source: AsyncIterable<Uint8Array>, opts?: AddOptions): Promise<AddedFile>;
   cat(cid: string, opts?: CatOptions): AsyncIterable<Uint8Array>;
-  pin(cid: string): Promise<void>;
+  /** With `network`, the blocks not held here are fetched first, then the whole DAG is pinned. */
+  pin(cid: string, opts?: ReadOptions): Promise<void>;
   /** Removing a pin that does not exist is a no-op. */
   unpin(cid: string): Promise<void>;
   isPinned(cid: string): Promise<boolean>;
-  stat(cid: string): Promise<FileStat>;
+  stat(cid: string, opts?: ReadOptions): Promise<FileStat>;
   peerId(): Promise<string>;
   close(): Promise<void>;
 }
@@ -61,8 +79,14 @@ export class IpfsNotFoundError extends Error {
   override readonly name = 'IpfsNotFoundError';
   readonly cid: string;
 
-  constructor(cid: string, options?: { cause?: unknown }) {
-    super(`${cid} is not available in the local IPFS store`, options);
+  /** `searchedMs`: how long the network was searched; absent for a local-only read. */
+  constructor(cid: string, options?: { cause?: unknown; searchedMs?: number }) {
+    super(
+      options?.searchedMs === undefined
+        ? `${cid} is not available in the local IPFS store`
+        : `${cid} was not found on the IPFS network within ${Math.round(options.searchedMs / 1000)} s`,
+      options,
+    );
     this.cid = cid;
   }
 }

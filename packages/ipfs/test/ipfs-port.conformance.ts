@@ -260,6 +260,37 @@ export function describeIpfsPort(name: string, factory: IpfsPortFactory): void {
       });
     });
 
+    describe('reads that may use the network', () => {
+      const network = { timeoutMs: 2_000, peers: [] };
+
+      it('serve content held here as local reads do', async () => {
+        expect(sameBytes((await collect(ipfs.cat(dataCid, { network }))).bytes, data)).toBe(true);
+        const { bytes } = await collect(ipfs.cat(dataCid, { network, offset: CHUNK, length: 9 }));
+        expect(sameBytes(bytes, data.subarray(CHUNK, CHUNK + 9))).toBe(true);
+        expect(await ipfs.stat(dataCid, { network })).toEqual({ cid: dataCid, size: MULTI_SIZE });
+        await ipfs.pin(dataCid, { network });
+        expect(await ipfs.isPinned(dataCid)).toBe(true);
+        await ipfs.unpin(dataCid);
+      });
+
+      it('give up on content nobody serves with IpfsNotFoundError within the timeout', async () => {
+        for (const cid of await absentCids()) {
+          for (const work of <(() => Promise<unknown>)[]>[
+            () => collect(ipfs.cat(cid, { network })),
+            () => ipfs.stat(cid, { network }),
+            () => ipfs.pin(cid, { network }),
+          ]) {
+            const { result, ms } = await timed(work);
+            const err = rejection(result);
+            expect(err).toBeInstanceOf(IpfsNotFoundError);
+            expect((err as IpfsNotFoundError).cid).toBe(cid);
+            expect(ms).toBeLessThan(network.timeoutMs + PROMPT_MS);
+          }
+          expect(await ipfs.isPinned(cid)).toBe(false);
+        }
+      });
+    });
+
     describe('malformed CIDs', () => {
       it.each(MALFORMED)('rejects %j with IpfsInvalidCidError everywhere', async (bad) => {
         const calls: (() => Promise<unknown>)[] = [

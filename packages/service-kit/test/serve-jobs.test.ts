@@ -24,10 +24,11 @@ describe('serveJobs', () => {
     const whole: JobHandlers<'ipfs-worker'> = {
       'jobs.ipfs.add': { handle },
       'jobs.ipfs.unpin': { handle },
+      'jobs.ipfs.pin': { handle },
     };
-    // @ts-expect-error the ipfs worker serves jobs.ipfs.unpin too
+    // @ts-expect-error the ipfs worker serves jobs.ipfs.unpin and jobs.ipfs.pin too
     const missing: JobHandlers<'ipfs-worker'> = { 'jobs.ipfs.add': { handle } };
-    expect(Object.keys(whole)).toEqual(['jobs.ipfs.add', 'jobs.ipfs.unpin']);
+    expect(Object.keys(whole)).toEqual(['jobs.ipfs.add', 'jobs.ipfs.unpin', 'jobs.ipfs.pin']);
     expect(Object.keys(missing)).toEqual(['jobs.ipfs.add']);
   });
 

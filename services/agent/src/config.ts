@@ -33,6 +33,13 @@ export const AgentConfigSchema = Type.Object({
   SEGMENT_SIZE: Type.Integer({ minimum: 65_536, maximum: 67_108_864, default: 4_194_304 }),
   /** How long a fetch waits for its private block before handing the job back for later. */
   PRIVATE_BLOCK_WAIT_SECONDS: Type.Integer({ minimum: 1, default: 600 }),
+  IPFS_FETCH_TIMEOUT_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 3600,
+    default: 60,
+    description:
+      'how long a read of a block this node does not hold waits on the network without a block arriving',
+  }),
   /** Downloads an agent runs at once; most of a fetch's time may be spent waiting for its key. */
   FETCH_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
   /** How long a job may go without a heartbeat before JetStream hands it to another worker. */
@@ -63,6 +70,7 @@ export interface AgentSettings {
   readonly downloadDir: string;
   readonly segmentSize: number;
   readonly privateBlockWaitMs: number;
+  readonly ipfsFetchTimeoutMs: number;
   readonly ackWaitMs: number;
   readonly fetchConcurrency: number;
 }
@@ -95,6 +103,7 @@ function agentSettings(config: ConfigShape & { AGENT_ID: string; AGENT_TOKEN: st
     downloadDir: resolve(config.DOWNLOAD_DIR ?? join(dir, 'downloads')),
     segmentSize: config.SEGMENT_SIZE,
     privateBlockWaitMs: config.PRIVATE_BLOCK_WAIT_SECONDS * 1000,
+    ipfsFetchTimeoutMs: config.IPFS_FETCH_TIMEOUT_SECONDS * 1000,
     ackWaitMs: config.JOB_ACK_WAIT_SECONDS * 1000,
     fetchConcurrency: config.FETCH_CONCURRENCY,
   };

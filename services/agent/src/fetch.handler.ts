@@ -6,7 +6,7 @@ import {
   type FetchJob,
   type MasterMedia,
 } from '@media-vault/contracts';
-import type { IpfsPort } from '@media-vault/ipfs';
+import { IpfsNotFoundError, type IpfsPort, type NetworkRead } from '@media-vault/ipfs';
 import { createOpenStream, isSealedFormatError, openKeyEnvelope } from '@media-vault/sealed';
 import {
   PermanentJobError,
@@ -45,6 +45,16 @@ async function readAll(source: AsyncIterable<Uint8Array>, limit: number): Promis
     chunks.push(Buffer.from(chunk));
   }
   return Buffer.concat(chunks);
+}
+
+/**
+ * A block no node served within the wait ends the task at 9 with the reason; retrying the task
+ * (9 → 0) sends the fetch again, which resumes where this one stopped.
+ */
+function permanentIfNotFound(err: unknown, what: string): unknown {
+  return err instanceof IpfsNotFoundError
+    ? new PermanentJobError(`${what}: ${err.message}`, { cause: err })
+    : err;
 }
 
 /** A tampered, misaddressed or expired block fails for good, with the format's reason. */
@@ -99,17 +109,30 @@ export function fetchHandler(agent: AgentContext, ipfs: IpfsPort, nc: NatsConnec
     const paths = downloadPaths(agent.settings.downloadDir, job);
     await mkdir(paths.work, { recursive: true, mode: 0o700 });
 
+    // The sealer's node (its peer id is the task's `ip`; it also releases the key) is asked first; the platform's node,
+    // which pins every sealed block, is a peer already; routing finds any other holder.
+    const network = (...peers: string[]): NetworkRead => ({
+      timeoutMs: agent.settings.ipfsFetchTimeoutMs,
+      peers: peers.filter((peer) => peer !== ''),
+    });
     const expected = job.publicBlock.size;
     if ((await sizeOf(paths.publicBlock)) !== expected) {
       await reporter.step(TaskStatus.downloading);
       const temp = `${paths.publicBlock}.tmp`;
-      await pipeline(
-        Readable.from(ipfs.cat(job.publicBlock.hash)),
-        byteCounter((got) => {
-          reporter.progress(TaskStatus.downloading, expected === 0 ? 100 : (got / expected) * 100);
-        }),
-        createWriteStream(temp),
-      );
+      try {
+        await pipeline(
+          Readable.from(ipfs.cat(job.publicBlock.hash, { network: network(task.ip) })),
+          byteCounter((got) => {
+            reporter.progress(
+              TaskStatus.downloading,
+              expected === 0 ? 100 : (got / expected) * 100,
+            );
+          }),
+          createWriteStream(temp),
+        );
+      } catch (err) {
+        throw permanentIfNotFound(err, 'the public block could not be fetched');
+      }
       if ((await sizeOf(temp)) !== expected) {
         throw new PermanentJobError(`the public block is not the ${expected} bytes announced`);
       }
@@ -124,7 +147,12 @@ export function fetchHandler(agent: AgentContext, ipfs: IpfsPort, nc: NatsConnec
     }
 
     await reporter.step(TaskStatus.downloadingKey);
-    const envelope = await readAll(ipfs.cat(detail.private_hash), MAX_ENVELOPE_BYTES);
+    const envelope = await readAll(
+      ipfs.cat(detail.private_hash, { network: network(detail.ip) }),
+      MAX_ENVELOPE_BYTES,
+    ).catch((err: unknown) => {
+      throw permanentIfNotFound(err, 'the private block could not be fetched');
+    });
     let opened;
     try {
       opened = await openKeyEnvelope(envelope, {

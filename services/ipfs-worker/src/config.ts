@@ -8,6 +8,12 @@ export const IpfsWorkerConfigSchema = Type.Object({
     Type.String({ pattern: '^https?://', description: 'Kubo RPC URL; unset: embedded Helia' }),
   ),
   DATA_DIR: Type.String({ default: '.data', description: 'embedded Helia blockstore lives here' }),
+  IPFS_FETCH_TIMEOUT_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 3600,
+    default: 60,
+    description: 'how long a pin of a block on another node waits without a block arriving',
+  }),
 });
 
 export type IpfsWorkerConfig = Static<typeof IpfsWorkerConfigSchema>;

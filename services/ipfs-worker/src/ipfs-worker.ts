@@ -7,6 +7,7 @@ import { natsBuckets } from '@media-vault/object-store';
 import { join } from 'node:path';
 import type { IpfsWorkerConfig } from './config.js';
 import { ipfsAddHandler } from './ipfs-add/ipfs-add.handler.js';
+import { pinHandler } from './pin/pin.handler.js';
 import { unpinHandler } from './unpin/unpin.handler.js';
 
 export interface IpfsWorker {
@@ -18,8 +19,8 @@ export interface IpfsWorker {
 
 /**
  * The platform's only writer to IPFS, through Kubo over RPC or an embedded Helia node: adds and
- * pins merged audio files (jobs.ipfs.add) and unpins (jobs.ipfs.unpin). Agents write their own
- * sealed blocks (services/agent).
+ * pins merged audio files (jobs.ipfs.add), unpins (jobs.ipfs.unpin), and pins the sealed blocks
+ * agents add on their own nodes (jobs.ipfs.pin), so the platform seeds what it publishes.
  */
 export async function startIpfsWorker(config: IpfsWorkerConfig): Promise<IpfsWorker> {
   const runtime = await createRuntime({
@@ -48,6 +49,7 @@ export async function startIpfsWorker(config: IpfsWorkerConfig): Promise<IpfsWor
       handlers: {
         'jobs.ipfs.add': add,
         'jobs.ipfs.unpin': { handle: unpinHandler(ipfs) },
+        'jobs.ipfs.pin': { handle: pinHandler(ipfs, config.IPFS_FETCH_TIMEOUT_SECONDS * 1000) },
       },
       log: runtime.log,
     });

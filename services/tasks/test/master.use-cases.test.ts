@@ -7,6 +7,7 @@ import {
   type FetchJob,
   type GrantEvent,
   type MasterTaskKind,
+  type PinJob,
   type Principal,
   type PrivateTaskEvent,
   type ReleaseJob,
@@ -213,6 +214,17 @@ describeOnDatabases('film master task use cases on $driver', (backend) => {
       );
       const [row] = await database.db.select().from(uploadTasks).where(eq(uploadTasks.id, task.id));
       expect(row?.status).toBe(0);
+    });
+
+    it('an upload reaching 8 with its hash asks the platform to pin it, once', async () => {
+      const owner = newUser('seeder');
+      const task = await readySource(owner);
+      const pins = (await eventsOf<PinJob>(JobSubjects.pin)).filter(
+        (j) => j.task.kind === 'upload' && j.task.id === task.id,
+      );
+      expect(pins.map(({ cid, peers }) => ({ cid, peers }))).toEqual([
+        { cid: 'QmTxvr8VXe37apeBjyPeAGZi5JiRSbwn8mr2DuuqR517Lo', peers: ['QmUploader'] },
+      ]);
     });
 
     it('with path and agent: the seal job goes through the outbox and the source records its sealer', async () => {
@@ -670,6 +682,11 @@ describeOnDatabases('film master task use cases on $driver', (backend) => {
         file: 'f',
         ip: 'ip',
       });
+      // The platform is asked to pin the released block, from the node that reported it.
+      const pins = (await eventsOf<PinJob>(JobSubjects.pin)).filter((j) => j.cid === 'QmPrivate');
+      expect(pins.map(({ cid, peers, task }) => ({ cid, peers, task }))).toEqual([
+        { cid: 'QmPrivate', peers: ['ip'], task: { kind: 'private', id } },
+      ]);
       const after = await master.downloads.get(licensee, download.id);
       expect(after).toMatchObject({
         private_status: 8,

@@ -12,7 +12,7 @@ import {
 } from '@media-vault/sealed';
 import type { OpenDatabase } from '@media-vault/service-kit';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Agents } from '../src/agents/agents.use-case.js';
 import type { schema } from '../src/db/index.js';
 import { grants } from '../src/db/schema.js';

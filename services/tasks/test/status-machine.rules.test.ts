@@ -5,6 +5,7 @@ import {
   isRetry,
   nextPercent,
   reasonAfter,
+  seedsBlock,
 } from '../src/master/status-machine.rules.js';
 import { STATUS_GRIDS } from './status-table.js';
 
@@ -110,5 +111,19 @@ describe('nextPercent', () => {
     [4, 15, 5, undefined, 0],
   ])('at %i with %i%%, a report of %i with %s shows %i', (status, percent, to, given, expected) => {
     expect(nextPercent({ status, percent }, to, given)).toBe(expected);
+  });
+});
+
+describe('seedsBlock', () => {
+  it.each([
+    { from: 3, to: 8, hash: 'bafy1', seeds: true },
+    { from: 0, to: 8, hash: 'bafy1', seeds: true },
+    { from: 3, to: 8, hash: '', seeds: false },
+    { from: 8, to: 8, hash: 'bafy1', seeds: false },
+    { from: 2, to: 3, hash: 'bafy1', seeds: false },
+    { from: 3, to: 9, hash: 'bafy1', seeds: false },
+    { from: 9, to: 0, hash: 'bafy1', seeds: false },
+  ])('$from → $to with hash "$hash": $seeds', ({ from, to, hash, seeds }) => {
+    expect(seedsBlock(from, to, hash)).toBe(seeds);
   });
 });

@@ -50,9 +50,19 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
-export async function startPlatform(servers: ServerUrls): Promise<Platform> {
+export interface PlatformOptions {
+  /** The platform's own IPFS node; default the one the global set-up started. */
+  readonly kuboApiUrl?: string;
+  /** Runs the ipfs-worker too, which pins the sealed blocks agents add on their nodes. */
+  readonly ipfsWorker?: boolean;
+}
+
+export async function startPlatform(
+  servers: ServerUrls,
+  opts: PlatformOptions = {},
+): Promise<Platform> {
   const nats = natsAccess(servers);
-  const kuboApiUrl = servers.kuboApiUrl!;
+  const kuboApiUrl = opts.kuboApiUrl ?? servers.kuboApiUrl!;
   const started: StartedProcess[] = [];
   const nc = await connectAs(nats);
   const port = await freePort();
@@ -88,6 +98,20 @@ export async function startPlatform(servers: ServerUrls): Promise<Platform> {
         readyWhen: /Server listening/,
       }),
     );
+    if (opts.ipfsWorker) {
+      started.push(
+        await startService({
+          service: 'ipfs-worker',
+          env: {
+            ...(await natsEnv(nats, { kind: 'ipfs-worker' })),
+            IPFS_API_URL: kuboApiUrl,
+            HEALTH_PORT: '0',
+            IPFS_FETCH_TIMEOUT_SECONDS: '10',
+          },
+          readyWhen: /health endpoints listening/,
+        }),
+      );
+    }
   } catch (err) {
     await stop();
     throw err;
@@ -141,6 +165,9 @@ export interface AgentOptions {
   readonly downloadDir?: string;
   readonly segmentSize?: number;
   readonly ackWaitSeconds?: number;
+  /** The agent's own IPFS node; default the platform's. */
+  readonly ipfsApiUrl?: string;
+  readonly fetchTimeoutSeconds?: number;
 }
 
 export async function agentEnv(
@@ -149,7 +176,8 @@ export async function agentEnv(
 ): Promise<Record<string, string>> {
   return {
     ...(await natsEnv(platform.nats, { kind: 'agent', agent: opts.id })),
-    IPFS_API_URL: platform.kuboApiUrl,
+    IPFS_API_URL: opts.ipfsApiUrl ?? platform.kuboApiUrl,
+    IPFS_FETCH_TIMEOUT_SECONDS: String(opts.fetchTimeoutSeconds ?? 20),
     GATEWAY_URL: platform.gatewayUrl,
     HEALTH_PORT: '0',
     DATA_DIR: opts.dataDir,

@@ -11,7 +11,7 @@ import type { TasksDatabase } from '../db/index.js';
 import { authorize } from '../permissions.js';
 import { applyBlockReport, privateMirrorOf, showsMirror } from './block-report.rules.js';
 import { updateDownloadTask } from './download-task.repository.js';
-import { downloadJobsOf, sealJobsOf, taskEvent } from './master.events.js';
+import { downloadJobsOf, pinJob, sealJobsOf, taskEvent } from './master.events.js';
 import {
   downloadEventRecord,
   privateEventRecord,
@@ -30,7 +30,7 @@ import {
   signedGrantOf,
 } from './master.reads.js';
 import { updatePrivateTask } from './private-task.repository.js';
-import { isRetry } from './status-machine.rules.js';
+import { isRetry, seedsBlock } from './status-machine.rules.js';
 import { updateUploadTask } from './upload-task.repository.js';
 
 /** Reports on the public block (upload task) and on a private block (private upload task). */
@@ -55,6 +55,9 @@ export class BlockReports {
         taskEvent('upload', uploadEventRecord(updated), current.upload.status),
         // A retried seal goes back to the agent that was asked to seal the master.
         ...(isRetry(current.upload.status, upload.status) ? sealJobsOf(updated) : []),
+        ...(seedsBlock(current.upload.status, upload.status, upload.hash)
+          ? [pinJob({ cid: upload.hash, peers: [upload.ip], task: { kind: 'upload', id } })]
+          : []),
       ]);
       return { task: toUploadTask(updated), changed: true };
     });
@@ -86,6 +89,11 @@ export class BlockReports {
         taskEvent('private', privateEventRecord(privateView), current.privateTask.status),
       ];
 
+      if (seedsBlock(current.privateTask.status, updated.status, updated.hash)) {
+        outgoing.push(
+          pinJob({ cid: updated.hash, peers: [updated.ip], task: { kind: 'private', id } }),
+        );
+      }
       const download = (await findDownloadView(tx, updated.downloadId, { lock: true }))!;
       if (isRetry(current.privateTask.status, updated.status)) {
         // A retried release goes back to the sealing agent, with the grant as it stands now.

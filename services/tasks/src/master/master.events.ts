@@ -9,6 +9,7 @@ import {
   type GrantStatus,
   type EventOf,
   type MasterTaskKind,
+  type PinJob,
   type ReleaseJob,
   type SealJob,
   type SignedGrant,
@@ -70,6 +71,12 @@ export const fetchJob = (job: Omit<FetchJob, 'id'>): OutboxEvent => ({
 
 export const releaseJob = (job: Omit<ReleaseJob, 'id'>): OutboxEvent => ({
   subject: JobSubjects.release(job.agent),
+  payload: { id: newEventId(), ...job },
+});
+
+/** The platform's ipfs-worker pins a block an agent finished adding (see seedsBlock). */
+export const pinJob = (job: Omit<PinJob, 'id'>): OutboxEvent => ({
+  subject: JobSubjects.pin,
   payload: { id: newEventId(), ...job },
 });
 

@@ -22,6 +22,13 @@ export function assertTransition(kind: MasterTaskKind, id: number, from: number,
 export const isRetry = (from: number, to: number): boolean =>
   from === TaskStatus.error && to === TaskStatus.notStarted;
 
+/**
+ * A block task reaching 8 with a hash: the block is complete on its uploader's node, so the
+ * platform pins a copy (jobs.ipfs.pin) and the block outlives that node being offline.
+ */
+export const seedsBlock = (from: number, to: number, hash: string): boolean =>
+  from !== TaskStatus.done && to === TaskStatus.done && hash !== '';
+
 /** A failure's reason stays while the task is at 9; any other status clears it. */
 export function reasonAfter(report: { status: number; reason?: string | undefined }): string {
   const reason = (report.reason ?? '').trim();
