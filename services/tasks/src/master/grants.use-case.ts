@@ -7,6 +7,7 @@ import {
   type Principal,
 } from '@media-vault/contracts';
 import { enqueueEvents } from '@media-vault/service-kit';
+import { appendGrantEntry } from '../audit/audit.use-case.js';
 import type { TasksDatabase } from '../db/index.js';
 import { findGrant, insertGrant, listGrantsOfSource, updateGrant } from './grant.repository.js';
 import { grantWindowOf, isSameGrant } from './grant.rules.js';
@@ -52,6 +53,7 @@ export class Grants {
       if (inserted) {
         const grant = toGrant(inserted);
         await enqueueEvents(tx, [grantEvent(grant, null)]);
+        await appendGrantEntry(tx, 'grant', principal, grant);
         return { grant, changed: true };
       }
       const existing = (await findGrant(tx, source.id, request.user_id, { lock: true }))!;
@@ -63,6 +65,7 @@ export class Grants {
       });
       const grant = toGrant(updated);
       await enqueueEvents(tx, [grantEvent(grant, toGrant(existing).status)]);
+      await appendGrantEntry(tx, 'grant', principal, grant);
       return { grant, changed: true };
     });
   }
@@ -95,6 +98,7 @@ export class Grants {
         now,
       );
       await enqueueEvents(tx, [grantEvent(grant, 'active')]);
+      await appendGrantEntry(tx, 'revoke', principal, grant);
       return { grant, changed: true };
     });
   }
