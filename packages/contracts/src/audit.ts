@@ -51,7 +51,7 @@ export const AuditEntryId = Type.String({
   maxLength: 200,
   pattern: '^[A-Za-z0-9_.:@-]+$',
   description:
-    'unique within the source (an agent uses its job id and the kind); appending the same id again returns the entry already there',
+    'unique within the source (an agent uses its job id and the kind, and a release its envelope CID too); appending the same id again returns the entry already there',
 });
 
 export const AuditSourceUuid = Type.String({

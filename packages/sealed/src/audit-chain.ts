@@ -255,6 +255,8 @@ export interface AuditChainReport {
 }
 
 export interface VerifyAuditChainOptions {
+  /** The source whose log this is; without it, the first entry's source. */
+  readonly sourceId?: number;
   /**
    * Agent id → its Ed25519 public key (base64/base64url), known from somewhere other than the
    * entries themselves. An entry signed by a listed agent with any other key is refused.
@@ -349,7 +351,7 @@ export function verifyAuditChain(
 ): AuditChainReport {
   const checks: AuditEntryCheck[] = [];
   let previous: { seq: number; hash: string } | undefined;
-  let sourceId: number | undefined;
+  let sourceId = options.sourceId;
   entries.forEach((value, index) => {
     const shape = shapeProblem(value);
     if (shape !== undefined) {

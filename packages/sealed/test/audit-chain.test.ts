@@ -295,5 +295,11 @@ describe('verifyAuditChain', () => {
     expect(verifyAuditChain([entries[0], foreign]).firstBroken).toMatchObject({
       reason: 'wrong-source',
     });
+    // A whole log of another source than the one asked for.
+    expect(verifyAuditChain(entries, { sourceId: 5 }).firstBroken).toMatchObject({
+      seq: 1,
+      reason: 'wrong-source',
+      message: 'entry of source 4 in the log of source 5',
+    });
   });
 });

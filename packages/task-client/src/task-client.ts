@@ -1,6 +1,9 @@
 import type {
   Agent,
   AgentList,
+  AppendAuditBody,
+  AuditEntry,
+  AuditEntryList,
   CreateDownloadTaskQuery,
   CreateGrantBody,
   CreateUploadTaskBody,
@@ -114,6 +117,16 @@ export class TaskClient {
 
   revokeGrant(sourceId: number, userId: string): Promise<Grant> {
     return this.call('DELETE', `/sources/${sourceId}/grants/${encodeURIComponent(userId)}/`);
+  }
+
+  /** The source's audit log in seq order (its owner or root). */
+  listAudit(sourceId: number): Promise<AuditEntryList> {
+    return this.call('GET', `/sources/${sourceId}/audit/`);
+  }
+
+  /** An entry one of the caller's agents signed; the stored entry, chained. */
+  appendAudit(sourceId: number, body: AppendAuditBody): Promise<AuditEntry> {
+    return this.call('POST', `/sources/${sourceId}/audit/`, { body });
   }
 
   private async call<R>(

@@ -8,6 +8,8 @@ import type { Vault } from './vault.js';
 export interface AgentContext {
   readonly settings: AgentSettings;
   readonly secrets: AgentSecrets;
+  /** The agent's user, as the platform named it when the agent registered. */
+  readonly userId: string;
   readonly api: TaskClient;
   readonly vault: Vault;
   /** ffprobe with the configured binary and time-out. */

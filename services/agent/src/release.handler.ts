@@ -3,6 +3,7 @@ import type { IpfsPort } from '@media-vault/ipfs';
 import { decodeRawKey, openVaultCopy, sealKeyEnvelope } from '@media-vault/sealed';
 import { PermanentJobError, type JobContext } from '@media-vault/service-kit';
 import type { AgentContext } from './agent-context.js';
+import { recordRelease } from './audit-trail.js';
 import { TaskReporter } from './task-reporter.js';
 
 /** Seed times are UTC `YYYY-MM-DD HH:mm:ss`. */
@@ -53,6 +54,7 @@ export function releaseHandler(agent: AgentContext, ipfs: IpfsPort) {
     });
     const added = await ipfs.add(once(released));
     await ipfs.pin(added.cid);
+    await recordRelease(agent, job, added.cid);
     await reporter.step(
       TaskStatus.done,
       {

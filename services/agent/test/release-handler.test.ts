@@ -100,6 +100,7 @@ describe('release handler', () => {
     // Every delivery finds the private task still owed, as a retried task (9 → 0) would be.
     const api = {
       listPrivateTasks: async () => ({ data: [task()] }),
+      appendAudit: async () => ({}),
       reportPrivate: async (_id: number, report: { status: number; hash?: string }) => {
         reports.push({ status: report.status, hash: report.hash });
         return { ...task(), status: report.status, hash: report.hash ?? '' };
@@ -108,6 +109,7 @@ describe('release handler', () => {
     agent = {
       settings: {} as AgentContext['settings'],
       secrets,
+      userId: 'studio',
       api,
       vault,
       // A release never probes media.
