@@ -66,6 +66,17 @@ export type Invocation =
       readonly wait: boolean;
     }
   | { readonly command: 'status'; readonly kind: StatusKind; readonly id: number }
+  | {
+      readonly command: 'audit';
+      readonly sourceId: number;
+      readonly verify: boolean;
+      /** Agent id → its Ed25519 public key, known apart from the log (--trust-key). */
+      readonly trustedKeys: Readonly<Record<string, string>>;
+      /** A head recorded earlier that the log must still hold (--head). */
+      readonly head: { readonly seq: number; readonly hash: string } | undefined;
+      /** A log saved earlier with --json, checked without asking the platform (--from). */
+      readonly from: string | undefined;
+    }
   | { readonly command: 'agents' }
   | {
       readonly command: 'agent-backup';
@@ -139,6 +150,23 @@ const grantTimeArg = (text: string): string => {
   }
   return text;
 };
+/** `--trust-key <agent>=<key>`, repeated: the raw Ed25519 key in base64 or base64url. */
+const trustKeyArg = (text: string, previous: Record<string, string> = {}) => {
+  const match = /^([A-Za-z0-9_-]{3,64})=([A-Za-z0-9+/_-]{43}=?)$/.exec(text);
+  if (!match) {
+    throw new InvalidArgumentError(
+      'a trusted key is <agent id>=<Ed25519 public key, 32 bytes in base64 or base64url>.',
+    );
+  }
+  return { ...previous, [match[1]!]: match[2]! };
+};
+const headArg = (text: string): { seq: number; hash: string } => {
+  const match = /^(\d{1,10}):([0-9a-f]{64})$/.exec(text);
+  if (!match || Number(match[1]) < 1) {
+    throw new InvalidArgumentError('a head is <seq>:<hash>, e.g. 4:<64 hex digits>.');
+  }
+  return { seq: Number(match[1]), hash: match[2]! };
+};
 const secondsArg = (text: string): number => {
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0) {
@@ -150,7 +178,8 @@ const secondsArg = (text: string): number => {
 const exitCodesHelp = `
 Exit codes:
   0    every task waited for is done (8), or the command succeeded
-  1    a task ended in 9 (error); \`status\` also when the task is at 9
+  1    a task ended in 9 (error); \`status\` also when the task is at 9;
+       \`audit --verify\` when the log does not verify
   2    usage error (unknown command or option, bad value, no token)
   3    the gateway or NATS refused or was unreachable (the server's message is printed),
        or an unexpected internal error
@@ -331,6 +360,43 @@ export function parseCommandLine(
     });
 
   program
+    .command('audit')
+    .description(
+      "a source's audit log: grants, releases, fetches, composes, failures (owner or root)",
+    )
+    .addHelpText(
+      'after',
+      '\nWith --verify the hash chain and every agent signature are checked here, offline; exit 1\nnames the first broken entry. Save a log with --json to check it again later with --from.',
+    )
+    .argument('<source_id>', 'source id', sourceIdArg)
+    .option('--verify', 'check the chain and every signature; exit 1 if it is broken')
+    .option(
+      '--trust-key <agent=key>',
+      "an agent's Ed25519 public key known from elsewhere (repeatable); other keys are refused",
+      trustKeyArg,
+    )
+    .option('--head <seq:hash>', 'a head seen before, which the log must still hold', headArg)
+    .option('--from <file>', 'read the log from a file `vault audit --json` wrote (no token)')
+    .action(function (this: Command, sourceId: number) {
+      const o = this.opts<{
+        verify?: boolean;
+        trustKey?: Record<string, string>;
+        head?: { seq: number; hash: string };
+        from?: string;
+      }>();
+      const checks = o.trustKey !== undefined || o.head !== undefined || o.from !== undefined;
+      set(this, {
+        command: 'audit',
+        sourceId,
+        // Pinned keys, a head or a saved log are only worth giving to have them checked.
+        verify: o.verify === true || checks,
+        trustedKeys: o.trustKey ?? {},
+        head: o.head,
+        from: o.from,
+      });
+    });
+
+  program
     .command('agents')
     .description('list your agents')
     .action(function (this: Command) {
@@ -399,7 +465,10 @@ export function parseCommandLine(
     timeout?: number;
   }>();
   const token = g.token ?? env.token ?? '';
-  if (!token && !LocalCommands.includes(invocation.command)) {
+  const local =
+    LocalCommands.includes(invocation.command) ||
+    (invocation.command === 'audit' && invocation.from !== undefined);
+  if (!token && !local) {
     throw usageError('no token: pass --token or set VAULT_TOKEN (npm run -s token -- --user <id>)');
   }
   if (!/^https?:\/\//.test(g.api)) throw usageError(`--api must be an http(s) URL, got "${g.api}"`);

@@ -8,6 +8,8 @@ export const ExitCode = {
   ok: 0,
   /** At least one task ended in 9 (error). */
   taskFailed: 1,
+  /** `audit --verify`: the log does not verify (an entry edited, deleted or badly signed). */
+  auditBroken: 1,
   /** The command line is wrong: unknown command or option, missing or malformed value. */
   usage: 2,
   /** The gateway or NATS refused or could not be reached; the server's `message` is printed. */

@@ -117,6 +117,45 @@ describe('parseCommandLine', () => {
     });
   });
 
+  it('audit: --verify, pinned keys, a head, a saved log without a token', () => {
+    const key = Buffer.alloc(32, 3).toString('base64url');
+    const hash = 'a'.repeat(64);
+    expect(run('audit', '7').invocation).toEqual({
+      command: 'audit',
+      sourceId: 7,
+      verify: false,
+      trustedKeys: {},
+      head: undefined,
+      from: undefined,
+    });
+    expect(
+      run(
+        'audit',
+        '7',
+        '--trust-key',
+        `lic-1=${key}`,
+        '--trust-key',
+        `studio-1=${key}`,
+        '--head',
+        `3:${hash}`,
+      ).invocation,
+    ).toEqual({
+      command: 'audit',
+      sourceId: 7,
+      // Keys and heads are given to be checked: they imply --verify.
+      verify: true,
+      trustedKeys: { 'lic-1': key, 'studio-1': key },
+      head: { seq: 3, hash },
+      from: undefined,
+    });
+    const offline = parseCommandLine(['audit', '7', '--from', 'log.json'], envDefaults({}), '1');
+    expect(offline).toMatchObject({ kind: 'run', invocation: { from: 'log.json', verify: true } });
+    expect(usage('audit', '7', '--trust-key', 'lic-1')).toMatch(/<agent id>=<Ed25519 public key/);
+    expect(usage('audit', '7', '--head', '0:' + hash)).toMatch(/a head is <seq>:<hash>/);
+    expect(usage('audit', '7', '--head', '3:abc')).toMatch(/a head is <seq>:<hash>/);
+    expect(() => parseCommandLine(['audit', '7'], envDefaults({}), '1')).toThrow(/no token/);
+  });
+
   it('help and version print and exit 0', () => {
     const help = parse('--help');
     expect(help).toMatchObject({ kind: 'exit', code: 0 });

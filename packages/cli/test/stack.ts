@@ -49,6 +49,8 @@ export interface HttpReply<T = unknown> {
  */
 export interface VaultStack {
   readonly apiUrl: string;
+  /** The tasks service's database, for tests that play a hostile database administrator. */
+  readonly databaseUrl: string;
   readonly natsUrl: string;
   readonly nc: NatsConnection;
   token(sub: string, roles?: number[]): Promise<string>;
@@ -113,6 +115,7 @@ export async function startVaultStack(label: string, postgresUrl: string): Promi
 
     return {
       apiUrl,
+      databaseUrl,
       natsUrl: nats.url,
       nc,
       token: (sub, roles = []) =>

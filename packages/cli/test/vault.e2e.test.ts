@@ -1,17 +1,28 @@
-import type { DownloadTask, Grant, PrivateUploadTask, UploadTask } from '@media-vault/contracts';
+import type {
+  AuditEntry,
+  DownloadTask,
+  Grant,
+  PrivateUploadTask,
+  UploadTask,
+} from '@media-vault/contracts';
 import {
+  agentPublicKeys,
   decodeRawKey,
   encodeRawKey,
   exportOwnerKey,
   fingerprintDisplay,
   fingerprintHex,
+  generateAgentIdentity,
   generateOwnerKey,
   grantSignatureProblem,
+  signAuditBody,
+  type AgentIdentity,
 } from '@media-vault/sealed';
 import { freePort, makeTempDir, readJobs, type TempDir } from '@media-vault/test-harness';
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { repoRoot, startVaultStack, waitUntil, type VaultStack } from './stack.js';
 
@@ -559,6 +570,194 @@ describe('grants, agents, status', () => {
       VAULT_TOKEN: licensee,
     }).done;
     expect(failed.code).toBe(1);
+  });
+});
+
+describe('vault audit', () => {
+  const auditAgents = {
+    studio: generateAgentIdentity('studio-audit'),
+    licensee: generateAgentIdentity('licensee-audit'),
+  };
+  const trustKeys = Object.values(auditAgents).flatMap((a) => [
+    '--trust-key',
+    `${a.id}=${encodeRawKey(a.signingPublicKey)}`,
+  ]);
+  let registered = false;
+  let made = 0;
+
+  /** What an agent sends: its entry, signed with its key. */
+  const append = async (
+    token: string,
+    user: string,
+    agent: AgentIdentity,
+    source: { id: number; uuid: string },
+    kind: 'release' | 'fetch' | 'compose',
+    data: Record<string, unknown>,
+  ) => {
+    const sourceId = source.id;
+    const body = {
+      entry_id: `job-${sourceId}:${kind}`,
+      source_id: sourceId,
+      source_uuid: source.uuid,
+      kind,
+      at: new Date().toISOString(),
+      actor: { user_id: user, agent: agent.id },
+      data,
+    };
+    const { source_id: _id, ...fields } = { ...body, signature: signAuditBody(body, agent) };
+    const res = await stack.call<AuditEntry>('POST', `/sources/${sourceId}/audit/`, token, fields);
+    expect(res.status, res.message).toBe(200);
+  };
+
+  /** A source whose log holds grant, release, fetch and compose, as the pipeline writes them. */
+  async function auditedSource(): Promise<number> {
+    if (!registered) {
+      for (const [token, agent] of [
+        [studio, auditAgents.studio],
+        [licensee, auditAgents.licensee],
+      ] as const) {
+        const res = await stack.call('POST', '/agents/', token, {
+          id: agent.id,
+          peer_id: `peer-${agent.id}`,
+          ...agentPublicKeys(agent),
+        });
+        expect(res.status, res.message).toBe(200);
+      }
+      registered = true;
+    }
+    const uuid = `uuid-ep-audit-${++made}`;
+    const created = await stack.call<UploadTask>('POST', '/tasks/upload/pbulic/', studio, {
+      series_id: 233,
+      uuid,
+      source_name: 'ep-audit.mp4',
+    });
+    expect(created.status).toBe(200);
+    const id = created.data.source_id;
+    const grant = await stack.call('POST', `/sources/${id}/grants/`, studio, {
+      user_id: 'licensee-1',
+    });
+    expect(grant.status).toBe(200);
+    await append(studio, 'studio-1', auditAgents.studio, { id, uuid }, 'release', {
+      envelope_cid: 'bafyenvelope',
+      recipient: { user_id: 'licensee-1', agent: auditAgents.licensee.id },
+    });
+    await append(licensee, 'licensee-1', auditAgents.licensee, { id, uuid }, 'fetch', {
+      envelope_cid: 'bafyenvelope',
+    });
+    await append(licensee, 'licensee-1', auditAgents.licensee, { id, uuid }, 'compose', {
+      download_task_id: 1,
+    });
+    return id;
+  }
+
+  /** The database, as an operator with root on it would change it behind the platform's back. */
+  const tamper = async (statement: (sql: postgres.Sql) => Promise<unknown>) => {
+    const sql = postgres(stack.databaseUrl, { max: 1, onnotice: () => {} });
+    try {
+      await statement(sql);
+    } finally {
+      await sql.end();
+    }
+  };
+
+  const audit = (args: string[], env: Record<string, string> = { VAULT_TOKEN: studio }) =>
+    stack.vault(['audit', ...args], env).done;
+
+  it("prints a source's history and verifies the chain and every signature (exit 0)", async () => {
+    const sourceId = await auditedSource();
+    const listed = await audit([String(sourceId)]);
+    expect(listed.code, listed.stderr).toBe(0);
+    const lines = listed.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^seq\s+time \(UTC\)\s+kind\s+actor\s+agent\s+hash$/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/).filter((_, i) => i !== 1))).toEqual([
+      ['1', 'grant', 'studio-1', '-', expect.stringMatching(/^[0-9a-f]{12}$/)],
+      ['2', 'release', 'studio-1', 'studio-audit', expect.stringMatching(/^[0-9a-f]{12}$/)],
+      ['3', 'fetch', 'licensee-1', 'licensee-audit', expect.stringMatching(/^[0-9a-f]{12}$/)],
+      ['4', 'compose', 'licensee-1', 'licensee-audit', expect.stringMatching(/^[0-9a-f]{12}$/)],
+    ]);
+
+    const verified = await audit([String(sourceId), '--verify', ...trustKeys]);
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.stdout).toMatch(/\s+check\n/);
+    expect(
+      verified.stdout
+        .trim()
+        .split('\n')
+        .slice(1)
+        .every((l) => l.endsWith(' ok')),
+    ).toBe(true);
+    expect(verified.stderr).toMatch(/^vault: 4 entries verified; head 4:[0-9a-f]{64}\n$/);
+
+    // The owner's log only: a grantee is told the source's log does not exist (exit 3).
+    const refused = await audit([String(sourceId)], { VAULT_TOKEN: licensee });
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/not found \(HTTP 404\)/);
+  });
+
+  it('names an entry edited in the database, and one deleted, and exits 1', async () => {
+    const sourceId = await auditedSource();
+    const saved = await audit([String(sourceId), '--json']);
+    expect(saved.code, saved.stderr).toBe(0);
+    const entries = JSON.parse(saved.stdout) as AuditEntry[];
+    const file = join(dir.path, `audit-${sourceId}.json`);
+    await writeFile(file, saved.stdout);
+    const head = `4:${entries[3]!.hash}`;
+
+    await tamper(
+      (sql) => sql`update tasks.audit_entries set data = data || '{"envelope_cid": "bafyother"}'
+                   where source_id = ${sourceId} and seq = 3`,
+    );
+    const edited = await audit([String(sourceId), '--verify']);
+    expect(edited.code).toBe(1);
+    expect(edited.stderr).toMatch(
+      new RegExp(
+        `^vault: the audit log of source ${sourceId} is broken at entry 3: edited-entry: `,
+      ),
+    );
+    expect(edited.stdout).toMatch(/^3\s.*\sedited-entry$/m);
+
+    // The copy saved before still verifies, here, without the platform or a token.
+    const offline = await audit([String(sourceId), '--from', file, '--head', head], {});
+    expect(offline.code, offline.stderr).toBe(0);
+
+    await tamper(
+      (sql) => sql`delete from tasks.audit_entries where source_id = ${sourceId} and seq = 2`,
+    );
+    const deleted = await audit([String(sourceId), '--verify', '--json']);
+    expect(deleted.code).toBe(1);
+    expect(JSON.parse(deleted.stdout).verification.firstBroken).toMatchObject({
+      seq: 3,
+      reason: 'missing-entry',
+      message: 'entry 2 is missing before it',
+    });
+  });
+
+  it('finds the last entries removed only against a head recorded before', async () => {
+    const sourceId = await auditedSource();
+    const before = await audit([String(sourceId), '--verify']);
+    const head = /head (4:[0-9a-f]{64})/.exec(before.stderr)![1]!;
+    await tamper(
+      (sql) => sql`delete from tasks.audit_entries where source_id = ${sourceId} and seq = 4`,
+    );
+    // What is left still holds together...
+    const alone = await audit([String(sourceId), '--verify']);
+    expect(alone.code, alone.stderr).toBe(0);
+    // ...but not the head seen before.
+    const against = await audit([String(sourceId), '--head', head]);
+    expect(against.code).toBe(1);
+    expect(against.stderr).toMatch(/broken at entry 4: missing-head: the chain has no entry 4/);
+  });
+
+  it('refuses a signature by a key other than the one pinned for its agent', async () => {
+    const sourceId = await auditedSource();
+    const impostor = generateAgentIdentity('studio-audit');
+    const pinned = await audit([
+      String(sourceId),
+      '--trust-key',
+      `studio-audit=${encodeRawKey(impostor.signingPublicKey)}`,
+    ]);
+    expect(pinned.code).toBe(1);
+    expect(pinned.stderr).toMatch(/broken at entry 2: untrusted-key: /);
   });
 });
 

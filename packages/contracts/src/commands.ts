@@ -1,5 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { AgentCommands, AgentCommandSubjects } from './agents.js';
+import { AuditCommands, AuditCommandSubjects } from './audit.js';
 import { AudioAssetCommands, AudioAssetCommandSubjects } from './audio-assets.js';
 import { MasterTaskCommands, MasterTaskCommandSubjects } from './master-tasks.js';
 
@@ -7,6 +8,7 @@ import { MasterTaskCommands, MasterTaskCommandSubjects } from './master-tasks.js
 export const CommandSubjects = {
   ...AgentCommandSubjects,
   ...MasterTaskCommandSubjects,
+  ...AuditCommandSubjects,
   ...AudioAssetCommandSubjects,
 } as const;
 
@@ -16,6 +18,7 @@ export type CommandSubject = (typeof CommandSubjects)[keyof typeof CommandSubjec
 export const Commands = {
   ...AgentCommands,
   ...MasterTaskCommands,
+  ...AuditCommands,
   ...AudioAssetCommands,
 } as const satisfies Record<CommandSubject, { request: TSchema; response: TSchema }>;
 

@@ -3,6 +3,7 @@
  */
 import type { Static, TSchema } from '@sinclair/typebox';
 import { AgentEvent } from './agents.js';
+import { AuditEvent } from './audit.js';
 import { AudioAssetEvent } from './audio-asset-events.js';
 import {
   DownloadTaskEvent,
@@ -18,6 +19,7 @@ export const Events = {
   'events.tasks.download.*': DownloadTaskEvent,
   'events.tasks.private.*': PrivateTaskEvent,
   'events.tasks.grant.*': GrantEvent,
+  'events.tasks.audit.*': AuditEvent,
   'events.assets.audio.*': AudioAssetEvent,
 } as const satisfies Record<string, TSchema>;
 

@@ -1,3 +1,4 @@
+import { AuditBindings } from './audit-bindings.js';
 import { AudioAssetBindings } from './audio-asset-bindings.js';
 import type { HttpBinding } from './http-binding.js';
 import { AgentBindings, MasterTaskBindings, SourceBindings } from './master-task-bindings.js';
@@ -7,5 +8,6 @@ export const HttpBindings: readonly HttpBinding[] = [
   ...AgentBindings,
   ...MasterTaskBindings,
   ...SourceBindings,
+  ...AuditBindings,
   ...AudioAssetBindings,
 ];

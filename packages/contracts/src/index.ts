@@ -1,5 +1,7 @@
 export * from './agents.js';
 export * from './asset-status.js';
+export * from './audit.js';
+export * from './audit-bindings.js';
 export * from './audio-asset-bindings.js';
 export * from './audio-asset-events.js';
 export * from './audio-asset-jobs.js';

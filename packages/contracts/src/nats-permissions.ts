@@ -7,6 +7,7 @@
 import { AssetJobSubjects } from './audio-asset-jobs.js';
 import { AssetBuckets } from './audio-assets.js';
 import { AgentCommandSubjects } from './agents.js';
+import { AuditCommandSubjects } from './audit.js';
 import { AudioAssetCommandSubjects } from './audio-assets.js';
 import { agentJobSubject, JobSubjects } from './jobs.js';
 import { MasterJobSchemas, type MasterJobKind } from './master-jobs.js';
@@ -173,6 +174,7 @@ function grantFor(identity: NatsIdentity, buckets: BucketNames): Grant {
         publish: [
           ...commandSubjects(AgentCommandSubjects),
           ...commandSubjects(MasterTaskCommandSubjects),
+          ...commandSubjects(AuditCommandSubjects),
           ...commandSubjects(AudioAssetCommandSubjects),
           ...bucketRead(buckets.chunks),
           ...bucketWrite(buckets.chunks),

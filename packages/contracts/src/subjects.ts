@@ -27,6 +27,8 @@ export const EventSubjects = {
   downloadTask: (id: number) => `events.tasks.download.${token(id)}`,
   privateTask: (id: number) => `events.tasks.private.${token(id)}`,
   grant: (id: number) => `events.tasks.grant.${token(id)}`,
+  /** A source's audit log: one event per appended entry. */
+  audit: (sourceId: number) => `events.tasks.audit.${token(sourceId)}`,
   audioAsset: (id: string) => `events.assets.audio.${token(id)}`,
   all: 'events.>',
 } as const;

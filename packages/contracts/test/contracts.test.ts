@@ -1,6 +1,9 @@
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
 import {
+  AppendAuditBody,
+  AuditCommandSubjects,
+  AuditEntry,
   CommandSubjects,
   Commands,
   ErrorKinds,
@@ -34,6 +37,56 @@ describe('subjects', () => {
       expect(Commands[subject].response).toBeDefined();
       expect(subject).toMatch(/^svc\.[a-z]+\.[a-z.]+$/);
     }
+  });
+});
+
+describe('audit log', () => {
+  const body = {
+    entry_id: 'job-1:fetch',
+    source_uuid: '283509238',
+    kind: 'fetch',
+    at: '2026-01-01T00:05:00.123Z',
+    actor: { user_id: 'bob', agent: 'lic-1' },
+    data: { envelope_cid: 'bafy1', recipient: { agent: 'lic-1' } },
+    signature: {
+      agent: 'lic-1',
+      signing_key: Buffer.alloc(32, 7).toString('base64url'),
+      value: Buffer.alloc(64, 9).toString('base64url'),
+    },
+  };
+
+  it('is append-only: its commands read and append, none changes or removes an entry', () => {
+    expect(Object.values(AuditCommandSubjects).sort()).toEqual([
+      'svc.tasks.audit.append',
+      'svc.tasks.audit.list',
+    ]);
+  });
+
+  it("takes an agent's signed entry, and only of the kinds agents append", () => {
+    expect(Value.Check(AppendAuditBody, body)).toBe(true);
+    for (const kind of ['grant', 'revoke', 'seal']) {
+      expect(Value.Check(AppendAuditBody, { ...body, kind }), kind).toBe(false);
+    }
+    const { signature: _signature, ...unsigned } = body;
+    expect(Value.Check(AppendAuditBody, unsigned)).toBe(false);
+    expect(Value.Check(AppendAuditBody, { ...body, data: [] })).toBe(false);
+    expect(Value.Check(AppendAuditBody, { ...body, at: '2026-01-01T00:05:00Z' })).toBe(false);
+    expect(Value.Check(AppendAuditBody, { ...body, seq: 3 })).toBe(false);
+  });
+
+  it("shows the platform's own entries without a signature", () => {
+    const { signature: _signature, ...fields } = body;
+    const entry = {
+      ...fields,
+      kind: 'grant',
+      actor: { user_id: 'alice' },
+      seq: 1,
+      source_id: 4,
+      prev_hash: '0'.repeat(64),
+      hash: 'a'.repeat(64),
+    };
+    expect(Value.Check(AuditEntry, entry)).toBe(true);
+    expect(Value.Check(AuditEntry, { ...entry, hash: 'A'.repeat(64) })).toBe(false);
   });
 });
 

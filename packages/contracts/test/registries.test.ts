@@ -355,6 +355,29 @@ const eventPayloads: Record<keyof typeof Events, unknown> = {
     status: 'revoked',
     valid: false,
   }),
+  'events.tasks.audit.*': {
+    id: 'e-2',
+    type: 'audit.appended',
+    at,
+    source_owner: 'alice',
+    record: {
+      seq: 2,
+      entry_id: 'j-3:release',
+      source_id: 4,
+      source_uuid: 'u-1',
+      kind: 'release',
+      at,
+      actor: { user_id: 'alice', agent: 'studio-1' },
+      data: { envelope_cid: 'bafy1', recipient: { user_id: 'bob', agent: 'studio-2' } },
+      prev_hash: 'a'.repeat(64),
+      hash: 'b'.repeat(64),
+      signature: {
+        agent: 'studio-1',
+        signing_key: Buffer.alloc(32, 7).toString('base64url'),
+        value: Buffer.alloc(64, 9).toString('base64url'),
+      },
+    },
+  },
   'events.assets.audio.*': statusEvent('audio.asset.status', 'MERGING', 'SUBMIT', audioAsset),
 };
 

@@ -1,7 +1,8 @@
 /**
  * The sealed master format (SPEC §8, docs/sealed-format.md): a master becomes a public block of
  * AES-256-GCM segments and a private block of key material, which travels only inside key
- * envelopes sealed to one agent and signed by another. Pure and streaming; no I/O of its own.
+ * envelopes sealed to one agent and signed by another; and the hash-chained audit log of a source.
+ * Pure and streaming; no I/O of its own.
  */
 export {
   SealedFormatError,
@@ -74,3 +75,29 @@ export {
 } from './key-envelope.js';
 export * from './passphrase-box.js';
 export * from './grant-statement.js';
+export {
+  AUDIT_BODY_TAG,
+  AUDIT_ENTRY_TAG,
+  AUDIT_GENESIS_HASH,
+  AuditBreakReasons,
+  SIGNED_AUDIT_KINDS,
+  auditBodyBytes,
+  auditEntryBytes,
+  auditEntryHash,
+  canonicalJson,
+  chainAuditEntry,
+  sameRawKey,
+  signAuditBody,
+  verifyAuditChain,
+  verifyAuditSignature,
+  type AuditActorFields,
+  type AuditBody,
+  type AuditBreakReason,
+  type AuditChainReport,
+  type AuditEntryCheck,
+  type AuditProblem,
+  type AuditSignatureFields,
+  type AuditSigner,
+  type ChainedAuditEntry,
+  type VerifyAuditChainOptions,
+} from './audit-chain.js';

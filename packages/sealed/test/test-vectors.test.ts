@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  auditBodyBytes,
+  auditEntryBytes,
+  chainAuditEntry,
   createOpenStream,
   decodePrivateBlock,
   encodePrivateBlock,
@@ -12,7 +15,10 @@ import {
   sealKeyEnvelope,
   segmentAad,
   segmentNonce,
+  signAuditBody,
   sourceBinding,
+  verifyAuditChain,
+  type ChainedAuditEntry,
   type PrivateBlock,
 } from '../src/index.js';
 import {
@@ -76,6 +82,13 @@ interface EnvelopeVector {
   envelopeSha256: string;
 }
 
+interface AuditLogVector {
+  signer: { id: string; ed25519PrivateKey: string; ed25519PublicKey: string };
+  entries: ChainedAuditEntry[];
+  bodyBytes: string;
+  entryBytes: string[];
+}
+
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const at = (seconds: number) => new Date(seconds * 1000);
 
@@ -89,6 +102,7 @@ describe('test vectors in docs/sealed-format.md', () => {
     expect([...all.keys()].sort()).toEqual(
       [
         'grant-statement-v1',
+        'audit-log-v1',
         'key-envelope-v1',
         'private-block-v1',
         'segments-v1',
@@ -197,5 +211,30 @@ describe('test vectors in docs/sealed-format.md', () => {
       openKeyEnvelope(unhex(v.envelope), { recipient, signer: expected, now: at(v.notAfter + 1) }),
       'outside-window',
     );
+  });
+
+  it('audit-log-v1: signs and chains to the listed entries, and verifies', () => {
+    const v = vector<AuditLogVector>('audit-log-v1');
+    const signingKey = importPrivateKey('ed25519', unhex(v.signer.ed25519PrivateKey));
+    const signer = { id: v.signer.id, signingKey, signingPublicKey: rawPublicKey(signingKey) };
+    expect(hex(signer.signingPublicKey)).toBe(v.signer.ed25519PublicKey);
+    const [grant, release] = v.entries as [ChainedAuditEntry, ChainedAuditEntry];
+
+    expect(auditBodyBytes(release).toString('utf8')).toBe(v.bodyBytes);
+    // Ed25519 is deterministic, so the signature is a vector too.
+    const signature = signAuditBody(release, signer);
+    expect(signature).toEqual(release.signature);
+
+    const first = chainAuditEntry(grant);
+    const second = chainAuditEntry(release, { previous: first, signature });
+    expect([first, second]).toEqual(v.entries);
+    expect([first, second].map((e) => auditEntryBytes(e).toString('utf8'))).toEqual(v.entryBytes);
+    expect(v.entryBytes.map((bytes) => sha256(Buffer.from(bytes, 'utf8')))).toEqual(
+      v.entries.map((e) => e.hash),
+    );
+    expect(verifyAuditChain(v.entries)).toMatchObject({
+      ok: true,
+      head: { seq: 2, hash: release.hash },
+    });
   });
 });

@@ -1,6 +1,9 @@
 import type {
   Agent,
   AgentList,
+  AppendAuditBody,
+  AuditEntry,
+  AuditEntryList,
   CreateDownloadTaskQuery,
   CreateGrantBody,
   CreateUploadTaskBody,
@@ -122,6 +125,16 @@ export class TaskClient {
     return this.call('DELETE', `/sources/${sourceId}/grants/${encodeURIComponent(userId)}/`, {
       ...(body ? { body } : {}),
     });
+  }
+
+  /** The source's audit log in seq order (its owner or root). */
+  listAudit(sourceId: number): Promise<AuditEntryList> {
+    return this.call('GET', `/sources/${sourceId}/audit/`);
+  }
+
+  /** An entry one of the caller's agents signed; the stored entry, chained. */
+  appendAudit(sourceId: number, body: AppendAuditBody): Promise<AuditEntry> {
+    return this.call('POST', `/sources/${sourceId}/audit/`, { body });
   }
 
   private async call<R>(

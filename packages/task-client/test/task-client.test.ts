@@ -60,6 +60,29 @@ describe('TaskClient against an HTTP server', () => {
     expect(seen.at(-1)?.url).toBe('/api/v1/tasks/download/?source_id=3&agent=a-1');
   });
 
+  it("reads a source's audit log and appends an entry as JSON, nested members kept", async () => {
+    replies.push({ status: 200, body: '{"data":[{"seq":1}],"message":""}' });
+    expect(await client().listAudit(4)).toEqual([{ seq: 1 }]);
+    expect(seen.at(-1)).toMatchObject({ method: 'GET', url: '/api/v1/sources/4/audit/' });
+    const entry = {
+      entry_id: 'job-1:fetch',
+      source_uuid: 'u-1',
+      kind: 'fetch' as const,
+      at: '2026-01-01T00:00:00.000Z',
+      actor: { user_id: 'bob', agent: 'lic-1' },
+      data: { recipient: { agent: 'lic-1' } },
+      signature: { agent: 'lic-1', signing_key: 'k'.repeat(43), value: 'v'.repeat(86) },
+    };
+    replies.push({ status: 200, body: '{"data":{"seq":2},"message":""}' });
+    expect(await client().appendAudit(4, entry)).toEqual({ seq: 2 });
+    expect(seen.at(-1)).toEqual({
+      method: 'POST',
+      url: '/api/v1/sources/4/audit/',
+      token: 'tok',
+      body: entry,
+    });
+  });
+
   it('returns the whole reply of the private task list', async () => {
     replies.push({ status: 200, body: '{"data":[],"meta":{"status_choices":[]},"message":""}' });
     expect(await client().listPrivateTasks()).toEqual({

@@ -13,6 +13,8 @@ export interface AgentContext {
   readonly ownerKey: Uint8Array;
   /** Owner keys of other sealers, pinned on first use. */
   readonly knownOwners: KnownOwners;
+  /** The agent's user, as the platform named it when the agent registered. */
+  readonly userId: string;
   readonly api: TaskClient;
   readonly vault: Vault;
   /** ffprobe with the configured binary and time-out. */

@@ -1,5 +1,6 @@
 import {
   agentConsumerName,
+  type Agent,
   agentJobSubject,
   ComposeJob,
   composeConsumer,
@@ -24,6 +25,7 @@ import { mkdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentSettings } from './config.js';
 import type { AgentContext } from './agent-context.js';
+import { recordGiveUp } from './audit-trail.js';
 import { composeHandler } from './compose.handler.js';
 import { composedHandler } from './composed.handler.js';
 import { finishDownload } from './download-files.js';
@@ -88,7 +90,7 @@ async function waitForJobsStream(nc: NatsConnection, log: Logger): Promise<void>
 }
 
 /** The gateway may start after the agent (as under `npm run dev`): keep asking for a while. */
-async function register(agent: AgentContext, log: Logger): Promise<void> {
+async function register(agent: Omit<AgentContext, 'userId'>, log: Logger): Promise<Agent> {
   const body = {
     id: agent.settings.id,
     name: agent.settings.name,
@@ -98,8 +100,7 @@ async function register(agent: AgentContext, log: Logger): Promise<void> {
   };
   for (let attempt = 1; ; attempt++) {
     try {
-      await agent.api.registerAgent(body);
-      return;
+      return await agent.api.registerAgent(body);
     } catch (err) {
       if ((err instanceof TaskApiError && err.permanent) || attempt >= 30) throw err;
       log.warn({ err: String(err), attempt }, 'agent registration failed; retrying');
@@ -127,7 +128,7 @@ export async function startAgent(opts: {
   await vault.assertSealedTo(secrets.identity);
   await mkdir(settings.ingestRoot, { recursive: true });
   await mkdir(settings.downloadDir, { recursive: true });
-  const context: AgentContext = {
+  const unregistered: Omit<AgentContext, 'userId'> = {
     settings,
     secrets,
     ownerKey,
@@ -137,7 +138,8 @@ export async function startAgent(opts: {
     media,
     peerId: await ipfs.peerId(),
   };
-  await register(context, log);
+  const registered = await register(unregistered, log);
+  const context: AgentContext = { ...unregistered, userId: registered.user_id };
   log.info(
     { agent: settings.id, ingestRoot: settings.ingestRoot, downloadDir: settings.downloadDir },
     'agent registered; taking its jobs',
@@ -155,13 +157,18 @@ export async function startAgent(opts: {
   };
   for (const kind of Object.keys(MasterJobSchemas) as MasterJobKind[]) {
     const { handle, giveUp } = all[kind] as AgentHandlers['seal'];
+    // The task hears 9 first, so its user is not kept waiting on the audit log.
+    const onGiveUp = async (job: MasterJobOf<'seal'>, reason: string) => {
+      await giveUp(job, reason);
+      await recordGiveUp(context, log, kind, job as MasterJobOf<typeof kind>, reason);
+    };
     consumers.push(
       await consumeJobs(nc, {
         durable: agentConsumerName(settings.id, kind),
         subject: agentJobSubject(settings.id, kind),
         schema: MasterJobSchemas[kind] as (typeof MasterJobSchemas)['seal'],
         handle,
-        onGiveUp: giveUp,
+        onGiveUp,
         log,
         ackWaitMs: settings.ackWaitMs,
         concurrency: concurrency[kind],

@@ -1,6 +1,7 @@
 import { TaskStatus, type ComposedJob } from '@media-vault/contracts';
 import type { JobContext } from '@media-vault/service-kit';
 import type { AgentContext } from './agent-context.js';
+import { recordComposed } from './audit-trail.js';
 import { finishDownload, removeWork } from './download-files.js';
 
 /**
@@ -15,6 +16,7 @@ export function composedHandler(agent: AgentContext) {
     if (task.status === TaskStatus.done || task.status === TaskStatus.error) {
       await removeWork(agent, job.downloadTaskId);
     } else {
+      await recordComposed(agent, job, task);
       await finishDownload(
         agent,
         job.downloadTaskId,

@@ -21,6 +21,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentContext } from './agent-context.js';
+import { recordFetch } from './audit-trail.js';
 import { envelopeSignerDecision } from './grant-checks.rules.js';
 import { byteCounter } from './byte-counter.js';
 import { downloadPaths, writeComposePlan } from './download-files.js';
@@ -169,6 +170,7 @@ export function fetchHandler(agent: AgentContext, ipfs: IpfsPort, nc: NatsConnec
         `the private block belongs to public block ${key.publicBlockCid}, not ${job.publicBlock.hash}`,
       );
     }
+    await recordFetch(agent, job, detail.private_hash, opened.header);
 
     await reporter.step(TaskStatus.composing);
     try {

@@ -3,6 +3,7 @@ import type { IpfsPort } from '@media-vault/ipfs';
 import { decodeRawKey, openVaultCopy, sealKeyEnvelope } from '@media-vault/sealed';
 import { PermanentJobError, type JobContext } from '@media-vault/service-kit';
 import type { AgentContext } from './agent-context.js';
+import { recordRelease } from './audit-trail.js';
 import { releaseDecision } from './grant-checks.rules.js';
 import { TaskReporter } from './task-reporter.js';
 
@@ -67,6 +68,10 @@ export function releaseHandler(agent: AgentContext, ipfs: IpfsPort) {
     });
     const added = await ipfs.add(once(released));
     await ipfs.pin(added.cid);
+    await recordRelease(agent, job, added.cid, {
+      statementId: grant?.signed_grant?.statement.id ?? null,
+      ...decision.value,
+    });
     await reporter.step(
       TaskStatus.done,
       {

@@ -151,6 +151,7 @@ describe('release handler', () => {
     const api = {
       listGrants: async () => grants,
       listPrivateTasks: async () => ({ data: [task()] }),
+      appendAudit: async () => ({}),
       reportPrivate: async (_id: number, report: { status: number; hash?: string }) => {
         reports.push({ status: report.status, hash: report.hash });
         return { ...task(), status: report.status, hash: report.hash ?? '' };
@@ -161,6 +162,7 @@ describe('release handler', () => {
       secrets,
       ownerKey: owner.publicKey,
       knownOwners: new KnownOwners(join(dir.path, 'identity')),
+      userId: 'studio',
       api,
       vault,
       // A release never probes media.

@@ -1,4 +1,10 @@
-import { EventSubjects, JobSubjects, TaskStatus, type ReleaseJob } from '@media-vault/contracts';
+import {
+  EventSubjects,
+  JobSubjects,
+  TaskStatus,
+  type AuditEntry,
+  type ReleaseJob,
+} from '@media-vault/contracts';
 import { publishJob } from '@media-vault/service-kit';
 import { createKuboIpfs, type IpfsPort } from '@media-vault/ipfs';
 import {
@@ -7,6 +13,7 @@ import {
   isSealedFormatError,
   openKeyEnvelope,
   sealedLayout,
+  verifyAuditChain,
 } from '@media-vault/sealed';
 import { makeTempDir, readSubject, waitFor, type TempDir } from '@media-vault/test-harness';
 import { existsSync } from 'node:fs';
@@ -53,6 +60,21 @@ function expectOrderlyEvents(events: TaskEventBody[]): void {
   expect(new Set(keys).size).toBe(keys.length);
   const statuses = events.map((e) => e.status).filter((s) => s !== TaskStatus.error);
   expect(statuses).toEqual([...statuses].sort((a, b) => a - b));
+}
+
+async function auditLogOf(platform: Platform, token: string, sourceId: number) {
+  const reply = await platform.call<AuditEntry[]>(token, 'GET', `/sources/${sourceId}/audit/`);
+  expect(reply.status).toBe(200);
+  return reply.body.data;
+}
+
+/** The agents' signing keys as their own key files hold them: known apart from the log. */
+async function trustedKeysOf(...agents: { dir: string; id: string }[]) {
+  const keys: Record<string, string> = {};
+  for (const { dir, id } of agents) {
+    keys[id] = encodeRawKey((await loadOrCreateIdentity(dir, id)).identity.signingPublicKey);
+  }
+  return keys;
 }
 
 async function recursivePins(kuboApiUrl: string): Promise<Set<string>> {
@@ -230,6 +252,33 @@ describe('sealed master pipeline on Kubo, ffmpeg, Postgres and NATS', () => {
         TaskStatus.composing,
       ]),
     );
+
+    // The source's audit log: the grant, then each agent's step, signed by the agent that did it.
+    const log = await auditLogOf(platform, tokens.studio, upload.source_id);
+    expect(log.map((e) => [e.seq, e.kind, e.actor])).toEqual([
+      [1, 'grant', { user_id: users.studio }],
+      [2, 'release', { user_id: users.studio, agent: studio }],
+      [3, 'fetch', { user_id: users.licensee, agent: licensee }],
+      [4, 'compose', { user_id: users.licensee, agent: licensee }],
+    ]);
+    expect(log.map((e) => e.signature?.agent)).toEqual([undefined, studio, licensee, licensee]);
+    expect(log[1]!.data).toMatchObject({
+      envelope_cid: download.private_hash,
+      public_block_cid: publicHash,
+      recipient: { user_id: users.licensee, agent: licensee },
+    });
+    expect(log[2]!.data).toMatchObject({ envelope_cid: download.private_hash, sealer: studio });
+    expect(log[3]!.data).toMatchObject({ download_task_id: opened.body.data.id });
+    // Nothing about the plaintext reaches the platform.
+    expect(JSON.stringify(log)).not.toContain(master.sha256);
+    const trustedKeys = await trustedKeysOf(
+      { dir: join(dir.path, 'studio', 'agents', studio), id: studio },
+      { dir: join(dir.path, 'licensee', 'agents', licensee), id: licensee },
+    );
+    expect(verifyAuditChain(log, { trustedKeys })).toMatchObject({
+      ok: true,
+      head: { seq: 4, hash: log[3]!.hash },
+    });
 
     Object.assign(sealed, {
       sourceId: upload.source_id,
@@ -508,6 +557,25 @@ describe('sealed master pipeline on Kubo, ffmpeg, Postgres and NATS', () => {
     const events = await eventsOf(platform, EventSubjects.downloadTask(opened.body.data.id));
     expect(events.at(-1)?.record.reason).toMatch(/does not open: tampered/);
     expect(existsSync(join(downloads, 'ep21.mp4'))).toBe(false);
+    // The key was fetched and verified before the public block failed: both are in the log,
+    // the failure once the task has heard its 9.
+    const mine = await waitFor(
+      'the failure entry',
+      async () => {
+        const entries = (await auditLogOf(platform, tokens.studio, sealed.sourceId)).filter(
+          (e) => e.actor.agent === licensee,
+        );
+        return entries.some((e) => e.kind === 'failure') ? entries : undefined;
+      },
+      { intervalMs: 200 },
+    );
+    expect(mine.map((e) => e.kind)).toEqual(['fetch', 'failure']);
+    expect(mine[1]!.data).toMatchObject({
+      task: 'download',
+      task_id: opened.body.data.id,
+      job: 'fetch',
+      reason: expect.stringMatching(/does not open: tampered/),
+    });
     await waitFor('the work directory to be removed', () => !existsSync(work));
   }, 120_000);
 
@@ -665,6 +733,10 @@ describe('sealed master pipeline on Kubo, ffmpeg, Postgres and NATS', () => {
       expect(download.status).toBe(TaskStatus.done);
       expect(await sha256File(join(downloads, 'ep22.mp4'))).toBe(crashed.master!.sha256);
       expectOrderlyEvents(await eventsOf(platform, subject));
+      const mine = (await auditLogOf(platform, tokens.studio, crashed.sourceId)).filter(
+        (e) => e.actor.agent === licensee,
+      );
+      expect(mine.map((e) => e.kind)).toEqual(['fetch', 'compose']);
     } finally {
       await second.stop();
     }

@@ -29,6 +29,10 @@ describe('which live events a caller sees', () => {
     [reviewer, 'events.assets.audio.3', asset('bob', 'POST', 'DISABLE'), false],
     [root, 'events.assets.audio.3', asset('bob', 'DRAFT', null), true],
     [studio, 'events.tasks.upload.4', { status: 3, record: { user_id: 'studio' } }, true],
+    // A source's audit log is its owner's, whoever's agent appended the entry.
+    [studio, 'events.tasks.audit.4', { source_owner: 'studio', record: {} }, true],
+    [alice, 'events.tasks.audit.4', { source_owner: 'studio', record: {} }, false],
+    [root, 'events.tasks.audit.4', { source_owner: 'studio', record: {} }, true],
     [studio, 'events.tasks.download.5', { status: 4, record: { user_id: 'studio' } }, true],
     [studio, 'events.tasks.private.6', { status: 3, record: { user_id: 'studio' } }, true],
     [studio, 'events.tasks.upload.7', { status: 3, record: { user_id: 'other' } }, false],

@@ -1,4 +1,5 @@
 import { Roles } from '@media-vault/contracts';
+import { agentPublicKeys, generateAgentIdentity, signAuditBody } from '@media-vault/sealed';
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,6 +42,11 @@ const taskReporter: Who = (role, owner) => (owner ? 200 : role === 'root' ? 403 
 const taskReader: Who = (role, owner) => (owner || role === 'root' ? 200 : 404);
 /** Opening a download: the owner needs no grant; root without one is told 403; others 404. */
 const downloadOpener: Who = (role, owner) => (owner ? 200 : role === 'root' ? 403 : 404);
+/**
+ * Appending to a source's audit log: the owner's agent (a grantee's too, but the other user here
+ * holds no grant); root may know the source exists and is told no; others 404.
+ */
+const auditAppender: Who = (role, owner) => (owner ? 200 : role === 'root' ? 403 : 404);
 /** Sources and grants: the owner or root (no grant is held by the other user here). */
 const ownerOrRoot: Who = (role, owner) => (owner || role === 'root' ? 200 : 404);
 /** An agent id is its registrant's: another user re-registering it is a conflict. */
@@ -172,6 +178,22 @@ const agentFields = (id: string) => ({
 let agents = 0;
 const newAgentId = () => `matrix-${run}-${++agents}`;
 
+/** One agent for each of the two users, with keys the test signs audit entries with. */
+const auditAgents = {
+  [ownerId]: generateAgentIdentity(`matrix-audit-owner-${run}`),
+  [otherId]: generateAgentIdentity(`matrix-audit-other-${run}`),
+};
+/** Whose token it is: the `sub` claim (the owner's for a missing or garbage token). */
+const subjectOf = (token: string | undefined): string => {
+  try {
+    const claims = JSON.parse(Buffer.from(token!.split('.')[1]!, 'base64url').toString('utf8'));
+    return auditAgents[(claims as { sub: string }).sub] ? (claims as { sub: string }).sub : ownerId;
+  } catch {
+    return ownerId;
+  }
+};
+let auditEntries = 0;
+
 const master = (
   row: Omit<RouteRow, 'style' | 'send'> & {
     readonly request: (fx: Record<string, string>) => {
@@ -301,6 +323,67 @@ const SEED_000: RouteRow[] = [
     },
     request: (fx) => ({ path: `/api/v1/sources/${fx.sourceId}/grants/${thirdId}/` }),
   }),
+  master({
+    method: 'GET',
+    path: '/api/v1/sources/{source_id}/audit/',
+    who: ownerOrRoot,
+    prepare: async (s) => {
+      const { source_id } = await uploadTask(s, ownerId);
+      await grant(s, ownerId, source_id, thirdId);
+      return { sourceId: String(source_id) };
+    },
+    request: (fx) => ({ path: `/api/v1/sources/${fx.sourceId}/audit/` }),
+    check: (body) =>
+      expect((body as { data: { seq: number; kind: string }[] }).data).toEqual([
+        expect.objectContaining({ seq: 1, kind: 'grant' }),
+      ]),
+  }),
+  {
+    method: 'POST',
+    path: '/api/v1/sources/{source_id}/audit/',
+    style: 'envelope',
+    who: auditAppender,
+    prepare: async (s) => {
+      for (const [user, agent] of Object.entries(auditAgents)) {
+        ok(
+          await s.master.call('POST', '/api/v1/agents/', {
+            token: await tokenOf(s, user),
+            fields: { id: agent.id, peer_id: '12D3KooWmatrix', ...agentPublicKeys(agent) },
+          }),
+          'register agent',
+        );
+      }
+      const { source_id } = await uploadTask(s, ownerId);
+      return { sourceId: String(source_id) };
+    },
+    // An entry signed by the caller's own agent: what decides is whose source it is.
+    send: (s, token, fx) => {
+      const user = subjectOf(token);
+      const agent = auditAgents[user]!;
+      const body = {
+        entry_id: `matrix-${run}-${++auditEntries}:fetch`,
+        source_id: Number(fx.sourceId),
+        source_uuid: `uuid-${run}`,
+        kind: 'fetch',
+        at: new Date().toISOString(),
+        actor: { user_id: user, agent: agent.id },
+        data: { download_task_id: 1 },
+      };
+      const { source_id: _sourceId, ...fields } = {
+        ...body,
+        signature: signAuditBody(body, agent),
+      };
+      return s.master.call('POST', `/api/v1/sources/${fx.sourceId}/audit/`, {
+        token,
+        // JSON carries the nested members as they were signed.
+        fields: fields as unknown as Record<string, string>,
+      });
+    },
+    check: (body, caller) =>
+      expect(body).toMatchObject({
+        data: { kind: 'fetch', actor: { user_id: caller.id }, signature: expect.any(Object) },
+      }),
+  },
   master({
     method: 'POST',
     path: '/api/v1/agents/',

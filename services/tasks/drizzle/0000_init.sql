@@ -8,7 +8,6 @@ CREATE TABLE "tasks"."agents" (
 	"peer_id" text NOT NULL,
 	"public_key" text NOT NULL,
 	"signing_key" text NOT NULL,
-	"owner_key" text DEFAULT '' NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
@@ -39,8 +38,6 @@ CREATE TABLE "tasks"."grants" (
 	"not_before" timestamp with time zone,
 	"not_after" timestamp with time zone,
 	"revoked_at" timestamp with time zone,
-	"signed_grant" jsonb,
-	"signed_revocation" jsonb,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );

@@ -34,6 +34,9 @@ export const ObjectRules = {
   sourceManager: "the source's owner or root; a holder of a valid grant 403; anyone else 404",
   /** Public keys are for anyone to name and check; nothing private is in the record. */
   publicRecord: 'any signed-in user; an unknown id 404',
+  auditAppender:
+    "the source's owner, or a user who holds or held a grant on it (a download may outlive its grant); root without one 403; anyone else 404",
+  sourceAuditor: "the source's owner or root; anyone else 404",
 } as const;
 export type ObjectRule = keyof typeof ObjectRules;
 
@@ -64,6 +67,9 @@ export const TasksPermissions = {
   [S.grantCreate]: { roles: signedIn, object: 'sourceManager' },
   [S.grantList]: { roles: signedIn, object: 'sourceManager' },
   [S.grantRevoke]: { roles: signedIn, object: 'sourceManager' },
+  // The signing agent (signature.agent) must be the caller's.
+  [S.auditAppend]: { roles: signedIn, object: 'auditAppender', ownAgent: true },
+  [S.auditList]: { roles: signedIn, object: 'sourceAuditor' },
   // An id registered to another user is refused by the agents use case as a conflict (409).
   [S.agentRegister]: { roles: signedIn, object: 'callersRows' },
   [S.agentList]: { roles: signedIn, object: 'callersRows' },
@@ -90,6 +96,8 @@ interface FactsOf {
   sourceReader: SourceFacts;
   sourceDownloader: SourceFacts;
   sourceManager: SourceFacts;
+  auditAppender: SourceFacts;
+  sourceAuditor: SourceFacts;
 }
 
 type RuleOf<C extends TasksCommand> = (typeof TasksPermissions)[C]['object'];
@@ -152,6 +160,24 @@ const checks: { [R in keyof FactsOf]: (principal: Principal, facts: FactsOf[R]) 
         'forbidden',
         `only the owner of source ${source.id} can manage who may download it`,
       );
+    }
+    throw sourceNotFound(source);
+  },
+  auditAppender(principal, source) {
+    if (source.ownerId === undefined) throw sourceNotFound(source);
+    // Any grant row, revoked or expired too: the download it allowed may still be running.
+    if (source.ownerId === principal.id || source.grant !== undefined) return;
+    if (isRoot(principal)) {
+      throw new VaultError(
+        'forbidden',
+        `only the agents of the owner and of grantees append to the audit log of source ${source.id}`,
+      );
+    }
+    throw sourceNotFound(source);
+  },
+  sourceAuditor(principal, source) {
+    if (source.ownerId !== undefined && (source.ownerId === principal.id || isRoot(principal))) {
+      return;
     }
     throw sourceNotFound(source);
   },

@@ -9,6 +9,8 @@ import {
 } from '@media-vault/service-kit';
 import { fileURLToPath } from 'node:url';
 import { agentHandlers } from './agents/agent.handlers.js';
+import { auditHandlers } from './audit/audit.handlers.js';
+import { AuditLog } from './audit/audit.use-case.js';
 import { Agents } from './agents/agents.use-case.js';
 import type { TasksConfig } from './config.js';
 import { schema } from './db/index.js';
@@ -47,10 +49,12 @@ export async function startTasksService(config: TasksConfig): Promise<TasksServi
     const commands = await serveCommands(runtime.nc, {
       service: Services.tasks,
       version: '0.1.0',
-      description: 'Film master sources, upload/download/private tasks, grants and agents',
+      description:
+        'Film master sources, upload/download/private tasks, grants, audit logs and agents',
       handlers: guardedHandlers({
         ...agentHandlers(agents, runtime.relay),
         ...masterTaskHandlers(master, runtime.relay),
+        ...auditHandlers(new AuditLog(runtime.database.db), runtime.relay),
       }),
       log: runtime.log,
       metrics: runtime.metrics,

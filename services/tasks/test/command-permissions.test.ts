@@ -8,6 +8,12 @@ import {
   type ErrorKind,
   type Principal,
 } from '@media-vault/contracts';
+import {
+  agentPublicKeys,
+  generateAgentIdentity,
+  signAuditBody,
+  type AgentIdentity,
+} from '@media-vault/sealed';
 import { sendCommand } from '@media-vault/service-kit';
 import {
   connectAs,
@@ -60,6 +66,14 @@ const principals: Record<Caller, Principal> = {
   root: { id: `root-${run}`, name: 'Root', roles: [Roles.root] },
 };
 
+/**
+ * One agent per caller, with keys the test signs with, registered once: an audit entry must be
+ * signed by the caller's own agent with its registered key.
+ */
+const callerAgents = Object.fromEntries(
+  CALLERS.map((c) => [c, generateAgentIdentity(`audit-${c}-${run}`.slice(0, 64))]),
+) as Record<Caller, AgentIdentity>;
+
 /** `ok`: answered; else the error kind the refusal must carry. */
 type Outcome = 'ok' | ErrorKind;
 
@@ -83,7 +97,7 @@ interface Fixture {
 interface Row<C extends CommandSubject = CommandSubject> {
   readonly name: string;
   readonly command: C;
-  readonly request: (fx: Fixture) => CommandRequest<C>;
+  readonly request: (fx: Fixture, caller: Caller) => CommandRequest<C>;
   readonly expected: Record<Caller, Outcome>;
   /** For an allowed call: what the reply must show (e.g. only the caller's own rows). */
   readonly check?: (reply: CommandResponse<C>, fx: Fixture, caller: Caller) => void;
@@ -116,6 +130,22 @@ const grantManagers: Record<Caller, Outcome> = {
 
 const everyone = (outcome: Outcome): Record<Caller, Outcome> =>
   Object.fromEntries(CALLERS.map((c) => [c, outcome])) as Record<Caller, Outcome>;
+
+let entries = 0;
+/** An entry of the fixture's source, signed by `signer`'s agent for `signer`. */
+const auditEntry = (fx: Fixture, signer: Caller): CommandRequest<typeof S.auditAppend> => {
+  const agent = callerAgents[signer];
+  const body = {
+    entry_id: `job-${++entries}:fetch`,
+    source_id: fx.sourceId,
+    source_uuid: 'fixture',
+    kind: 'fetch' as const,
+    at: new Date().toISOString(),
+    actor: { user_id: principals[signer].id, agent: agent.id },
+    data: { download_task_id: fx.downloadId },
+  };
+  return { ...body, signature: signAuditBody(body, agent) };
+};
 
 const ROWS: Row[] = [
   row({
@@ -229,6 +259,37 @@ const ROWS: Row[] = [
     expected: grantManagers,
   }),
   row({
+    name: "audit.append of an entry the caller's own agent signed",
+    command: S.auditAppend,
+    request: (fx, caller) => auditEntry(fx, caller),
+    // A grant revoked or out of its window still lets its holder record how a download ended.
+    expected: {
+      owner: 'ok',
+      grantee: 'ok',
+      revokedGrantee: 'ok',
+      stranger: 'notFound',
+      contributor: 'notFound',
+      reviewer: 'notFound',
+      root: 'forbidden',
+    },
+    check: (entry, fx) => expect(entry).toMatchObject({ source_id: fx.sourceId, seq: 4 }),
+  }),
+  row({
+    name: "audit.append of an entry the owner's agent signed",
+    command: S.auditAppend,
+    request: (fx) => auditEntry(fx, 'owner'),
+    // Someone else's entry, however well signed, is not the caller's to append.
+    expected: { ...everyone('badRequest'), owner: 'ok' },
+  }),
+  row({
+    name: 'audit.list',
+    command: S.auditList,
+    request: (fx) => ({ source_id: fx.sourceId }),
+    // A grantee reads the source, but not who else was granted it.
+    expected: { ...everyone('notFound'), owner: 'ok', root: 'ok' },
+    check: (log) => expect(log.map((e) => e.kind)).toEqual(['grant', 'grant', 'revoke']),
+  }),
+  row({
     name: 'agent.register with a new id',
     command: S.agentRegister,
     request: () => registration(),
@@ -283,6 +344,7 @@ describe('svc.tasks.* with forged callers, straight on NATS', () => {
       schema.downloadTasks,
       schema.privateTasks,
       schema.grants,
+      schema.auditEntries,
     ] as const;
     const rows = await Promise.all(tables.map((t) => db.select().from(t).orderBy(asc(t.id))));
     const agents = await db.select().from(schema.agents).orderBy(asc(schema.agents.id));
@@ -339,6 +401,14 @@ describe('svc.tasks.* with forged callers, straight on NATS', () => {
       }),
     );
     nc = await connectAs(nats);
+    for (const caller of CALLERS) {
+      const agent = callerAgents[caller];
+      await send(
+        S.agentRegister,
+        { id: agent.id, peer_id: `12D3KooW${caller}`, ...agentPublicKeys(agent) },
+        caller,
+      );
+    }
   });
 
   afterAll(async () => {
@@ -361,7 +431,7 @@ describe('svc.tasks.* with forged callers, straight on NATS', () => {
   it.each(CASES)('$row.name as $caller → $outcome', async ({ row: r, caller, outcome }) => {
     const fx = await fixture();
     const before = outcome === 'ok' ? '' : await snapshot();
-    const reply = send(r.command, r.request(fx), caller);
+    const reply = send(r.command, r.request(fx, caller), caller);
     if (outcome === 'ok') {
       const answer = await reply;
       r.check?.(answer, fx, caller);

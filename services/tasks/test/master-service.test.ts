@@ -3,6 +3,7 @@ import {
   CommandSubjects,
   EventSubjects,
   JobSubjects,
+  type AuditEvent,
   type DownloadTaskEvent,
   type FetchJob,
   type GrantEvent,
@@ -208,12 +209,26 @@ describeOnDatabases('film master commands on $driver, over NATS', (backend) => {
       m.json<GrantEvent>(),
     );
     expect(grantEvent).toMatchObject({ type: 'grant.created', status: 'active', record: grant });
+    // The grant is also the first entry of the source's audit log, published once.
+    await eventually('the audit event', EventSubjects.audit(upload.source_id), 1);
+    const [auditEvent] = (await readSubject(nc, EventSubjects.audit(upload.source_id))).map((m) =>
+      m.json<AuditEvent>(),
+    );
+    expect(auditEvent).toMatchObject({
+      type: 'audit.appended',
+      source_owner: owner.id,
+      record: { seq: 1, kind: 'grant', source_id: upload.source_id, data: grant },
+    });
+    expect(await send(CommandSubjects.auditList, { source_id: upload.source_id })).toEqual([
+      auditEvent!.record,
+    ]);
 
     // Exactly once: nothing more arrives once the relay has drained the outbox.
     await waitFor('an empty outbox', async () => (await service.runtime.relay.pending()) === 0);
     expect(await subjectCount(nc, 'events.tasks.upload.>')).toBe(5);
     expect(await subjectCount(nc, 'events.tasks.download.>')).toBe(8);
     expect(await subjectCount(nc, 'events.tasks.private.>')).toBe(3);
+    expect(await subjectCount(nc, 'events.tasks.audit.>')).toBe(1);
 
     await waitFor('the three jobs', async () =>
       (await jobCount(nc, 'jobs.>')) === 3 ? true : undefined,

@@ -78,6 +78,7 @@ describe('tasks and assets on one Postgres database', () => {
     expect(inSchema('tasks')).toEqual([
       '__drizzle_migrations',
       'agents',
+      'audit_entries',
       'download_tasks',
       'grants',
       'outbox',
@@ -96,7 +97,7 @@ describe('tasks and assets on one Postgres database', () => {
     const [tasksMigrations] = await sql`select count(*)::int as n from tasks.__drizzle_migrations`;
     const [assetsMigrations] =
       await sql`select count(*)::int as n from assets.__drizzle_migrations`;
-    expect(tasksMigrations?.n).toBe(1);
+    expect(tasksMigrations?.n).toBe(2);
     expect(assetsMigrations?.n).toBe(1);
   });
 

@@ -1,5 +1,6 @@
 import { agentBackup, agentRestore } from './agent-keys.js';
 import { agents } from './agents.js';
+import { audit } from './audit.js';
 import type { CommandHandlers } from './context.js';
 import { download } from './download.js';
 import { grant, grants, revoke } from './grants.js';
@@ -18,6 +19,7 @@ export const handlers: CommandHandlers = {
   'private-release': privateRelease,
   download,
   status,
+  audit,
   agents,
   'agent-backup': agentBackup,
   'agent-restore': agentRestore,

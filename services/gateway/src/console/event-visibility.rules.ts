@@ -4,6 +4,8 @@ import { Roles, type Principal } from '@media-vault/contracts';
 export interface EventForFilter {
   readonly status?: unknown;
   readonly previous_status?: unknown;
+  /** Whose source an audit event's entry is in. */
+  readonly source_owner?: unknown;
   readonly record?: {
     readonly userId?: unknown;
     readonly user_id?: unknown;
@@ -15,8 +17,9 @@ const REVIEW_QUEUE_STATUS = 'SUBMIT';
 
 /**
  * Whether a caller may see one event of the EVENTS stream (SPEC §12): root sees everything; others
- * their own tasks, assets and grants (given or received); reviewers also every audio asset
- * entering or leaving the review queue. Agent events and anything unknown are root's alone.
+ * their own tasks, assets and grants (given or received), and the audit log of their own sources
+ * (who may read the log over HTTP); reviewers also every audio asset entering or leaving the
+ * review queue. Agent events and anything unknown are root's alone.
  */
 export function maySeeEvent(principal: Principal, subject: string, event: EventForFilter): boolean {
   if (principal.roles.includes(Roles.root)) return true;
@@ -38,6 +41,7 @@ export function maySeeEvent(principal: Principal, subject: string, event: EventF
   if (subject.startsWith('events.tasks.grant.')) {
     return record.user_id === principal.id || record.granted_by === principal.id;
   }
+  if (subject.startsWith('events.tasks.audit.')) return event.source_owner === principal.id;
   return false;
 }
 

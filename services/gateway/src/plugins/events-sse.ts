@@ -44,7 +44,8 @@ export async function eventsSsePlugin(app: FastifyInstance, opts: EventsSseOptio
       schema: {
         tags: ['console'],
         summary:
-          'Live status events (Server-Sent Events): your tasks, assets and grants; reviewers the ' +
+          'Live status events (Server-Sent Events): your tasks, assets and grants, and the audit ' +
+          'log entries of your sources; reviewers the ' +
           'review queue; root everything. Each event: `id` the EVENTS stream sequence (send it ' +
           'back as Last-Event-ID to resume), `data` the status event JSON (its `type` inside). ' +
           'A comment line every 15 s keeps proxies from closing the connection.',

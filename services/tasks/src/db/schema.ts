@@ -176,8 +176,45 @@ export const grants = tasksSchema.table(
   (t) => [uniqueIndex('grants_source_user_idx').on(t.sourceId, t.userId)],
 );
 
+/**
+ * The audit log of each source, one hash-chained entry per row (docs/sealed-format.md, "Audit
+ * log"). Rows are only ever inserted: no command updates or deletes one. Every field the chain
+ * hashes is kept as it was signed (`at` as its text), so an entry read back hashes the same.
+ */
+export const auditEntries = tasksSchema.table(
+  'audit_entries',
+  {
+    id: serial().primaryKey(),
+    sourceId: integer()
+      .notNull()
+      .references(() => sources.id),
+    seq: integer().notNull(),
+    /** Unique within the source: appending it again returns this row. */
+    entryId: text().notNull(),
+    sourceUuid: text().notNull(),
+    kind: text().notNull(),
+    at: text().notNull(),
+    actorUserId: text().notNull(),
+    actorAgent: text(),
+    data: jsonb().$type<Record<string, unknown>>().notNull(),
+    prevHash: text().notNull(),
+    hash: text().notNull(),
+    /** The signing agent, its raw Ed25519 key and the signature; null on the platform's entries. */
+    signatureAgent: text(),
+    signingKey: text(),
+    signature: text(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('audit_entries_source_seq_idx').on(t.sourceId, t.seq),
+    uniqueIndex('audit_entries_source_entry_idx').on(t.sourceId, t.entryId),
+    check('audit_entries_seq_check', sql`${t.seq} >= 1`),
+  ],
+);
+
 export type SourceRow = typeof sources.$inferSelect;
 export type UploadTaskRow = typeof uploadTasks.$inferSelect;
 export type DownloadTaskRow = typeof downloadTasks.$inferSelect;
 export type PrivateTaskRow = typeof privateTasks.$inferSelect;
 export type GrantRow = typeof grants.$inferSelect;
+export type AuditEntryRow = typeof auditEntries.$inferSelect;

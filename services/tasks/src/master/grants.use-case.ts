@@ -10,6 +10,7 @@ import {
 } from '@media-vault/contracts';
 import { enqueueEvents } from '@media-vault/service-kit';
 import { findAgent } from '../agents/agent.repository.js';
+import { appendGrantEntry } from '../audit/audit.use-case.js';
 import type { Db } from '../db/access.js';
 import type { TasksDatabase } from '../db/index.js';
 import type { SourceRow } from '../db/schema.js';
@@ -68,6 +69,7 @@ export class Grants {
       if (inserted) {
         const grant = toGrant(inserted);
         await enqueueEvents(tx, [grantEvent(grant, null)]);
+        await appendGrantEntry(tx, 'grant', principal, grant);
         return { grant, changed: true };
       }
       const existing = (await findGrant(tx, source.id, request.user_id, { lock: true }))!;
@@ -83,6 +85,7 @@ export class Grants {
       });
       const grant = toGrant(updated);
       await enqueueEvents(tx, [grantEvent(grant, toGrant(existing).status)]);
+      await appendGrantEntry(tx, 'grant', principal, grant);
       return { grant, changed: true };
     });
   }
@@ -125,6 +128,7 @@ export class Grants {
         now,
       );
       await enqueueEvents(tx, [grantEvent(grant, toGrant(existing).status)]);
+      await appendGrantEntry(tx, 'revoke', principal, grant);
       return { grant, changed: true };
     });
   }
