@@ -94,6 +94,8 @@ export interface paths {
                 peer_id: string;
                 public_key: string;
                 signing_key: string;
+                /** @description the owner key the agent obeys; empty if it named none */
+                owner_key: string;
                 /** @description UTC, `YYYY-MM-DD HH:mm:ss` as in seed 000 */
                 created_at: string;
                 updated_at: string;
@@ -165,6 +167,8 @@ export interface paths {
             signing_key: string;
             /** @description Human name of the agent */
             name?: string;
+            /** @description Ed25519 public key of the owner whose signed grants this agent obeys, 32 bytes in base64 or base64url */
+            owner_key?: string;
           };
         };
       };
@@ -185,6 +189,8 @@ export interface paths {
                 peer_id: string;
                 public_key: string;
                 signing_key: string;
+                /** @description the owner key the agent obeys; empty if it named none */
+                owner_key: string;
                 /** @description UTC, `YYYY-MM-DD HH:mm:ss` as in seed 000 */
                 created_at: string;
                 updated_at: string;
@@ -286,6 +292,130 @@ export interface paths {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agents/{id}/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Any agent's public keys (to name them in a signed grant)
+     * @description Public keys only: any signed-in user may read them, to show and sign their fingerprints. The platform serving them is not trusted: the grant signs fingerprints the granting owner checked.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description Agent id; it becomes a NATS subject token (jobs.ipfs.<agent>.>) */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              data: {
+                /** @description Agent id; it becomes a NATS subject token (jobs.ipfs.<agent>.>) */
+                id: string;
+                /** @description The user id, from the token `sub` claim. */
+                user_id: string;
+                name: string;
+                peer_id: string;
+                public_key: string;
+                signing_key: string;
+                /** @description the owner key the agent obeys; empty if it named none */
+                owner_key: string;
+                /** @description UTC, `YYYY-MM-DD HH:mm:ss` as in seed 000 */
+                created_at: string;
+                updated_at: string;
+              };
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        504: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -1750,6 +1880,57 @@ export interface paths {
                 not_after: string | null;
                 status: 'active' | 'revoked';
                 valid: boolean;
+                /** @description The owner-signed statement naming the recipient agent: without it no agent releases the key */
+                signed_grant:
+                  | {
+                      statement: {
+                        /** @description lowercase UUID */
+                        id: string;
+                        /** @description ISO 8601 UTC with milliseconds */
+                        issued_at: string;
+                        /** @description the source's uuid as its uploader named it */
+                        source: string;
+                        public_block: string;
+                        /** @description The user id, from the token `sub` claim. */
+                        owner: string;
+                        /** @description Agent id; it becomes a NATS subject token (jobs.ipfs.<agent>.>) */
+                        sealer: string;
+                        /** @description lowercase hex SHA-256 of the raw 32-byte public key */
+                        sealer_signing_key: string;
+                        /** @description The user id, from the token `sub` claim. */
+                        recipient: string;
+                        /** @description Agent id; it becomes a NATS subject token (jobs.ipfs.<agent>.>) */
+                        recipient_agent: string;
+                        /** @description lowercase hex SHA-256 of the raw 32-byte public key */
+                        recipient_public_key: string;
+                        /** @description lowercase hex SHA-256 of the raw 32-byte public key */
+                        recipient_signing_key: string;
+                        /** @description ISO 8601 UTC with milliseconds */
+                        not_before: string | null;
+                        /** @description ISO 8601 UTC with milliseconds */
+                        not_after: string | null;
+                      };
+                      /** @description Ed25519 signature of the canonical bytes, base64url */
+                      signature: string;
+                      /** @description the owner's raw Ed25519 public key, base64url (a hint: verifiers use their own) */
+                      owner_key: string;
+                    }
+                  | (never | null);
+                /** @description A revocation signed with the owner's key */
+                signed_revocation: {
+                  statement: {
+                    /** @description lowercase UUID */
+                    grant: string;
+                    /** @description the source's uuid as its uploader named it */
+                    source: string;
+                    /** @description ISO 8601 UTC with milliseconds */
+                    revoked_at: string;
+                  };
+                  /** @description Ed25519 signature of the canonical bytes, base64url */
+                  signature: string;
+                  /** @description the owner's raw Ed25519 public key, base64url (a hint: verifiers use their own) */
+                  owner_key: string;
+                } | null;
                 /** @description UTC, `YYYY-MM-DD HH:mm:ss` as in seed 000 */
                 created_at: string;
                 /** @description UTC, `YYYY-MM-DD HH:mm:ss` as in seed 000 */
@@ -1842,7 +2023,7 @@ export interface paths {
     put?: never;
     /**
      * Authorise a user to download the source (owner or root)
-     * @description Optional `not_before`/`not_after` (ISO 8601; without a zone, UTC). Granting again replaces the window and lifts a revocation.
+     * @description Optional `not_before`/`not_after` (ISO 8601; without a zone, UTC). Granting again replaces the window and lifts a revocation. With `signed_grant` (made by `vault grant --agent`), the owner-signed statement naming the recipient agent: it must verify under the owner key the sealing agent registered and match the request, else 400. Only a signed grant lets the sealing agent release the key.
      */
     post: {
       parameters: {
@@ -1863,6 +2044,40 @@ export interface paths {
             not_before?: string;
             /** @description ISO 8601 time; without a zone it is UTC */
             not_after?: string;
+            /** @description A grant statement signed with the source owner's key */
+            signed_grant?: {
+              statement: {
+                /** @description lowercase UUID */
+                id: string;
+                /** @description ISO 8601 UTC with milliseconds */
+                issued_at: string;
+                /** @description the source's uuid as its uploader named it */
+                source: string;
+                public_block: string;
+                /** @description The user id, from the token `sub` claim. */
+                owner: string;
+                /** @description Agent id; it becomes a NATS subject token (jobs.ipfs.<agent>.>) */
+                sealer: string;
+                /** @description lowercase hex SHA-256 of the raw 32-byte public key */
+                sealer_signing_key: string;
+                /** @description The user id, from the token `sub` claim. */
+                recipient: string;
+                /** @description Agent id; it becomes a NATS subject token (jobs.ipfs.<agent>.>) */
+                recipient_agent: string;
+                /** @description lowercase hex SHA-256 of the raw 32-byte public key */
+                recipient_public_key: string;
+                /** @description lowercase hex SHA-256 of the raw 32-byte public key */
+                recipient_signing_key: string;
+                /** @description ISO 8601 UTC with milliseconds */
+                not_before: string | null;
+                /** @description ISO 8601 UTC with milliseconds */
+                not_after: string | null;
+              };
+              /** @description Ed25519 signature of the canonical bytes, base64url */
+              signature: string;
+              /** @description the owner's raw Ed25519 public key, base64url (a hint: verifiers use their own) */
+              owner_key: string;
+            };
           };
         };
       };
@@ -1888,6 +2103,57 @@ export interface paths {
                 not_after: string | null;
                 status: 'active' | 'revoked';
                 valid: boolean;
+                /** @description The owner-signed statement naming the recipient agent: without it no agent releases the key */
+                signed_grant:
+                  | {
+                      statement: {
+                        /** @description lowercase UUID */
+                        id: string;
+                        /** @description ISO 8601 UTC with milliseconds */
+                        issued_at: string;
+                        /** @description the source's uuid as its uploader named it */
+                        source: string;
+                        public_block: string;
+                        /** @description The user id, from the token `sub` claim. */
+                        owner: string;
+                        /** @description Agent id; it becomes a NATS subject token (jobs.ipfs.<agent>.>) */
+                        sealer: string;
+                        /** @description lowercase hex SHA-256 of the raw 32-byte public key */
+                        sealer_signing_key: string;
+                        /** @description The user id, from the token `sub` claim. */
+                        recipient: string;
+                        /** @description Agent id; it becomes a NATS subject token (jobs.ipfs.<agent>.>) */
+                        recipient_agent: string;
+                        /** @description lowercase hex SHA-256 of the raw 32-byte public key */
+                        recipient_public_key: string;
+                        /** @description lowercase hex SHA-256 of the raw 32-byte public key */
+                        recipient_signing_key: string;
+                        /** @description ISO 8601 UTC with milliseconds */
+                        not_before: string | null;
+                        /** @description ISO 8601 UTC with milliseconds */
+                        not_after: string | null;
+                      };
+                      /** @description Ed25519 signature of the canonical bytes, base64url */
+                      signature: string;
+                      /** @description the owner's raw Ed25519 public key, base64url (a hint: verifiers use their own) */
+                      owner_key: string;
+                    }
+                  | (never | null);
+                /** @description A revocation signed with the owner's key */
+                signed_revocation: {
+                  statement: {
+                    /** @description lowercase UUID */
+                    grant: string;
+                    /** @description the source's uuid as its uploader named it */
+                    source: string;
+                    /** @description ISO 8601 UTC with milliseconds */
+                    revoked_at: string;
+                  };
+                  /** @description Ed25519 signature of the canonical bytes, base64url */
+                  signature: string;
+                  /** @description the owner's raw Ed25519 public key, base64url (a hint: verifiers use their own) */
+                  owner_key: string;
+                } | null;
                 /** @description UTC, `YYYY-MM-DD HH:mm:ss` as in seed 000 */
                 created_at: string;
                 /** @description UTC, `YYYY-MM-DD HH:mm:ss` as in seed 000 */
@@ -2019,7 +2285,10 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** Revoke a user's grant (owner or root); running downloads are not stopped */
+    /**
+     * Revoke a user's grant (owner or root); no key is released for it afterwards
+     * @description Optional body `signed_revocation`: the owner-signed withdrawal of the grant statement (`vault revoke`). Signed or not, the sealing agent asks for the grant immediately before it releases and refuses a revoked one.
+     */
     delete: {
       parameters: {
         query?: never;
@@ -2032,7 +2301,27 @@ export interface paths {
         };
         cookie?: never;
       };
-      requestBody?: never;
+      requestBody?: {
+        content: {
+          'application/json': {
+            /** @description A revocation signed with the owner's key */
+            signed_revocation?: {
+              statement: {
+                /** @description lowercase UUID */
+                grant: string;
+                /** @description the source's uuid as its uploader named it */
+                source: string;
+                /** @description ISO 8601 UTC with milliseconds */
+                revoked_at: string;
+              };
+              /** @description Ed25519 signature of the canonical bytes, base64url */
+              signature: string;
+              /** @description the owner's raw Ed25519 public key, base64url (a hint: verifiers use their own) */
+              owner_key: string;
+            };
+          };
+        };
+      };
       responses: {
         /** @description Default Response */
         200: {
@@ -2055,6 +2344,57 @@ export interface paths {
                 not_after: string | null;
                 status: 'active' | 'revoked';
                 valid: boolean;
+                /** @description The owner-signed statement naming the recipient agent: without it no agent releases the key */
+                signed_grant:
+                  | {
+                      statement: {
+                        /** @description lowercase UUID */
+                        id: string;
+                        /** @description ISO 8601 UTC with milliseconds */
+                        issued_at: string;
+                        /** @description the source's uuid as its uploader named it */
+                        source: string;
+                        public_block: string;
+                        /** @description The user id, from the token `sub` claim. */
+                        owner: string;
+                        /** @description Agent id; it becomes a NATS subject token (jobs.ipfs.<agent>.>) */
+                        sealer: string;
+                        /** @description lowercase hex SHA-256 of the raw 32-byte public key */
+                        sealer_signing_key: string;
+                        /** @description The user id, from the token `sub` claim. */
+                        recipient: string;
+                        /** @description Agent id; it becomes a NATS subject token (jobs.ipfs.<agent>.>) */
+                        recipient_agent: string;
+                        /** @description lowercase hex SHA-256 of the raw 32-byte public key */
+                        recipient_public_key: string;
+                        /** @description lowercase hex SHA-256 of the raw 32-byte public key */
+                        recipient_signing_key: string;
+                        /** @description ISO 8601 UTC with milliseconds */
+                        not_before: string | null;
+                        /** @description ISO 8601 UTC with milliseconds */
+                        not_after: string | null;
+                      };
+                      /** @description Ed25519 signature of the canonical bytes, base64url */
+                      signature: string;
+                      /** @description the owner's raw Ed25519 public key, base64url (a hint: verifiers use their own) */
+                      owner_key: string;
+                    }
+                  | (never | null);
+                /** @description A revocation signed with the owner's key */
+                signed_revocation: {
+                  statement: {
+                    /** @description lowercase UUID */
+                    grant: string;
+                    /** @description the source's uuid as its uploader named it */
+                    source: string;
+                    /** @description ISO 8601 UTC with milliseconds */
+                    revoked_at: string;
+                  };
+                  /** @description Ed25519 signature of the canonical bytes, base64url */
+                  signature: string;
+                  /** @description the owner's raw Ed25519 public key, base64url (a hint: verifiers use their own) */
+                  owner_key: string;
+                } | null;
                 /** @description UTC, `YYYY-MM-DD HH:mm:ss` as in seed 000 */
                 created_at: string;
                 /** @description UTC, `YYYY-MM-DD HH:mm:ss` as in seed 000 */
@@ -2175,19 +2515,25 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/console/session': {
+  '/api/v1/sources/{source_id}/audit/': {
     parameters: {
       query?: never;
       header?: never;
       path?: never;
       cookie?: never;
     };
-    /** The signed-in session (after a page reload the page asks for its CSRF token) */
+    /**
+     * The source's audit log, in seq order (owner or root)
+     * @description Grants, revocations, releases, fetches, composes and failures as a hash chain; agents sign theirs. `vault audit <source_id> --verify` checks it offline (docs/sealed-format.md, "Audit log").
+     */
     get: {
       parameters: {
         query?: never;
         header?: never;
-        path?: never;
+        path: {
+          /** @description source (master file) id */
+          source_id: number;
+        };
         cookie?: never;
       };
       requestBody?: never;
@@ -2199,68 +2545,42 @@ export interface paths {
           };
           content: {
             'application/json': {
-              user: {
-                /** @description The user id, from the token `sub` claim. */
-                id: string;
-                name: string;
-                roles: number[];
-              };
-              /** @description send it as the x-csrf-token header on state-changing calls */
-              csrf: string;
-              /** Format: date-time */
-              expiresAt: string | null;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @enum {object|null} */
-              data: never | null;
+              data: {
+                /** @description 1, 2, 3 … within the source */
+                seq: number;
+                /** @description unique within the source (an agent uses its job id and the kind, and a release its envelope CID too); appending the same id again returns the entry already there */
+                entry_id: string;
+                /** @description source (master file) id */
+                source_id: number;
+                /** @description the master's uuid, as its upload named it */
+                source_uuid: string;
+                kind: 'grant' | 'revoke' | 'release' | 'fetch' | 'compose' | 'failure';
+                /** @description ISO 8601, UTC, with milliseconds: 2026-01-01T00:05:00.123Z */
+                at: string;
+                actor: {
+                  /** @description The user id, from the token `sub` claim. */
+                  user_id: string;
+                  /** @description Agent id; it becomes a NATS subject token (jobs.ipfs.<agent>.>) */
+                  agent?: string;
+                };
+                /** @description what happened, kind by kind (docs/sealed-format.md); opaque to the chain */
+                data: {
+                  [key: string]: unknown;
+                };
+                /** @description the previous entry's hash (64 zeros for entry 1): 64 lowercase hex digits */
+                prev_hash: string;
+                /** @description SHA-256 of the entry's canonical bytes: 64 lowercase hex digits */
+                hash: string;
+                signature?: {
+                  /** @description Agent id; it becomes a NATS subject token (jobs.ipfs.<agent>.>) */
+                  agent: string;
+                  /** @description raw Ed25519 public key of the agent, base64url without padding */
+                  signing_key: string;
+                  /** @description Ed25519 signature over the entry's body bytes, base64url without padding */
+                  value: string;
+                };
+              }[];
               message: string;
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    /** Sign in to the console: trade a token for a session cookie */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            token: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              user: {
-                /** @description The user id, from the token `sub` claim. */
-                id: string;
-                name: string;
-                roles: number[];
-              };
-              /** @description send it as the x-csrf-token header on state-changing calls */
-              csrf: string;
-              /** Format: date-time */
-              expiresAt: string | null;
             };
           };
         };
@@ -2279,6 +2599,193 @@ export interface paths {
         };
         /** @description Default Response */
         401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        504: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Append an entry signed by one of your agents (the owner, or a grantee)
+     * @description The body is what the agent signed; the service checks the signature against the agent's registered key and chains the entry. Sending an `entry_id` again returns the entry already there.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description source (master file) id */
+          source_id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description unique within the source (an agent uses its job id and the kind, and a release its envelope CID too); appending the same id again returns the entry already there */
+            entry_id: string;
+            /** @description the master's uuid, as its upload named it */
+            source_uuid: string;
+            /** @description what the agent did; grant and revoke entries are written by the platform */
+            kind: 'release' | 'fetch' | 'compose' | 'failure';
+            /** @description ISO 8601, UTC, with milliseconds: 2026-01-01T00:05:00.123Z */
+            at: string;
+            actor: {
+              /** @description The user id, from the token `sub` claim. */
+              user_id: string;
+              /** @description Agent id; it becomes a NATS subject token (jobs.ipfs.<agent>.>) */
+              agent?: string;
+            };
+            /** @description what happened, kind by kind (docs/sealed-format.md); opaque to the chain */
+            data: {
+              [key: string]: unknown;
+            };
+            signature: {
+              /** @description Agent id; it becomes a NATS subject token (jobs.ipfs.<agent>.>) */
+              agent: string;
+              /** @description raw Ed25519 public key of the agent, base64url without padding */
+              signing_key: string;
+              /** @description Ed25519 signature over the entry's body bytes, base64url without padding */
+              value: string;
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              data: {
+                /** @description 1, 2, 3 … within the source */
+                seq: number;
+                /** @description unique within the source (an agent uses its job id and the kind, and a release its envelope CID too); appending the same id again returns the entry already there */
+                entry_id: string;
+                /** @description source (master file) id */
+                source_id: number;
+                /** @description the master's uuid, as its upload named it */
+                source_uuid: string;
+                kind: 'grant' | 'revoke' | 'release' | 'fetch' | 'compose' | 'failure';
+                /** @description ISO 8601, UTC, with milliseconds: 2026-01-01T00:05:00.123Z */
+                at: string;
+                actor: {
+                  /** @description The user id, from the token `sub` claim. */
+                  user_id: string;
+                  /** @description Agent id; it becomes a NATS subject token (jobs.ipfs.<agent>.>) */
+                  agent?: string;
+                };
+                /** @description what happened, kind by kind (docs/sealed-format.md); opaque to the chain */
+                data: {
+                  [key: string]: unknown;
+                };
+                /** @description the previous entry's hash (64 zeros for entry 1): 64 lowercase hex digits */
+                prev_hash: string;
+                /** @description SHA-256 of the entry's canonical bytes: 64 lowercase hex digits */
+                hash: string;
+                signature?: {
+                  /** @description Agent id; it becomes a NATS subject token (jobs.ipfs.<agent>.>) */
+                  agent: string;
+                  /** @description raw Ed25519 public key of the agent, base64url without padding */
+                  signing_key: string;
+                  /** @description Ed25519 signature over the entry's body bytes, base64url without padding */
+                  value: string;
+                };
+              };
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
           headers: {
             [name: string]: unknown;
           };
@@ -2316,114 +2823,6 @@ export interface paths {
             };
           };
         };
-      };
-    };
-    /** Sign out: clears the session cookie (a cookie session sends its CSRF token) */
-    delete: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': Record<string, never>;
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @enum {object|null} */
-              data: never | null;
-              message: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @enum {object|null} */
-              data: never | null;
-              message: string;
-            };
-          };
-        };
-      };
-    };
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/events/': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Live status events (Server-Sent Events): your tasks, assets and grants; reviewers the review queue; root everything. Each event: `id` the EVENTS stream sequence (send it back as Last-Event-ID to resume), `data` the status event JSON (its `type` inside). A comment line every 15 s keeps proxies from closing the connection. */
-    get: {
-      parameters: {
-        query?: never;
-        header?: {
-          'last-event-id'?: string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description An endless text/event-stream */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'text/event-stream': string;
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @enum {object|null} */
-              data: never | null;
-              message: string;
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @enum {object|null} */
-              data: never | null;
-              message: string;
-            };
-          };
-        };
         /** @description Default Response */
         503: {
           headers: {
@@ -2437,10 +2836,21 @@ export interface paths {
             };
           };
         };
+        /** @description Default Response */
+        504: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
       };
     };
-    put?: never;
-    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -2969,329 +3379,6 @@ export interface paths {
     };
     put?: never;
     post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/assets/audio/chunk': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Chunk (base64 in JSON) */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody: {
-        content: {
-          'application/json': {
-            id: string | number;
-            index: number;
-            /** @description chunk bytes, base64 */
-            data: string;
-            /** @description sha256 of the bytes, hex */
-            hash?: string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              index: number;
-              size: string;
-              hash: string;
-              duplicate: boolean;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description gRPC status code */
-              code: number;
-              message: string;
-              details: unknown[];
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description gRPC status code */
-              code: number;
-              message: string;
-              details: unknown[];
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description gRPC status code */
-              code: number;
-              message: string;
-              details: unknown[];
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description gRPC status code */
-              code: number;
-              message: string;
-              details: unknown[];
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description gRPC status code */
-              code: number;
-              message: string;
-              details: unknown[];
-            };
-          };
-        };
-        /** @description Default Response */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description gRPC status code */
-              code: number;
-              message: string;
-              details: unknown[];
-            };
-          };
-        };
-        /** @description Default Response */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description gRPC status code */
-              code: number;
-              message: string;
-              details: unknown[];
-            };
-          };
-        };
-        /** @description Default Response */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description gRPC status code */
-              code: number;
-              message: string;
-              details: unknown[];
-            };
-          };
-        };
-        /** @description Default Response */
-        504: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description gRPC status code */
-              code: number;
-              message: string;
-              details: unknown[];
-            };
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/assets/audio/chunk_file/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Chunk (raw bytes in the body) */
-    post: {
-      parameters: {
-        query: {
-          index: number;
-          /** @description sha256 of the bytes, hex */
-          hash?: string;
-        };
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              index: number;
-              size: string;
-              hash: string;
-              duplicate: boolean;
-            };
-          };
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description gRPC status code */
-              code: number;
-              message: string;
-              details: unknown[];
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description gRPC status code */
-              code: number;
-              message: string;
-              details: unknown[];
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description gRPC status code */
-              code: number;
-              message: string;
-              details: unknown[];
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description gRPC status code */
-              code: number;
-              message: string;
-              details: unknown[];
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description gRPC status code */
-              code: number;
-              message: string;
-              details: unknown[];
-            };
-          };
-        };
-        /** @description Default Response */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description gRPC status code */
-              code: number;
-              message: string;
-              details: unknown[];
-            };
-          };
-        };
-        /** @description Default Response */
-        504: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description gRPC status code */
-              code: number;
-              message: string;
-              details: unknown[];
-            };
-          };
-        };
-      };
-    };
     delete?: never;
     options?: never;
     head?: never;
@@ -4240,20 +4327,25 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Reject, with the reason the contributor will see */
+    /**
+     * Reject, with the reason the contributor will see
+     * @description Seed 002 declares Reject without `body`, so grpc-gateway takes `reason` from the query string; a JSON body carrying it works too. Without a reason the asset is rejected with an empty one.
+     */
     post: {
       parameters: {
-        query?: never;
+        query?: {
+          reason?: string;
+        };
         header?: never;
         path: {
           id: string;
         };
         cookie?: never;
       };
-      requestBody: {
+      requestBody?: {
         content: {
           'application/json': {
-            reason: string;
+            reason?: string;
           };
         };
       };
@@ -4721,167 +4813,6 @@ export interface paths {
               details: unknown[];
             };
           };
-        };
-        /** @description Default Response */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description gRPC status code */
-              code: number;
-              message: string;
-              details: unknown[];
-            };
-          };
-        };
-        /** @description Default Response */
-        504: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description gRPC status code */
-              code: number;
-              message: string;
-              details: unknown[];
-            };
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/assets/audio/download/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Download: file=0 original, 1 archive rendition, 2 live rendition; Range supported */
-    get: {
-      parameters: {
-        query?: {
-          file?: number;
-        };
-        header?: never;
-        path: {
-          id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description The file */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'audio/mpeg': string;
-          };
-        };
-        /** @description The asked-for byte range (Range) */
-        206: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'audio/mpeg': string;
-          };
-        };
-        /** @description Not modified (If-None-Match names the current ETag) */
-        304: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description Default Response */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description gRPC status code */
-              code: number;
-              message: string;
-              details: unknown[];
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description gRPC status code */
-              code: number;
-              message: string;
-              details: unknown[];
-            };
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description gRPC status code */
-              code: number;
-              message: string;
-              details: unknown[];
-            };
-          };
-        };
-        /** @description Default Response */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description gRPC status code */
-              code: number;
-              message: string;
-              details: unknown[];
-            };
-          };
-        };
-        /** @description Default Response */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              /** @description gRPC status code */
-              code: number;
-              message: string;
-              details: unknown[];
-            };
-          };
-        };
-        /** @description The range lies outside the file */
-        416: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
         };
         /** @description Default Response */
         503: {
@@ -5724,6 +5655,762 @@ export interface paths {
         };
       };
     };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/console/session': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The signed-in session (after a page reload the page asks for its CSRF token) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              user: {
+                /** @description The user id, from the token `sub` claim. */
+                id: string;
+                name: string;
+                roles: number[];
+              };
+              /** @description send it as the x-csrf-token header on state-changing calls */
+              csrf: string;
+              /** Format: date-time */
+              expiresAt: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Sign in to the console: trade a token for a session cookie */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            token: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              user: {
+                /** @description The user id, from the token `sub` claim. */
+                id: string;
+                name: string;
+                roles: number[];
+              };
+              /** @description send it as the x-csrf-token header on state-changing calls */
+              csrf: string;
+              /** Format: date-time */
+              expiresAt: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    /** Sign out: clears the session cookie (a cookie session sends its CSRF token) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': Record<string, never>;
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/events/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Live status events (Server-Sent Events): your tasks, assets and grants, and the audit log entries of your sources; reviewers the review queue; root everything. Each event: `id` the EVENTS stream sequence (send it back as Last-Event-ID to resume), `data` the status event JSON (its `type` inside). A comment line every 15 s keeps proxies from closing the connection. */
+    get: {
+      parameters: {
+        query?: never;
+        header?: {
+          'last-event-id'?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description An endless text/event-stream */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': string;
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/assets/audio/chunk': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Chunk (base64 in JSON) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            id: string | number;
+            index: number;
+            /** @description chunk bytes, base64 */
+            data: string;
+            /** @description sha256 of the bytes, hex */
+            hash?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              index: number;
+              size: string;
+              hash: string;
+              duplicate: boolean;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description gRPC status code */
+              code: number;
+              message: string;
+              details: unknown[];
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description gRPC status code */
+              code: number;
+              message: string;
+              details: unknown[];
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description gRPC status code */
+              code: number;
+              message: string;
+              details: unknown[];
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description gRPC status code */
+              code: number;
+              message: string;
+              details: unknown[];
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description gRPC status code */
+              code: number;
+              message: string;
+              details: unknown[];
+            };
+          };
+        };
+        /** @description Default Response */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description gRPC status code */
+              code: number;
+              message: string;
+              details: unknown[];
+            };
+          };
+        };
+        /** @description Default Response */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description gRPC status code */
+              code: number;
+              message: string;
+              details: unknown[];
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description gRPC status code */
+              code: number;
+              message: string;
+              details: unknown[];
+            };
+          };
+        };
+        /** @description Default Response */
+        504: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description gRPC status code */
+              code: number;
+              message: string;
+              details: unknown[];
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/assets/audio/chunk_file/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Chunk (raw bytes in the body) */
+    post: {
+      parameters: {
+        query: {
+          index: number;
+          /** @description sha256 of the bytes, hex */
+          hash?: string;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              index: number;
+              size: string;
+              hash: string;
+              duplicate: boolean;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description gRPC status code */
+              code: number;
+              message: string;
+              details: unknown[];
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description gRPC status code */
+              code: number;
+              message: string;
+              details: unknown[];
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description gRPC status code */
+              code: number;
+              message: string;
+              details: unknown[];
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description gRPC status code */
+              code: number;
+              message: string;
+              details: unknown[];
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description gRPC status code */
+              code: number;
+              message: string;
+              details: unknown[];
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description gRPC status code */
+              code: number;
+              message: string;
+              details: unknown[];
+            };
+          };
+        };
+        /** @description Default Response */
+        504: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description gRPC status code */
+              code: number;
+              message: string;
+              details: unknown[];
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/assets/audio/download/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Download: file=0 original, 1 archive rendition, 2 live rendition; Range supported */
+    get: {
+      parameters: {
+        query?: {
+          file?: number;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The file */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'audio/mpeg': string;
+          };
+        };
+        /** @description The asked-for byte range (Range) */
+        206: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'audio/mpeg': string;
+          };
+        };
+        /** @description Not modified (If-None-Match names the current ETag) */
+        304: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description gRPC status code */
+              code: number;
+              message: string;
+              details: unknown[];
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description gRPC status code */
+              code: number;
+              message: string;
+              details: unknown[];
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description gRPC status code */
+              code: number;
+              message: string;
+              details: unknown[];
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description gRPC status code */
+              code: number;
+              message: string;
+              details: unknown[];
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description gRPC status code */
+              code: number;
+              message: string;
+              details: unknown[];
+            };
+          };
+        };
+        /** @description The range lies outside the file */
+        416: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description gRPC status code */
+              code: number;
+              message: string;
+              details: unknown[];
+            };
+          };
+        };
+        /** @description Default Response */
+        504: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description gRPC status code */
+              code: number;
+              message: string;
+              details: unknown[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
