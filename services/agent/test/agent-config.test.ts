@@ -62,6 +62,7 @@ describe('loadAgentConfig', () => {
       downloadDir: join(dir, 'downloads'),
       segmentSize: 4 * 1024 * 1024,
       privateBlockWaitMs: 600_000,
+      ipfsFetchTimeoutMs: 60_000,
       ackWaitMs: 30_000,
       fetchConcurrency: 4,
     });
@@ -85,6 +86,7 @@ describe('loadAgentConfig', () => {
       DOWNLOAD_DIR: '/srv/downloads',
       SEGMENT_SIZE: '65536',
       PRIVATE_BLOCK_WAIT_SECONDS: '5',
+      IPFS_FETCH_TIMEOUT_SECONDS: '7',
       JOB_ACK_WAIT_SECONDS: '120',
       FETCH_CONCURRENCY: '2',
     }).agent;
@@ -99,6 +101,7 @@ describe('loadAgentConfig', () => {
       downloadDir: '/srv/downloads',
       segmentSize: 65_536,
       privateBlockWaitMs: 5_000,
+      ipfsFetchTimeoutMs: 7_000,
       ackWaitMs: 120_000,
       fetchConcurrency: 2,
     });

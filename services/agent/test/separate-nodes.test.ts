@@ -109,8 +109,12 @@ describe('agents on separate IPFS nodes', () => {
     expect(source).toMatchObject({ status: TaskStatus.done, ip: studioNode.peerId });
     const publicHash = source.hash as string;
     // The platform's node held none of it: it pins a copy fetched from the studio's node.
-    await waitFor('the platform to pin the public block', async () =>
-      (await kuboIsPinned(hub.apiUrl, publicHash)) ? true : undefined,
+    // Generous waits: the pin job goes through the outbox, JOBS and a fetch between two nodes,
+    // and the whole suite shares two cores.
+    await waitFor(
+      'the platform to pin the public block',
+      async () => ((await kuboIsPinned(hub.apiUrl, publicHash)) ? true : undefined),
+      { timeoutMs: 90_000, intervalMs: 200 },
     );
 
     const grant = await grantSigned(platform, {
@@ -129,13 +133,20 @@ describe('agents on separate IPFS nodes', () => {
     expect(opened.status).toBe(200);
     const path = `/tasks/download/${opened.body.data.id}/`;
     await platform.waitForStatus(tokens.licensee, path, [TaskStatus.notStarted]);
-    const envelopeHash = await waitFor('the private block to be released', async () => {
-      const { data } = (await platform.call<{ private_hash: string }>(tokens.licensee, 'GET', path))
-        .body;
-      return data.private_hash || undefined;
-    });
-    await waitFor('the platform to pin the private block', async () =>
-      (await kuboIsPinned(hub.apiUrl, envelopeHash)) ? true : undefined,
+    const envelopeHash = await waitFor(
+      'the private block to be released',
+      async () => {
+        const { data } = (
+          await platform.call<{ private_hash: string }>(tokens.licensee, 'GET', path)
+        ).body;
+        return data.private_hash || undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 200 },
+    );
+    await waitFor(
+      'the platform to pin the private block',
+      async () => ((await kuboIsPinned(hub.apiUrl, envelopeHash)) ? true : undefined),
+      { timeoutMs: 90_000, intervalMs: 200 },
     );
 
     // The studio goes offline: its agent and its node.
