@@ -3,8 +3,10 @@ import {
   kuboIsPinned,
   makeTempDir,
   startKubo,
+  startNats,
   waitFor,
   type StartedKubo,
+  type StartedNats,
   type TempDir,
 } from '@media-vault/test-harness';
 import { join } from 'node:path';
@@ -29,6 +31,7 @@ describe('agents on separate IPFS nodes', () => {
   let dir: TempDir;
   let master: Master;
   let hub: StartedKubo;
+  let nats: StartedNats;
   let studioNode: StartedKubo;
   let licenseeNode: StartedKubo;
   let tokens: Record<keyof typeof users, string>;
@@ -36,13 +39,19 @@ describe('agents on separate IPFS nodes', () => {
 
   beforeAll(async () => {
     dir = await makeTempDir('separate-nodes');
+    // A NATS server of its own: the platform's ipfs-worker here takes every pin job on JOBS, and
+    // the other files' sealed blocks live on a node this network cannot reach.
+    nats = await startNats();
     hub = await startKubo({ online: true, label: 'kubo-platform' });
     [studioNode, licenseeNode] = await Promise.all([
       startKubo({ online: true, peers: [hub], label: 'kubo-studio' }),
       startKubo({ online: true, peers: [hub], label: 'kubo-licensee' }),
     ]);
     [platform, master] = await Promise.all([
-      startPlatform(servers, { kuboApiUrl: hub.apiUrl, ipfsWorker: true }),
+      startPlatform(
+        { ...servers, natsUrl: nats.url, natsAuthDir: nats.authDir },
+        { kuboApiUrl: hub.apiUrl, ipfsWorker: true },
+      ),
       makeMaster(join(dir.path, 'ingest', 'reel', 'ep1.mp4'), 6),
     ]);
     tokens = {
@@ -55,6 +64,7 @@ describe('agents on separate IPFS nodes', () => {
     await Promise.allSettled(running.map((agent) => agent.close()));
     await platform?.stop();
     await Promise.allSettled([studioNode, licenseeNode, hub].map((node) => node?.stop()));
+    await nats?.stop();
     await dir?.remove();
   });
 

@@ -49,7 +49,11 @@ export async function startIpfsWorker(config: IpfsWorkerConfig): Promise<IpfsWor
       handlers: {
         'jobs.ipfs.add': add,
         'jobs.ipfs.unpin': { handle: unpinHandler(ipfs) },
-        'jobs.ipfs.pin': { handle: pinHandler(ipfs, config.IPFS_FETCH_TIMEOUT_SECONDS * 1000) },
+        // Pins mostly wait on other nodes: one block whose node is away must not hold up the rest.
+        'jobs.ipfs.pin': {
+          handle: pinHandler(ipfs, config.IPFS_FETCH_TIMEOUT_SECONDS * 1000),
+          concurrency: 4,
+        },
       },
       log: runtime.log,
     });
