@@ -230,8 +230,12 @@ describeOnDatabases('film master commands on $driver, over NATS', (backend) => {
     expect(await subjectCount(nc, 'events.tasks.private.>')).toBe(3);
     expect(await subjectCount(nc, 'events.tasks.audit.>')).toBe(1);
 
-    await waitFor('the three jobs', async () =>
-      (await jobCount(nc, 'jobs.>')) === 3 ? true : undefined,
+    // The agents' three jobs, and the platform's pins of the two blocks that reached 8.
+    await waitFor('the three agent jobs', async () =>
+      (await jobCount(nc, 'jobs.ipfs.*.*')) === 3 ? true : undefined,
+    );
+    await waitFor('the two pins', async () =>
+      (await jobCount(nc, JobSubjects.pin)) === 2 ? true : undefined,
     );
     const [seal] = await readJobs<SealJob>(nc, JobSubjects.seal(sealer.id));
     expect(seal?.job).toEqual({
