@@ -138,11 +138,12 @@ describe('audio asset chunks and merges at the command level', () => {
 
     it('an unknown asset is not found with the same answer as a foreign one', async () => {
       const unknown = String(BigInt(draft.id) + 1_000_000n);
+      // One at a time: a second request sent while the first is awaited would reject unhandled.
       for (const work of [
-        stack.command(alice, S.assetChunkBegin, { id: unknown, index: 0 }),
-        stack.command(alice, S.assetChunks, { id: unknown }),
+        () => stack.command(alice, S.assetChunkBegin, { id: unknown, index: 0 }),
+        () => stack.command(alice, S.assetChunks, { id: unknown }),
       ]) {
-        expect(await refusal(work)).toEqual({
+        expect(await refusal(work())).toEqual({
           kind: 'notFound',
           message: `audio asset ${unknown} not found`,
         });
