@@ -175,6 +175,20 @@ const agentFields = (id: string) => ({
   public_key: randomBytes(32).toString('base64'),
   signing_key: randomBytes(32).toString('base64'),
 });
+
+/** A new agent registered by the owner; its id is the fixture's `agent`. */
+const ownersNewAgent = async (s: Stacks): Promise<Record<string, string>> => {
+  const agent = newAgentId();
+  ok(
+    await s.master.call('POST', '/api/v1/agents/', {
+      token: await tokenOf(s, ownerId),
+      fields: agentFields(agent),
+    }),
+    'register agent',
+  );
+  return { agent };
+};
+
 let agents = 0;
 const newAgentId = () => `matrix-${run}-${++agents}`;
 
@@ -397,34 +411,14 @@ const SEED_000: RouteRow[] = [
     path: '/api/v1/agents/',
     variant: "the owner's agent id",
     who: agentHolder,
-    prepare: async (s) => {
-      const agent = newAgentId();
-      ok(
-        await s.master.call('POST', '/api/v1/agents/', {
-          token: await tokenOf(s, ownerId),
-          fields: agentFields(agent),
-        }),
-        'register agent',
-      );
-      return { agent };
-    },
+    prepare: ownersNewAgent,
     request: (fx) => ({ path: '/api/v1/agents/', fields: agentFields(fx.agent!) }),
   }),
   master({
     method: 'GET',
     path: '/api/v1/agents/',
     who: signedIn,
-    prepare: async (s) => {
-      const agent = newAgentId();
-      ok(
-        await s.master.call('POST', '/api/v1/agents/', {
-          token: await tokenOf(s, ownerId),
-          fields: agentFields(agent),
-        }),
-        'register agent',
-      );
-      return { agent };
-    },
+    prepare: ownersNewAgent,
     request: () => ({ path: '/api/v1/agents/' }),
     check: (body, caller, fx) => {
       const ids = (body as { data: { id: string }[] }).data.map((a) => a.id);
@@ -436,17 +430,7 @@ const SEED_000: RouteRow[] = [
     method: 'GET',
     path: '/api/v1/agents/{id}/',
     who: signedIn,
-    prepare: async (s) => {
-      const agent = newAgentId();
-      ok(
-        await s.master.call('POST', '/api/v1/agents/', {
-          token: await tokenOf(s, ownerId),
-          fields: agentFields(agent),
-        }),
-        'register agent',
-      );
-      return { agent };
-    },
+    prepare: ownersNewAgent,
     request: (fx) => ({ path: `/api/v1/agents/${fx.agent}/` }),
     // Public keys are for anyone to name in a grant; the record carries no secret.
     check: (body, _caller, fx) => {
