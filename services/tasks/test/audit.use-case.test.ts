@@ -1,6 +1,6 @@
+import type { VaultError } from '@media-vault/contracts';
 import {
   EventSubjects,
-  VaultError,
   type AgentAuditKind,
   type AppendAuditRequest,
   type AuditEntry,
@@ -25,7 +25,13 @@ import { AuditLog } from '../src/audit/audit.use-case.js';
 import type { schema } from '../src/db/index.js';
 import { auditEntries, outbox } from '../src/db/schema.js';
 import { createMasterUseCases, type MasterUseCases } from '../src/master/master.handlers.js';
-import { newAgentId, openTasksDatabase, principal, rootPrincipal } from './helpers.js';
+import {
+  newAgentId,
+  openTasksDatabase,
+  principal,
+  rootPrincipal,
+  vaultErrorOf,
+} from './helpers.js';
 
 describeOnDatabases('audit log on $driver', (backend) => {
   const { driver } = backend;
@@ -50,14 +56,7 @@ describeOnDatabases('audit log on $driver', (backend) => {
     await opened?.close();
   });
 
-  const failure = async (work: Promise<unknown>): Promise<VaultError> => {
-    const err = await work.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(VaultError);
-    return err as VaultError;
-  };
+  const failure = vaultErrorOf;
 
   interface Source {
     readonly id: number;

@@ -1,8 +1,9 @@
 export { jobCount, readJobs, readSubject, subjectCount, waitFor } from '@media-vault/test-harness';
-import type { Principal, RegisterAgentBody } from '@media-vault/contracts';
+import { VaultError, type Principal, type RegisterAgentBody } from '@media-vault/contracts';
 import { createLogger, openDatabase, type OpenDatabase } from '@media-vault/service-kit';
 import type { DatabaseBackend } from '@media-vault/test-harness/databases';
 import { randomBytes } from 'node:crypto';
+import { expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { schema } from '../src/db/index.js';
 
@@ -47,4 +48,14 @@ export async function openTasksDatabase(
       await place.remove();
     },
   };
+}
+
+/** The VaultError a use case refused with; fails the test when it resolved or threw another. */
+export async function vaultErrorOf(work: Promise<unknown>): Promise<VaultError> {
+  const err = await work.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(VaultError);
+  return err as VaultError;
 }

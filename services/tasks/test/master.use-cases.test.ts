@@ -1,8 +1,8 @@
 import { describeOnDatabases } from '@media-vault/test-harness/databases';
+import type { VaultError } from '@media-vault/contracts';
 import {
   EventSubjects,
   JobSubjects,
-  VaultError,
   type DownloadTaskEvent,
   type FetchJob,
   type GrantEvent,
@@ -21,7 +21,13 @@ import { Agents } from '../src/agents/agents.use-case.js';
 import type { schema } from '../src/db/index.js';
 import { downloadTasks, outbox, privateTasks, uploadTasks } from '../src/db/schema.js';
 import { createMasterUseCases, type MasterUseCases } from '../src/master/master.handlers.js';
-import { principal, registration, rootPrincipal, openTasksDatabase } from './helpers.js';
+import {
+  principal,
+  registration,
+  rootPrincipal,
+  openTasksDatabase,
+  vaultErrorOf,
+} from './helpers.js';
 import { allowedInGrid, reachableStatuses, WALKS } from './status-table.js';
 
 const SEED_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
@@ -52,14 +58,7 @@ describeOnDatabases('film master task use cases on $driver', (backend) => {
         .where(eq(outbox.subject, subject))
         .orderBy(asc(outbox.id))
     ).map((row) => row.payload as T);
-  const failure = async (work: Promise<unknown>): Promise<VaultError> => {
-    const err = await work.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(VaultError);
-    return err as VaultError;
-  };
+  const failure = vaultErrorOf;
 
   /** A source whose public block is uploaded (status 8), ready to be downloaded. */
   const readySource = async (owner: Principal, body: { path?: string; agent?: string } = {}) => {

@@ -1,5 +1,5 @@
 import { describeOnDatabases } from '@media-vault/test-harness/databases';
-import { VaultError, type Principal } from '@media-vault/contracts';
+import type { Principal } from '@media-vault/contracts';
 import {
   encodeRawKey,
   generateOwnerKey,
@@ -17,7 +17,13 @@ import { Agents } from '../src/agents/agents.use-case.js';
 import type { schema } from '../src/db/index.js';
 import { grants } from '../src/db/schema.js';
 import { createMasterUseCases, type MasterUseCases } from '../src/master/master.handlers.js';
-import { principal, registration, rootPrincipal, openTasksDatabase } from './helpers.js';
+import {
+  principal,
+  registration,
+  rootPrincipal,
+  openTasksDatabase,
+  vaultErrorOf,
+} from './helpers.js';
 
 /**
  * The platform keeps owner-signed statements and refuses the ones that do not match the source,
@@ -81,14 +87,7 @@ describeOnDatabases('signed grants', (backend) => {
     return { owner, licensee, sealer, recipient, task, ownerKey, statement };
   }
 
-  const refusal = async (work: Promise<unknown>): Promise<VaultError> => {
-    const err = await work.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(VaultError);
-    return err as VaultError;
-  };
+  const refusal = vaultErrorOf;
 
   it('stores the statement as signed, takes its window, and serves it with the grant', async () => {
     const s = await setting();
