@@ -24,7 +24,8 @@ export interface SealResult extends SealedLayout {
 /**
  * Plaintext in, public block out (one output chunk per sealed segment). Fails with `truncated` or
  * `trailing-data` when the input is not exactly `plaintextSize` bytes, so a file that changed
- * while being read cannot produce a public block that disagrees with its private block.
+ * while being read cannot produce a public block that disagrees with its private block. No input
+ * chunk is kept once its write callback has run, so a writer may then read into its buffer again.
  */
 export class SealStream extends SegmentTransform {
   private readonly hash = createHash('sha256');

@@ -9,12 +9,10 @@ import {
 import { PermanentJobError, type JobContext } from '@media-vault/service-kit';
 import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { AgentContext } from './agent-context.js';
-import { byteCounter } from './byte-counter.js';
 import { withContentKey } from './content-key.js';
 import { resolveIngestPath } from './ingest-path.js';
-import { digestMaster, readMaster } from './master-reader.js';
+import { MasterReader } from './master-reader.js';
 import { probeSealedMaster } from './media-probe.js';
 import { TaskReporter } from './task-reporter.js';
 
@@ -27,7 +25,7 @@ function changedWhileSealing(jobPath: string, cause?: unknown): PermanentJobErro
   return new PermanentJobError(`${jobPath} changed while it was being sealed`, { cause });
 }
 
-const readChanged = (jobPath: string) => (err: unknown) => {
+const rethrowAsChanged = (jobPath: string) => (err: unknown) => {
   const changed =
     isSealedFormatError(err, 'truncated') ||
     isSealedFormatError(err, 'trailing-data') ||
@@ -63,9 +61,12 @@ export function sealHandler(agent: AgentContext, ipfs: IpfsPort) {
 
     await reporter.step(TaskStatus.chunking);
     const media = await probeSealedMaster(agent.media, path);
-    const digested = await digestMaster(path, { plaintextSize: size, segmentSize }, (read) =>
-      reporter.progress(TaskStatus.chunking, percentOf(read)),
-    ).catch(readChanged(job.path));
+    const reader = new MasterReader(segmentSize);
+    const digested = await reader
+      .digest(path, { plaintextSize: size, segmentSize }, (read) =>
+        reporter.progress(TaskStatus.chunking, percentOf(read)),
+      )
+      .catch(rethrowAsChanged(job.path));
     await reporter.flush();
 
     const { block, cid, vaultPath } = await withContentKey(
@@ -83,15 +84,19 @@ export function sealHandler(agent: AgentContext, ipfs: IpfsPort) {
 
         await reporter.step(TaskStatus.encrypting);
         let added: { cid: string; size: number } | undefined;
-        await pipeline(
-          readMaster(path, segmentSize),
-          byteCounter((read) => reporter.progress(TaskStatus.encrypting, percentOf(read))),
-          sealer,
-          async (ciphertext: AsyncIterable<Uint8Array>) => {
-            added = await ipfs.add(ciphertext);
-          },
-        ).catch(readChanged(job.path));
+        await reader
+          .seal(
+            path,
+            sealer,
+            async (ciphertext) => {
+              added = await ipfs.add(ciphertext);
+            },
+            (read) => reporter.progress(TaskStatus.encrypting, percentOf(read)),
+          )
+          .catch(rethrowAsChanged(job.path));
         await reporter.flush();
+        // Each segment matched the first pass before it was encrypted; a file touched meanwhile,
+        // even back to the same bytes, is still not sealed.
         const after = await stat(path, { bigint: true });
         const layout = sealer.result;
         if (

@@ -4,7 +4,7 @@ import { open, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentKeyFor, withContentKey } from '../src/content-key.js';
-import { digestMaster } from '../src/master-reader.js';
+import { MasterReader } from '../src/master-reader.js';
 
 const secret = Buffer.alloc(32, 0x5a);
 const source = { sourceId: 12, uuid: '2f1c3e0a-9b7d-4c55-8e21-6a0d4f3b9c10' };
@@ -68,7 +68,10 @@ describe('the content key of a file on disk', () => {
     contentKeyFor(
       secret,
       source,
-      await digestMaster(path, { plaintextSize: (await stat(path)).size, segmentSize }),
+      await new MasterReader(segmentSize).digest(path, {
+        plaintextSize: (await stat(path)).size,
+        segmentSize,
+      }),
     );
 
   /** Overwrites the file's bytes where it lies (same inode), then puts its times back. */
