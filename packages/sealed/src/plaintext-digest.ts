@@ -67,8 +67,9 @@ export class PrefixCheck {
 }
 
 /**
- * The first pass: reads `source` once, in flat memory, and returns its PlaintextDigest. Fails with
- * `truncated` or `trailing-data` when the source is not exactly `plaintextSize` bytes.
+ * The first pass: reads `source` once, in flat memory, and returns its PlaintextDigest. Each chunk
+ * is done with before the next is asked for, so a source may read into the same buffer again.
+ * Fails with `truncated` or `trailing-data` when the source is not exactly `plaintextSize` bytes.
  */
 export async function digestPlaintext(
   source: AsyncIterable<Uint8Array>,

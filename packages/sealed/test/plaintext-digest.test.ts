@@ -48,6 +48,23 @@ describe('digestPlaintext', () => {
     }
   }
 
+  it('is done with each chunk before it asks for the next, so a source may reuse its buffer', async () => {
+    const plaintext = bytesOf(5 * SEGMENT + 3, 9);
+    const reused = Buffer.alloc(100);
+    async function* oneBuffer() {
+      for (let offset = 0; offset < plaintext.length; offset += reused.length) {
+        const piece = plaintext.subarray(offset, offset + reused.length);
+        piece.copy(reused);
+        yield reused.subarray(0, piece.length);
+      }
+    }
+    const digest = await digestPlaintext(oneBuffer(), {
+      plaintextSize: plaintext.length,
+      segmentSize: SEGMENT,
+    });
+    expect(digest).toEqual(await digestOf(plaintext));
+  });
+
   it('fails with truncated or trailing-data when the input is not the declared size', async () => {
     const plaintext = bytesOf(3 * SEGMENT);
     const declared = (size: number) => ({ plaintextSize: size, segmentSize: SEGMENT });
