@@ -112,7 +112,13 @@ export async function sealKeyEnvelope(options: SealKeyEnvelopeOptions): Promise<
     recipientId: checkAgentId(recipient.id),
   });
   const plaintext = encodePrivateBlock(privateBlock);
-  const ciphertext = await sender.seal(plaintext, header);
+  let ciphertext: Buffer;
+  try {
+    ciphertext = await sender.seal(plaintext, header);
+  } finally {
+    // The encoded block holds the content key in clear; the caller's own copy is the caller's.
+    plaintext.fill(0);
+  }
   const signed = Buffer.concat([header, uint32(ciphertext.length), ciphertext]);
   return Buffer.concat([signed, sign(null, signed, signer.signingKey)]);
 }
@@ -149,7 +155,13 @@ export async function openKeyEnvelope(
       { cause },
     );
   }
-  const privateBlock = decodePrivateBlock(plaintext);
+  let privateBlock: PrivateBlock;
+  try {
+    privateBlock = decodePrivateBlock(plaintext);
+  } finally {
+    // Decoding copied the key out; the decrypted bytes are not left for the collector.
+    plaintext.fill(0);
+  }
   // The header is signed, but the releaser could still have sealed another source's block under it.
   checkSource(header, privateBlock.sourceUuid);
   return { header, privateBlock };

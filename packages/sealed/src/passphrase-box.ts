@@ -57,8 +57,8 @@ export function sealWithPassphrase(
   }
   const kdf = { name: 'scrypt' as const, ...cost, salt: randomBytes(16).toString('base64') };
   const head = { format: FORMAT, kdf, cipher: 'aes-256-gcm' as const };
-  const key = deriveKey(passphrase, kdf);
   const iv = randomBytes(12);
+  const key = deriveKey(passphrase, kdf);
   try {
     const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(header(head));
     const sealed = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
@@ -93,15 +93,18 @@ export function openWithPassphrase(value: unknown, passphrase: string): Buffer {
   const sealed = Buffer.from(value.sealed, 'base64');
   if (sealed.length < 16) throw new PassphraseBoxError('the box holds no sealed bytes');
   const key = deriveKey(passphrase, kdf);
+  let plaintext: Buffer | undefined;
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(value.iv, 'base64'))
       .setAAD(header(value))
       .setAuthTag(sealed.subarray(sealed.length - 16));
-    return Buffer.concat([
-      decipher.update(sealed.subarray(0, sealed.length - 16)),
-      decipher.final(),
-    ]);
+    plaintext = decipher.update(sealed.subarray(0, sealed.length - 16));
+    // GCM emits everything from update(); final() only checks the tag.
+    decipher.final();
+    return plaintext;
   } catch (err) {
+    // Bytes that failed authentication, decrypted with a key guessed from a passphrase: wiped.
+    plaintext?.fill(0);
     throw new PassphraseBoxError('wrong passphrase, or the box was altered', { cause: err });
   } finally {
     key.fill(0);

@@ -11,7 +11,11 @@ import { sourceBinding } from './source-binding.js';
 
 /** What both directions need to know about a source's segments. */
 export interface SegmentStreamOptions {
-  /** 32 random bytes, fresh for every source (see generateContentKey). */
+  /**
+   * 32 bytes that never seal two different plaintexts: random for every source (see
+   * generateContentKey), or derived from the plaintext's digest (SealStreamOptions.digested).
+   * The stream keeps a copy, so the caller may wipe its own once the stream is built.
+   */
   readonly contentKey: Uint8Array;
   readonly sourceUuid: string;
   /** Must be known up front: the segment count is bound into every segment. */
@@ -71,6 +75,15 @@ export abstract class SegmentTransform extends Transform {
       const out = this.transformFrame(frame);
       if (out.length > 0) this.push(out);
     }
+  }
+
+  /**
+   * The stream's own copy of the content key is wiped once nothing can use it any more: after the
+   * last segment (the stream destroys itself when both sides have ended) or on failure.
+   */
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.context.contentKey.fill(0);
+    callback(error);
   }
 
   private run(step: () => void, callback: TransformCallback): void {

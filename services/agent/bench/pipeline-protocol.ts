@@ -16,7 +16,10 @@ export interface SealParams {
 }
 
 export type PipelineTask =
-  /** master file → createSealStream → ipfs.add, as the agent's seal handler does. */
+  /**
+   * As the agent's seal handler does: the master file's digest (a first read), then master file →
+   * createSealStream checked against the digest → ipfs.add.
+   */
   | (KuboTask & {
       readonly kind: 'seal';
       readonly input: string;

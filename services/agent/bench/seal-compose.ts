@@ -2,7 +2,9 @@
  * Sealing and composing against a plain IPFS add and cat of the same bytes, in one run on one
  * throw-away Kubo daemon, every pipeline through the worker's IpfsPort Kubo adapter
  * (createIpfs({ apiUrl }), UNIXFS_IMPORT chunking) and in a process of its own:
- *   seal:     master file → byte counter → createSealStream (4 MiB segments) → ipfs.add
+ *   seal:     master file → digest (the agent's first pass), then master file (4 MiB reads) →
+ *             byte counter → createSealStream (4 MiB segments, checked against the digest) →
+ *             ipfs.add; the time covers both passes
  *   add:      master file → byte counter → ipfs.add (read in 4 MiB pieces, and in 64 KiB ones)
  *   compose:  ipfs.cat(public block) → byte counter → createOpenStream (tags + sha256) → file
  *   cat:      ipfs.cat(plain file) → byte counter → file

@@ -192,6 +192,8 @@ export function fetchHandler(agent: AgentContext, ipfs: IpfsPort, nc: NatsConnec
     } catch (err) {
       await rm(paths.partial, { force: true });
       throw permanentIfSealed(err, 'the public block does not open');
+    } finally {
+      key.contentKey.fill(0);
     }
     await reporter.flush();
 

@@ -65,7 +65,7 @@ export function releaseHandler(agent: AgentContext, ipfs: IpfsPort) {
       // A fresh random ephemeral key for every envelope (the library's default): a release made
       // again, say with another window after a retry, must never reuse the HPKE key and nonce.
       // Idempotency comes from the task instead: a release whose task is done is not redone.
-    });
+    }).finally(() => privateBlock.contentKey.fill(0));
     const added = await ipfs.add(once(released));
     await ipfs.pin(added.cid);
     await recordRelease(agent, job, added.cid, {

@@ -17,7 +17,7 @@ import {
 } from '@media-vault/sealed';
 import { makeTempDir, readSubject, waitFor, type TempDir } from '@media-vault/test-harness';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -741,6 +741,54 @@ describe('sealed master pipeline on Kubo, ffmpeg, Postgres and NATS', () => {
       await second.stop();
     }
   }, 180_000);
+
+  it('a master changed in place while it is sealed ends the task in 9, with no digest and no vault copy', async () => {
+    const studio = agentId('studio-changed');
+    const dataDir = join(dir.path, 'studio-changed');
+    const changed = await makeMaster(join(ingestRoot(), 'changed', 'ep23.mp4'), 20);
+    const forced = new Date('2026-01-02T03:04:05Z');
+    await utimes(changed.path, forced, forced);
+    const sealer = await startAgentProcess(platform, {
+      id: studio,
+      token: tokens.studio,
+      dataDir,
+      ingestRoot: ingestRoot(),
+      segmentSize: SEGMENT,
+    });
+    try {
+      const upload = await createUpload('changed/ep23.mp4', studio);
+      const subject = EventSubjects.uploadTask(upload.id);
+      await waitFor(
+        'the seal to be encrypting',
+        async () =>
+          (await eventsOf(platform, subject)).some((e) => e.status === TaskStatus.encrypting),
+        { timeoutMs: 60_000, intervalMs: 10 },
+      );
+      // The file was hashed; its last segment is rewritten before the seal reaches it, with the
+      // size and mtime it had, so only its bytes tell.
+      const handle = await open(changed.path, 'r+');
+      try {
+        await handle.write(Buffer.from('changed'), 0, 7, changed.size - SEGMENT / 2);
+      } finally {
+        await handle.close();
+      }
+      await utimes(changed.path, forced, forced);
+
+      const source = await platform.waitForStatus(tokens.studio, `/sources/${upload.source_id}/`, [
+        TaskStatus.done,
+        TaskStatus.error,
+      ]);
+      expect(source.status).toBe(TaskStatus.error);
+      const reason = (await eventsOf(platform, subject)).at(-1)?.record.reason ?? '';
+      expect(reason).toBe('changed/ep23.mp4 changed while it was being sealed');
+      expect(reason).not.toMatch(/[0-9a-f]{16}/);
+      const vaultDir = join(dataDir, 'agents', studio, 'vault');
+      expect(await readdir(vaultDir).catch(() => [])).toEqual([]);
+    } finally {
+      await sealer.stop();
+    }
+  }, 180_000);
+
   it('an agent whose keys were lost refuses to start instead of orphaning its vault', async () => {
     // The studio agent sealed masters above: its vault holds copies sealed to its own key.
     const keys = join(dir.path, 'studio', 'agents', agentId('studio'));

@@ -83,11 +83,15 @@ export const agentBackup: CommandHandler<'agent-backup'> = async (ctx, inv) => {
   const identity = identityOf(text, source);
   const passphrase = await passphraseOf(ctx, inv.passphraseFile, true);
   let box;
+  // The keys stay in `text` (a string cannot be wiped); the buffer copy of them can.
+  const keys = Buffer.from(text);
   try {
-    box = sealWithPassphrase(Buffer.from(text), passphrase);
+    box = sealWithPassphrase(keys, passphrase);
   } catch (err) {
     if (err instanceof RangeError) throw usageError(err.message);
     throw err;
+  } finally {
+    keys.fill(0);
   }
   const out = resolve(inv.out ?? `${identity.id}.agent-backup.json`);
   await writePrivate(out, `${JSON.stringify(box, null, 2)}\n`);
@@ -113,7 +117,9 @@ export const agentRestore: CommandHandler<'agent-restore'> = async (ctx, inv) =>
   const passphrase = await passphraseOf(ctx, inv.passphraseFile, false);
   let text;
   try {
-    text = openWithPassphrase(box, passphrase).toString('utf8');
+    const keys = openWithPassphrase(box, passphrase);
+    text = keys.toString('utf8');
+    keys.fill(0);
   } catch (err) {
     if (err instanceof PassphraseBoxError)
       throw new CliError('usage', `${inv.file}: ${err.message}`);

@@ -1,0 +1,111 @@
+import {
+  createOpenStream,
+  createSealStream,
+  generateContentKey,
+  isSealedFormatError,
+} from '@media-vault/sealed';
+import { makeTempDir, type TempDir } from '@media-vault/test-harness';
+import { createHash, randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MasterReader, masterReadSize } from '../src/master-reader.js';
+
+const SEGMENT = 65_536;
+const sourceUuid = '3f2b8c1e-5a4d-4e6f-9b7a-0c1d2e3f4a5b';
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest();
+
+/**
+ * Both passes read into two buffers that they reuse: these tests fail if a buffer were read into
+ * while its piece was still being hashed or sealed (the sealed bytes would not open to the file).
+ */
+describe('reading a master in reused buffers', () => {
+  let dir: TempDir;
+  let path: string;
+  // Several read pieces (64 segments each) and a short last segment.
+  const bytes = randomBytes(6 * masterReadSize(SEGMENT) + 5 * SEGMENT + 77);
+
+  beforeAll(async () => {
+    dir = await makeTempDir('master-reader');
+    path = join(dir.path, 'master.mov');
+    await writeFile(path, bytes);
+  });
+  afterAll(() => dir?.remove());
+
+  const layout = { plaintextSize: bytes.length, segmentSize: SEGMENT };
+
+  it('digests the file as one sha256, with the running digest at every segment end', async () => {
+    const seen: number[] = [];
+    const digest = await new MasterReader(SEGMENT).digest(path, layout, (total) =>
+      seen.push(total),
+    );
+    expect(digest.plaintextSha256).toEqual(sha256(bytes));
+    const count = Math.ceil(bytes.length / SEGMENT);
+    expect(digest.prefixSha256).toHaveLength(count * 32);
+    expect(digest.prefixSha256.subarray(5 * 32, 6 * 32)).toEqual(
+      sha256(bytes.subarray(0, 6 * SEGMENT)),
+    );
+    expect(seen.at(-1)).toBe(bytes.length);
+  });
+
+  it('seals what a slow consumer takes to exactly the bytes of the file', async () => {
+    const contentKey = generateContentKey();
+    const options = { contentKey, sourceUuid, ...layout };
+    // One reader for both passes, as a seal uses it.
+    const reader = new MasterReader(SEGMENT);
+    const sealer = createSealStream({ ...options, digested: await reader.digest(path, layout) });
+    const sealed: Buffer[] = [];
+    let reported = 0;
+    await reader.seal(
+      path,
+      sealer,
+      async (ciphertext) => {
+        // A consumer that is late to start keeps the seal stream busy and pieces waiting on it.
+        await sleep(100);
+        for await (const segment of ciphertext) {
+          sealed.push(Buffer.from(segment));
+          await sleep(5);
+        }
+      },
+      (total) => (reported = total),
+    );
+    expect(reported).toBe(bytes.length);
+    expect(sealer.result.plaintextSha256).toEqual(sha256(bytes));
+    const opened: Buffer[] = [];
+    const opener = createOpenStream({ ...options, plaintextSha256: sha256(bytes) });
+    opener.on('data', (chunk: Buffer) => opened.push(chunk));
+    await new Promise((resolve, reject) => {
+      opener.once('end', resolve).once('error', reject);
+      Readable.from(sealed).pipe(opener);
+    });
+    expect(Buffer.concat(opened).equals(bytes)).toBe(true);
+  });
+
+  it("fails with the consumer's own error when the consumer gives up", async () => {
+    const sealer = createSealStream({ contentKey: generateContentKey(), sourceUuid, ...layout });
+    const work = new MasterReader(SEGMENT).seal(path, sealer, async (ciphertext) => {
+      for await (const _segment of ciphertext) throw new Error('IPFS went away');
+    });
+    await expect(work).rejects.toThrow('IPFS went away');
+  });
+
+  it("fails with the seal stream's reason when the file is not the one digested", async () => {
+    const other = randomBytes(bytes.length);
+    const sealer = createSealStream({
+      contentKey: generateContentKey(),
+      sourceUuid,
+      ...layout,
+      digested: await new MasterReader(SEGMENT).digest(path, layout),
+    });
+    const otherPath = join(dir.path, 'other.mov');
+    await writeFile(otherPath, other);
+    const failure = await new MasterReader(SEGMENT)
+      .seal(otherPath, sealer, async (ciphertext) => {
+        for await (const _segment of ciphertext) continue;
+      })
+      .catch((err: unknown) => err);
+    expect(isSealedFormatError(failure, 'plaintext-changed')).toBe(true);
+  });
+});
