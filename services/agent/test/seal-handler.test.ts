@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AgentContext } from '../src/agent-context.js';
 import { loadAgentConfig } from '../src/config.js';
 import { loadOrCreateIdentity, type AgentSecrets } from '../src/identity-store.js';
+import { KnownOwners } from '../src/owner-keys.js';
 import { sealHandler } from '../src/seal.handler.js';
 import { Vault } from '../src/vault.js';
 import { makeMaster, type Master } from './support/master.js';
@@ -120,6 +121,10 @@ describe('seal handler', () => {
     const agent: AgentContext = {
       settings: { ingestRoot: ingestRoot(), segmentSize: SEGMENT } as AgentContext['settings'],
       secrets,
+      // Sealing never consults owner keys; the release and fetch tests cover them.
+      ownerKey: new Uint8Array(32),
+      knownOwners: new KnownOwners(join(dir.path, 'identity')),
+      userId: 'studio',
       api,
       vault,
       media,
