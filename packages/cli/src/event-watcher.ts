@@ -1,4 +1,5 @@
 import {
+  MasterEventTypes,
   TaskEventSubjects,
   Streams,
   type MasterTaskKind,
@@ -8,7 +9,7 @@ import { DeliverPolicy, jetstream, jetstreamManager, type StoredMsg } from '@nat
 import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TaskApiError } from '@media-vault/task-client';
+import { TaskApiError, type GatewayEvent } from '@media-vault/task-client';
 import { viewOfRecord, type RecordOf, type TaskView } from './task-view.js';
 
 /** What to follow: tasks of one kind, how to recognise their events, and how to poll them. */
@@ -51,6 +52,11 @@ export interface NatsOptions {
 export interface WatchOptions extends NatsOptions {
   /** Ends the watch quietly: the command's deadline or Ctrl-C. */
   readonly signal: AbortSignal;
+  /**
+   * The caller's own events through the gateway (`TaskClient.openEvents`): what a user without
+   * NATS credentials follows. Used when `natsCreds` is not set.
+   */
+  readonly openEvents?: (signal: AbortSignal) => Promise<AsyncIterable<GatewayEvent>>;
   /** Told once why events were given up for polling. */
   readonly onFallback: (message: string) => void;
   readonly pollIntervalMs?: number;
@@ -73,6 +79,12 @@ export async function* watchTasks<K extends MasterTaskKind>(
   plan: WatchPlan<K>,
   opts: WatchOptions,
 ): AsyncGenerator<TaskUpdate> {
+  // NATS is for operators who were handed credentials; a user follows their own events through
+  // the gateway, which filters them to what that user may see.
+  if (!opts.natsCreds && opts.openEvents) {
+    yield* gatewayOrPolling(plan, opts, opts.openEvents);
+    return;
+  }
   let nc: NatsConnection | undefined;
   try {
     nc = await connectNats(opts);
@@ -96,6 +108,64 @@ export async function* watchTasks<K extends MasterTaskKind>(
     }
   }
   yield* pollUpdates(plan, opts);
+}
+
+async function* gatewayOrPolling<K extends MasterTaskKind>(
+  plan: WatchPlan<K>,
+  opts: WatchOptions,
+  openEvents: NonNullable<WatchOptions['openEvents']>,
+): AsyncGenerator<TaskUpdate> {
+  const connection = new AbortController();
+  const stop = () => connection.abort();
+  opts.signal.addEventListener('abort', stop, { once: true });
+  try {
+    let events: AsyncIterable<GatewayEvent>;
+    try {
+      events = await openEvents(connection.signal);
+    } catch (err) {
+      if (opts.signal.aborted) return;
+      opts.onFallback(
+        `cannot follow events through the gateway (${describe(err)}); polling the HTTP API every second instead`,
+      );
+      yield* pollUpdates(plan, opts);
+      return;
+    }
+    let why = 'it ended';
+    try {
+      yield* gatewayUpdates(plan, events);
+    } catch (err) {
+      why = describe(err);
+    }
+    if (opts.signal.aborted) return;
+    // A gateway replica that stops closes its streams; polling carries the watch to the end.
+    opts.onFallback(
+      `lost the gateway's event stream (${why}); polling the HTTP API every second instead`,
+    );
+    yield* pollUpdates(plan, opts);
+  } finally {
+    opts.signal.removeEventListener('abort', stop);
+    connection.abort();
+  }
+}
+
+/**
+ * The plan's tasks as the gateway's event stream reports them. The stream starts at the moment it
+ * opened, so the tasks' state is read once right after (anything published since is in the
+ * stream) and then every event is live. An event published between the two arrives after the
+ * state it led to; the one after it sets the display right again.
+ */
+async function* gatewayUpdates<K extends MasterTaskKind>(
+  plan: WatchPlan<K>,
+  events: AsyncIterable<GatewayEvent>,
+): AsyncGenerator<TaskUpdate> {
+  for (const view of await plan.poll()) yield { view, current: true };
+  const followed = new Set(plan.ids);
+  for await (const event of events) {
+    const record = recordOfEvent<K>(event.data, plan.kind);
+    if (!record || !plan.accept(record)) continue;
+    if (!plan.follow && !followed.has(record.id)) continue;
+    yield { view: viewOfRecord(plan.kind, record), current: true };
+  }
 }
 
 async function connectNats(opts: NatsOptions): Promise<NatsConnection> {
@@ -180,23 +250,42 @@ function recordOf<K extends MasterTaskKind>(
   message: Pick<StoredMsg, 'subject' | 'json'>,
   kind: K,
 ): RecordOf<K> | undefined {
-  let event: { record?: { id?: unknown; status?: unknown } };
+  let event: unknown;
   try {
     event = message.json();
   } catch {
     return undefined;
   }
-  const record = event.record;
+  const record = taskRecordOf(event);
+  return record && message.subject === TaskEventSubjects[kind](record.id)
+    ? (record as RecordOf<K>)
+    : undefined;
+}
+
+/**
+ * The record of a gateway event when it is a status event of a task of `kind`: the subject is not
+ * in the event, its `type` (`upload.created`, `download.updated` …) names the kind.
+ */
+function recordOfEvent<K extends MasterTaskKind>(event: unknown, kind: K): RecordOf<K> | undefined {
+  const type = (event as { type?: unknown } | null)?.type;
+  if (type !== MasterEventTypes.created(kind) && type !== MasterEventTypes.updated(kind)) {
+    return undefined;
+  }
+  return taskRecordOf(event) as RecordOf<K> | undefined;
+}
+
+function taskRecordOf(event: unknown): { id: number; status: number } | undefined {
+  const record = (event as { record?: unknown } | null)?.record as
+    { id?: unknown; status?: unknown } | null | undefined;
   if (
     typeof record !== 'object' ||
     record === null ||
     typeof record.id !== 'number' ||
-    typeof record.status !== 'number' ||
-    message.subject !== TaskEventSubjects[kind](record.id)
+    typeof record.status !== 'number'
   ) {
     return undefined;
   }
-  return record as RecordOf<K>;
+  return record as { id: number; status: number };
 }
 
 async function* pollUpdates(plan: WatchPlan, opts: WatchOptions): AsyncGenerator<TaskUpdate> {

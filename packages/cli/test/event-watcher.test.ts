@@ -198,3 +198,75 @@ describe('watchTasks falling back to polling', () => {
     expect(notes).toEqual(['lost NATS; polling the HTTP API every second instead']);
   }, 40_000);
 });
+
+describe('watchTasks through the gateway (no NATS credentials)', () => {
+  const event = (r: UploadTask, type = 'upload.updated') => ({
+    id: String(r.id),
+    data: { type, status: r.status, previous_status: null, record: r },
+  });
+
+  it('reads the tasks once after the stream opened, then takes only their events', async () => {
+    const order: string[] = [];
+    const controller = new AbortController();
+    const seen = await collect(
+      watchTasks(
+        plan({
+          ids: [1],
+          poll: async () => (order.push('poll'), [viewOfUpload(record(1, 1, 'u'))]),
+        }),
+        {
+          natsUrl: nats.url,
+          signal: controller.signal,
+          onFallback: (m) => expect.fail(m),
+          openEvents: async () => {
+            order.push('open');
+            return (async function* () {
+              yield event(record(2, 3, 'another task'));
+              yield event(record(1, 2, 'u'), 'download.updated');
+              yield { id: '9', data: undefined };
+              yield event({ ...record(1, 2, 'u'), percent: 40 } as UploadTask);
+              yield event(record(1, 8, 'u'));
+            })();
+          },
+        },
+      ),
+      (s) => s.at(-1)?.view.status === 8,
+    );
+    expect(order).toEqual(['open', 'poll']);
+    expect(seen.map((u) => [u.view.id, u.view.status, u.view.percent])).toEqual([
+      [1, 1, 0],
+      [1, 2, 40],
+      [1, 8, 100],
+    ]);
+  });
+
+  it('polls, saying so once, when the gateway refuses the stream or it ends', async () => {
+    for (const openEvents of [
+      async () => {
+        throw new Error('GET /api/v1/events/: the event stream cannot be read now (HTTP 503)');
+      },
+      async () => (async function* () {})(),
+    ]) {
+      const notes: string[] = [];
+      let polls = 0;
+      const seen = await collect(
+        watchTasks(
+          plan({
+            ids: [1],
+            poll: async () => [viewOfUpload(record(1, ++polls >= 3 ? 8 : 3, 'u'))],
+          }),
+          {
+            natsUrl: nats.url,
+            signal: new AbortController().signal,
+            onFallback: (m) => notes.push(m),
+            pollIntervalMs: 20,
+            openEvents,
+          },
+        ),
+        (s) => s.at(-1)?.view.status === 8,
+      );
+      expect(seen.at(-1)?.view.status).toBe(8);
+      expect(notes).toEqual([expect.stringMatching(/gateway.*polling the HTTP API every second/)]);
+    }
+  });
+});

@@ -234,6 +234,32 @@ describe('vault upload', () => {
     expect(result.stderr.match(/polling the HTTP API every second/g)).toHaveLength(1);
     expect(result.stdout).toMatch(/p\.webm\s+\d+\s+\d+\s+8 已完成 \(done\)\s+QmPolled/);
   });
+
+  it('without NATS credentials follows its own events through the gateway, percent and all', async () => {
+    const { root, folder } = await masterFolder('via-gateway', ['g.webm']);
+    // A user's shell: a token, no NATS credentials.
+    const run = stack.vault(['upload', folder, '--agent', 'studio-agent', '--root', root], {
+      VAULT_TOKEN: studio,
+      NATS_CREDS: '',
+    });
+    const [g] = await uploadsNamed(['g.webm']);
+    // Polling reads the source, which has no percent: only events carry it. Progress is reported
+    // until the CLI shows it, as its stream may open after the first report.
+    await waitUntil('the sealing percent on stderr', async () => {
+      const percent = 10 + Math.floor(Math.random() * 80);
+      await patch('upload/pbulic', g!.id, studio, { status: 2, percent });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return new RegExp(`upload task ${g!.id} g\\.webm: 2 .*${percent}%`).test(run.stderr())
+        ? true
+        : undefined;
+    });
+    await patch('upload/pbulic', g!.id, studio, { status: 3, hash: 'QmViaGateway' });
+    await patch('upload/pbulic', g!.id, studio, { status: 8 });
+    const result = await run.done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).not.toMatch(/polling|NATS/);
+    expect(result.stdout).toMatch(/g\.webm\s+\d+\s+\d+\s+8 已完成 \(done\)\s+QmViaGateway/);
+  });
 });
 
 /** The licensee runs `vault download` on a fresh granted source; resolves once its task exists. */
@@ -525,9 +551,12 @@ describe('grants, agents, status', () => {
 
   it('status reads upload (from its last event), download, private and source', async () => {
     const sourceId = await downloadableSource('ep-status');
-    const upload = (await stack.records<Upload>('events.tasks.upload.*')).find(
-      (r) => r.source_id === sourceId && r.status === 8,
-    )!;
+    // The event goes out through the outbox, a moment after the API answered.
+    const upload = await waitUntil('the upload task at 8', async () =>
+      (await stack.records<Upload>('events.tasks.upload.*')).find(
+        (r) => r.source_id === sourceId && r.status === 8,
+      ),
+    );
     const asJson = async (args: string[], token: string) => {
       const result = await stack.vault([...args, '--json'], { VAULT_TOKEN: token }).done;
       expect(result.code, result.stderr).toBe(0);

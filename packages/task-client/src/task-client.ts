@@ -19,6 +19,7 @@ import type {
   UploadTask,
   UserDetail,
 } from '@media-vault/contracts';
+import { EventSourceParserStream } from 'eventsource-parser/stream';
 import { briefly, type BlockReport, type DownloadReport } from './reports.js';
 import { TaskApiError } from './task-api-error.js';
 
@@ -39,6 +40,13 @@ export interface PrivateTaskListReply {
 }
 
 type Query = Record<string, string | number | undefined>;
+
+/** One Server-Sent Event of `GET /api/v1/events/`: the EVENTS stream sequence and the event. */
+export interface GatewayEvent {
+  readonly id: string;
+  /** The status event as published (`type`, `record`, `status` …), or undefined if not JSON. */
+  readonly data: unknown;
+}
 
 /**
  * The seed 000 task API as one user sees it: the `Token` header the seed's desktop client sends,
@@ -135,6 +143,74 @@ export class TaskClient {
   /** An entry one of the caller's agents signed; the stored entry, chained. */
   appendAudit(sourceId: number, body: AppendAuditBody): Promise<AuditEntry> {
     return this.call('POST', `/sources/${sourceId}/audit/`, { body });
+  }
+
+  /**
+   * The caller's live events (`GET /api/v1/events/`): what the gateway lets this user see, from
+   * the moment the stream opened. Resolves once the gateway has answered, so everything
+   * published after that is in the stream; a refusal is a TaskApiError. The stream ends when
+   * `signal` aborts or the connection closes.
+   */
+  async openEvents(signal: AbortSignal): Promise<AsyncIterable<GatewayEvent>> {
+    const url = `${this.base}/api/v1/events/`;
+    // A fetch's signal also governs its body, so the time-out for the answer is a timer that is
+    // cleared once the headers are in: only `signal` may end the endless body.
+    const connection = new AbortController();
+    const stopConnection = () => connection.abort(signal.reason);
+    signal.addEventListener('abort', stopConnection, { once: true });
+    const answerTimer = setTimeout(
+      () => connection.abort(new DOMException('no answer in time', 'TimeoutError')),
+      this.requestTimeoutMs,
+    );
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        headers: { Token: this.opts.token, accept: 'text/event-stream' },
+        signal: connection.signal,
+      });
+    } catch (err) {
+      signal.removeEventListener('abort', stopConnection);
+      if (signal.aborted) throw signal.reason;
+      throw new TaskApiError(
+        undefined,
+        `cannot reach the gateway at ${this.base}: ${describe(err)}`,
+        { cause: err },
+      );
+    } finally {
+      clearTimeout(answerTimer);
+    }
+    if (!res.ok || !res.body) {
+      const text = await res.text().catch(() => '');
+      let message = `${res.status} ${res.statusText}`.trim();
+      try {
+        const parsed = JSON.parse(text) as { message?: unknown };
+        if (typeof parsed.message === 'string' && parsed.message !== '') message = parsed.message;
+      } catch {
+        // Not the gateway's JSON: the HTTP status says it.
+      }
+      signal.removeEventListener('abort', stopConnection);
+      throw new TaskApiError(res.status, `GET /api/v1/events/: ${message} (HTTP ${res.status})`);
+    }
+    const messages = res.body
+      .pipeThrough(new TextDecoderStream())
+      .pipeThrough(new EventSourceParserStream());
+    return (async function* () {
+      try {
+        for await (const message of messages) {
+          let data: unknown;
+          try {
+            data = JSON.parse(message.data);
+          } catch {
+            data = undefined;
+          }
+          yield { id: message.id ?? '', data };
+        }
+      } finally {
+        // The caller stopped reading (or the stream ended): let the connection go.
+        signal.removeEventListener('abort', stopConnection);
+        connection.abort();
+      }
+    })();
   }
 
   private async call<R>(

@@ -128,6 +128,34 @@ describe('TaskClient against an HTTP server', () => {
     expect(err.message).toMatch(/^cannot reach the gateway at http:\/\/127\.0\.0\.1:1: /);
   });
 
+  it('reads the event stream: each event with its id, JSON data parsed, comments skipped', async () => {
+    replies.push({
+      status: 200,
+      body: 'retry: 2000\n: connected\n\nid: 5\ndata: {"type":"upload.updated"}\n\n: heartbeat\n\nid: 6\ndata: not json\n\n',
+    });
+    const events = [];
+    for await (const event of await client().openEvents(new AbortController().signal)) {
+      events.push(event);
+    }
+    expect(events).toEqual([
+      { id: '5', data: { type: 'upload.updated' } },
+      { id: '6', data: undefined },
+    ]);
+    expect(seen.at(-1)).toMatchObject({ method: 'GET', url: '/api/v1/events/', token: 'tok' });
+  });
+
+  it('names a refused event stream with its status and message', async () => {
+    replies.push({ status: 401, body: '{"data":null,"message":"token expired"}' });
+    const err = await client()
+      .openEvents(new AbortController().signal)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TaskApiError);
+    expect(err).toMatchObject({
+      status: 401,
+      message: 'GET /api/v1/events/: token expired (HTTP 401)',
+    });
+  });
+
   it("rejects with the caller's abort reason, not the transport error", async () => {
     const abort = new AbortController();
     const reason = new Error('interrupted');

@@ -68,6 +68,7 @@ export function createContext(opts: {
           updates: watchTasks(plan, {
             natsUrl: global.nats,
             natsCreds: global.natsCreds,
+            openEvents: (events) => opts.api.openEvents(events),
             signal,
             onFallback: (message) => {
               // Said once, however often the connection comes and goes.
