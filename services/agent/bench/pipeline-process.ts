@@ -104,7 +104,7 @@ const expectedBytes = (task: PipelineTask): number => {
   }
 };
 
-type Outcome = Omit<PipelineResult, 'ms' | 'memory'>;
+type Outcome = Omit<PipelineResult, 'ms' | 'cpuMs' | 'memory'>;
 
 async function run(task: PipelineTask, ipfs: IpfsPort, tracker: MemoryTracker) {
   const { counter } = tracker;
@@ -169,9 +169,12 @@ try {
   const ipfs = await createIpfs({ apiUrl: task.apiUrl, directory: '' });
   const tracker = new MemoryTracker(expectedBytes(task));
   const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
   const outcome: Outcome = await run(task, ipfs, tracker);
   const ms = performance.now() - started;
-  await send({ ok: true, result: { ...outcome, ms, memory: await tracker.finish() } });
+  const cpu = process.cpuUsage(cpuAtStart);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  await send({ ok: true, result: { ...outcome, ms, cpuMs, memory: await tracker.finish() } });
 } catch (err) {
   await send({ ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
   process.exitCode = 1;

@@ -75,6 +75,8 @@ export interface MemoryReport {
 export interface PipelineResult {
   /** Time from the first read to the last write, without process start-up. */
   readonly ms: number;
+  /** CPU time (user + system) the pipeline process spent in that time. */
+  readonly cpuMs: number;
   /** add and seal: the CID and the byte count the adapter reported. */
   readonly added?: { readonly cid: string; readonly size: number };
   /** seal: what the private block would record. */

@@ -60,12 +60,50 @@ function check(ok: boolean, failure: string): asserts ok {
   if (!ok) throw new Error(`round trip failed: ${failure}`);
 }
 
-/** Runs one pipeline in its own Node process, so only that pipeline's memory is measured. */
-function runPipeline(task: PipelineTask): Promise<PipelineResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', pipelineEntry, JSON.stringify(task)], {
-    cwd: serviceDir,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+/** Kubo's own CPU time so far (its Prometheus metrics), so a run can say who spent the cores. */
+async function kuboCpuSeconds(apiUrl: string): Promise<number> {
+  const res = await fetch(`${apiUrl}/debug/metrics/prometheus`);
+  const text = await res.text();
+  const line = /^process_cpu_seconds_total (\S+)$/m.exec(text);
+  if (!res.ok || !line)
+    throw new Error(`Kubo metrics: ${res.status}, no process_cpu_seconds_total`);
+  return Number(line[1]);
+}
+
+interface Run extends PipelineResult {
+  /** Kubo's CPU time during the pipeline. */
+  readonly kuboCpuMs: number;
+}
+
+let profiles = 0;
+/**
+ * Runs one pipeline in its own Node process, so only that pipeline's memory is measured, and
+ * notes the CPU time Kubo spent meanwhile. With BENCH_CPU_PROF=<dir> each process also writes a
+ * V8 CPU profile there (`<kind>-<n>.cpuprofile`, for Chrome DevTools or `bench/cpu-profile.ts`).
+ */
+async function runPipeline(task: PipelineTask): Promise<Run> {
+  const profileDir = process.env.BENCH_CPU_PROF;
+  const profiling = profileDir
+    ? [
+        '--cpu-prof',
+        '--cpu-prof-dir',
+        profileDir,
+        '--cpu-prof-name',
+        `${task.kind}-${++profiles}.cpuprofile`,
+      ]
+    : [];
+  const kuboBefore = await kuboCpuSeconds(task.apiUrl);
+  const result = await runProcess(task, profiling);
+  const kuboCpuMs = ((await kuboCpuSeconds(task.apiUrl)) - kuboBefore) * 1000;
+  return { ...result, kuboCpuMs };
+}
+
+function runProcess(task: PipelineTask, nodeFlags: readonly string[]): Promise<PipelineResult> {
+  const child = spawn(
+    process.execPath,
+    [...nodeFlags, '--import', 'tsx', pipelineEntry, JSON.stringify(task)],
+    { cwd: serviceDir, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
   return new Promise((resolve, reject) => {
     let message: PipelineMessage | undefined;
     child.on('message', (m) => (message = m as PipelineMessage));
@@ -150,11 +188,11 @@ try {
   await sealMaster(apiUrl, file('warm-up.bin'), sealParams(WARM_UP_SIZE, 'warm-up'), warmUpSha);
 
   const results = {
-    seal: [] as PipelineResult[],
-    add: [] as PipelineResult[],
-    addSmallReads: [] as PipelineResult[],
-    compose: [] as PipelineResult[],
-    cat: [] as PipelineResult[],
+    seal: [] as Run[],
+    add: [] as Run[],
+    addSmallReads: [] as Run[],
+    compose: [] as Run[],
+    cat: [] as Run[],
   };
   for (let round = 0; round < ROUNDS; round++) {
     progress(`round ${round + 1} of ${ROUNDS}: adds and seal`);
@@ -203,15 +241,19 @@ try {
   }
   await rm(master);
 
-  const speed = (runs: readonly PipelineResult[]) =>
-    median(runs.map((r) => mbps(COMPARE_SIZE, r.ms)));
-  const row = (path: string, runs: readonly PipelineResult[]) => {
+  const speed = (runs: readonly Run[]) => median(runs.map((r) => mbps(COMPARE_SIZE, r.ms)));
+  // CPU seconds per GB moved, of the pipeline process and of Kubo: on a machine with few cores
+  // their sum against the wall time says whether the cores, not the code, set the pace.
+  const cpuPerGb = (ms: number) => (ms / 1000 / (COMPARE_SIZE / 1e9)).toFixed(2);
+  const row = (path: string, runs: readonly Run[]) => {
     const rates = runs.map((r) => mbps(COMPARE_SIZE, r.ms));
     return {
       path,
       'MB/s': speed(runs).toFixed(1),
       'min–max': `${Math.min(...rates).toFixed(0)}–${Math.max(...rates).toFixed(0)}`,
-      'RSS at start MiB': toMiB(median(runs.map((r) => r.memory.start.rss))),
+      'Node CPU s/GB': cpuPerGb(median(runs.map((r) => r.cpuMs))),
+      'Kubo CPU s/GB': cpuPerGb(median(runs.map((r) => r.kuboCpuMs))),
+      'cores busy': median(runs.map((r) => (r.cpuMs + r.kuboCpuMs) / r.ms)).toFixed(2),
       'peak RSS MiB': toMiB(Math.max(...runs.map((r) => r.memory.highWaterMark))),
     };
   };
@@ -227,8 +269,7 @@ try {
     row('compose: Kubo cat → open stream → file', results.compose),
     row('plain: Kubo cat → file', results.cat),
   ]);
-  const ratio = (a: readonly PipelineResult[], b: readonly PipelineResult[]) =>
-    (speed(a) / speed(b)).toFixed(2);
+  const ratio = (a: readonly Run[], b: readonly Run[]) => (speed(a) / speed(b)).toFixed(2);
   console.log(
     `seal/plain add throughput ratio: ${ratio(results.seal, results.add)} ` +
       `(against 64 KiB reads: ${ratio(results.seal, results.addSmallReads)})`,
