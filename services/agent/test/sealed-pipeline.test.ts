@@ -49,6 +49,15 @@ async function eventsOf(platform: Platform, subject: string): Promise<TaskEventB
   return (await readSubject(platform.nc, subject)).map((m) => m.json<TaskEventBody>());
 }
 
+/** Waits until a seal has hashed its file and started the encrypting pass. */
+async function untilEncrypting(platform: Platform, subject: string): Promise<void> {
+  await waitFor(
+    'the seal to be encrypting',
+    async () => (await eventsOf(platform, subject)).some((e) => e.status === TaskStatus.encrypting),
+    { timeoutMs: 60_000, intervalMs: 10 },
+  );
+}
+
 /**
  * Statuses never go back, and no change is published twice (a download task also changes when
  * the private task it mirrors does).
@@ -653,12 +662,7 @@ describe('sealed master pipeline on Kubo, ffmpeg, Postgres and NATS', () => {
     const first = await startAgentProcess(platform, opts);
     const upload = await createUpload('crash/ep22.mp4', studio);
     const subject = EventSubjects.uploadTask(upload.id);
-    await waitFor(
-      'the seal to be encrypting',
-      async () =>
-        (await eventsOf(platform, subject)).some((e) => e.status === TaskStatus.encrypting),
-      { timeoutMs: 60_000, intervalMs: 10 },
-    );
+    await untilEncrypting(platform, subject);
     await first.stop('SIGKILL');
     const before = await platform.call<{ status: number }>(
       tokens.studio,
@@ -758,12 +762,7 @@ describe('sealed master pipeline on Kubo, ffmpeg, Postgres and NATS', () => {
     try {
       const upload = await createUpload('changed/ep23.mp4', studio);
       const subject = EventSubjects.uploadTask(upload.id);
-      await waitFor(
-        'the seal to be encrypting',
-        async () =>
-          (await eventsOf(platform, subject)).some((e) => e.status === TaskStatus.encrypting),
-        { timeoutMs: 60_000, intervalMs: 10 },
-      );
+      await untilEncrypting(platform, subject);
       // The file was hashed; its last segment is rewritten before the seal reaches it, with the
       // size and mtime it had, so only its bytes tell.
       const handle = await open(changed.path, 'r+');
