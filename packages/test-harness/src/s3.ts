@@ -15,6 +15,8 @@ export interface S3Access {
 }
 
 export interface StartedS3 extends S3Access {
+  /** The server's data, removed by `stop`. */
+  readonly dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -102,7 +104,7 @@ export async function startS3(opts: { label?: string } = {}): Promise<StartedS3>
     }
     const endpoint = `http://127.0.0.1:${s3}`;
     process.stderr.write(`${label} S3 ready at ${endpoint}\n`);
-    return { endpoint, ...access, stop };
+    return { endpoint, ...access, dataDir: dir.path, stop };
   } catch (err) {
     await dir.remove();
     throw err;
