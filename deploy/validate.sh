@@ -73,10 +73,10 @@ for overlay in "${overlays[@]}"; do
     grep '^fail' "$work/$overlay.policy" | cut -f2- | sed 's/\t/: /'
     fail "policy in overlays/$overlay"
   elif [ "$checked" -lt 10 ]; then
-    # Fewer than the platform's workloads and accounts: the policy saw something else.
+    # Fewer than the platform's workloads, accounts and settings: the policy saw something else.
     fail "policy checked only $checked objects in overlays/$overlay"
   else
-    echo "policy: $checked workloads and ServiceAccounts pass"
+    echo "policy: $checked workloads, ServiceAccounts and ConfigMaps pass"
   fi
 done
 

@@ -44,7 +44,7 @@ fi
 
 # The Go-built servers: Go is needed only to build one that is missing.
 go_missing=()
-for tool in nats-server ipfs nats; do
+for tool in nats-server ipfs nats weed; do
   [ -x "$BIN/$tool" ] || go_missing+=("$tool")
 done
 if [ ${#go_missing[@]} -gt 0 ] && ! command -v go >/dev/null 2>&1; then

@@ -1,12 +1,19 @@
 # The rules every workload in the rendered manifests must meet, over and above schema validity.
-# Input: the documents of a rendered overlay (gojq --yaml-input). Output, one line per workload or
-# ServiceAccount: "ok<TAB><Kind>/<name>" or "fail<TAB><Kind>/<name><TAB><problem>" per problem.
+# Input: the documents of a rendered overlay (gojq --yaml-input). Output, one line per workload,
+# ServiceAccount or ConfigMap: "ok<TAB><Kind>/<name>" or "fail<TAB><Kind>/<name><TAB><problem>" per
+# problem.
 #
 # The platform's own containers must connect to NATS with creds from a mounted Secret.
 # Every container (init containers too) must run as a non-root user with no privilege escalation,
 # all capabilities dropped, a read-only root filesystem and the runtime's seccomp profile, and
 # must have CPU and memory requests and limits. Containers of long-running workloads (workers
 # included) must have liveness and readiness probes; Jobs finish, so they need none.
+# Credentials (the S3 endpoint and keys, database URLs, anything named *SECRET*, *PASSWORD*,
+# *SIGNING_KEY*) reach a container only from a Secret: an env entry of that name must be a
+# secretKeyRef, and no ConfigMap may hold such a key (envFrom would pass it on in the clear).
+
+def credential_name:
+  test("^(S3_ENDPOINT|S3_ACCESS_KEY_ID|S3_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|DATABASE_URL)$|SECRET|PASSWORD|SIGNING_KEY");
 
 def pod_spec:
   if .kind == "Pod" then .spec
@@ -45,6 +52,8 @@ def container_problems($pod; $probes):
         then "\($at)seccompProfile is not RuntimeDefault or Localhost" else empty end),
     (["limits", "requests"][] as $kind | ["cpu", "memory"][] as $res
       | if ($c.resources[$kind][$res] // null) == null then "\($at)no \($res) \($kind)" else empty end),
+    ((.env // [])[] | select(.name | credential_name) | select(.valueFrom.secretKeyRef == null)
+      | "\($at)\(.name) does not come from a Secret (secretKeyRef)"),
     (if $probes then
        (if .livenessProbe == null then "\($at)no livenessProbe" else empty end),
        (if .readinessProbe == null then "\($at)no readinessProbe" else empty end)
@@ -83,6 +92,11 @@ select(type == "object" and has("kind"))
     if .automountServiceAccountToken == false then "ok\t\($id)"
     else "fail\t\($id)\tautomountServiceAccountToken is not false"
     end
+  elif .kind == "ConfigMap" then
+    [(.data // {}) | keys[] | select(credential_name)] as $keys
+    | if ($keys | length) == 0 then "ok\t\($id)"
+      else $keys[] | "fail\t\($id)\tholds \(.), which belongs in a Secret"
+      end
   elif [pod_spec] | length > 0 then
     [workload_problems] as $problems
     | if ($problems | length) == 0 then "ok\t\($id)"

@@ -12,3 +12,14 @@ export {
 export { openFsObjectStore, type FsObjectStoreOptions } from './fs.adapter.js';
 export { natsBuckets, openNatsObjectStore, type NatsObjectStoreOptions } from './nats.adapter.js';
 export { openNatsObject, readObjectChunks, type ObjectReadOptions } from './nats-object-reader.js';
+export { openS3ObjectStore, type S3ObjectStoreOptions } from './s3.adapter.js';
+export {
+  ObjectStoreConfig,
+  objectStoreSettingsOf,
+  openObjectStore,
+  readObjectStoreSettings,
+  type ObjectStoreConfigValues,
+  type ObjectStoreContext,
+  type ObjectStoreDefaults,
+  type ObjectStoreSettings,
+} from './settings.js';

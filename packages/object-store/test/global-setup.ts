@@ -1,3 +1,3 @@
 import { globalSetupFor } from '@media-vault/test-harness';
 
-export default globalSetupFor({ nats: true });
+export default globalSetupFor({ nats: true, s3: true });

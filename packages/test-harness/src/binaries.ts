@@ -46,6 +46,7 @@ export const installHints = {
   'nats-server':
     'Install it with: GOBIN=~/.cache/media-vault/bin go install github.com/nats-io/nats-server/v2@v2.15.2',
   ipfs: 'Install Kubo with: bash scripts/install-tools.sh (builds github.com/ipfs/kubo v0.43.0 with go)',
+  weed: 'Install SeaweedFS with: bash scripts/install-tools.sh (builds github.com/seaweedfs/seaweedfs/weed with go)',
   postgres: 'Install it with: apt-get install -y postgresql',
   ffmpeg: 'Install it with: apt-get install -y ffmpeg',
 } as const;

@@ -6,6 +6,7 @@ export * from './temp-dir.js';
 export * from './postgres.js';
 export * from './nats.js';
 export * from './kubo.js';
+export * from './s3.js';
 export * from './servers.js';
 export * from './vitest.js';
 export * from './events.js';

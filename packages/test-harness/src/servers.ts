@@ -1,6 +1,7 @@
 import { startKubo } from './kubo.js';
 import { startNats, type NatsAccess } from './nats.js';
 import { startPostgres } from './postgres.js';
+import { startS3, type S3Access } from './s3.js';
 
 export interface ServerUrls {
   /** Superuser URL of the test cluster's `postgres` database; tests create their own databases. */
@@ -9,6 +10,8 @@ export interface ServerUrls {
   /** The NATS server's trust chain directory: `natsAccess(urls)` connects as any identity. */
   readonly natsAuthDir?: string;
   readonly kuboApiUrl?: string;
+  /** A SeaweedFS S3 gateway and its admin keys; tests create their own buckets. */
+  readonly s3?: S3Access;
 }
 
 export interface StartedServers {
@@ -20,6 +23,7 @@ export interface ServerChoice {
   readonly postgres?: boolean;
   readonly nats?: boolean;
   readonly kubo?: boolean;
+  readonly s3?: boolean;
 }
 
 /** Starts the chosen real servers side by side; any failure stops those already started. */
@@ -29,16 +33,39 @@ export async function startServers(choice: ServerChoice): Promise<StartedServers
     await Promise.allSettled(stops.map((s) => s()));
   };
   try {
-    const [pg, nats, kubo] = await Promise.all([
+    // allSettled, not all: a server still starting when another fails must be stopped too,
+    // once it is up, or it outlives the test run.
+    const started = await Promise.allSettled([
       choice.postgres ? startPostgres().then((s) => (stops.push(s.stop), s)) : undefined,
       choice.nats ? startNats().then((s) => (stops.push(s.stop), s)) : undefined,
       choice.kubo ? startKubo().then((s) => (stops.push(s.stop), s)) : undefined,
+      choice.s3 ? startS3().then((s) => (stops.push(s.stop), s)) : undefined,
     ]);
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [pg, nats, kubo, s3] = started.map(
+      (r) => (r as PromiseFulfilledResult<unknown>).value,
+    ) as [
+      Awaited<ReturnType<typeof startPostgres>> | undefined,
+      Awaited<ReturnType<typeof startNats>> | undefined,
+      Awaited<ReturnType<typeof startKubo>> | undefined,
+      Awaited<ReturnType<typeof startS3>> | undefined,
+    ];
     return {
       urls: {
         ...(pg ? { postgresUrl: pg.url } : {}),
         ...(nats ? { natsUrl: nats.url, natsAuthDir: nats.authDir } : {}),
         ...(kubo ? { kuboApiUrl: kubo.apiUrl } : {}),
+        ...(s3
+          ? {
+              s3: {
+                endpoint: s3.endpoint,
+                region: s3.region,
+                accessKeyId: s3.accessKeyId,
+                secretAccessKey: s3.secretAccessKey,
+              },
+            }
+          : {}),
       },
       stop,
     };
