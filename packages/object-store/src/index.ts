@@ -12,3 +12,11 @@ export {
 export { openFsObjectStore, type FsObjectStoreOptions } from './fs.adapter.js';
 export { natsBuckets, openNatsObjectStore, type NatsObjectStoreOptions } from './nats.adapter.js';
 export { openNatsObject, readObjectChunks, type ObjectReadOptions } from './nats-object-reader.js';
+export {
+  stagingBuckets,
+  stagingDirectory,
+  stagingFromSettings,
+  type StagingBuckets,
+  type StagingOptions,
+  type StagingSettings,
+} from './staging.js';
