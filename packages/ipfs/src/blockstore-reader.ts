@@ -1,5 +1,5 @@
-import { unixfs, type UnixFS } from '@helia/unixfs';
-import { FsBlockstore } from 'blockstore-fs';
+import type { UnixFS } from '@helia/unixfs';
+import type { FsBlockstore } from 'blockstore-fs';
 import { join } from 'node:path';
 import { IpfsNotFoundError, parseCid, type FileStat, type IpfsReader } from './ipfs-port.js';
 
@@ -16,18 +16,26 @@ const mapError = (cid: string, err: unknown): unknown =>
  * temporary file and renames it into place, so a reader sees a block whole or not at all; the
  * reader never writes: no pins, no datastore, nothing the owning node could find changed.
  */
-export async function createBlockstoreReader(options: {
+export function createBlockstoreReader(options: {
   /** The embedded node's directory (its `blocks` folder is read). */
   readonly directory: string;
-}): Promise<IpfsReader> {
-  const blockstore = new FsBlockstore(join(options.directory, 'blocks'), {
-    createIfMissing: false,
-  });
-  // Opened at the first read: the node that writes the blocks may start after this process, and
-  // a reader must not create its folders.
+}): IpfsReader {
+  let blockstore: FsBlockstore | undefined;
+  // Opened at the first read: the node that writes the blocks may start after this process, a
+  // reader must not create its folders, and a gateway nobody downloads from need not load the
+  // UnixFS code (some 40 MiB).
+  const open = async (): Promise<UnixFS> => {
+    const [{ unixfs }, { FsBlockstore }] = await Promise.all([
+      import('@helia/unixfs'),
+      import('blockstore-fs'),
+    ]);
+    blockstore = new FsBlockstore(join(options.directory, 'blocks'), { createIfMissing: false });
+    await blockstore.open();
+    return unixfs({ blockstore });
+  };
   let opened: Promise<UnixFS> | undefined;
   const files = async (cid: string): Promise<UnixFS> => {
-    opened ??= blockstore.open().then(() => unixfs({ blockstore }));
+    opened ??= open();
     try {
       return await opened;
     } catch (err) {
@@ -60,7 +68,8 @@ export async function createBlockstoreReader(options: {
       }
     },
     close: async () => {
-      if (opened) await blockstore.close();
+      await opened?.catch(() => undefined);
+      await blockstore?.close().catch(() => undefined);
     },
   };
 }
