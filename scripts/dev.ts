@@ -60,10 +60,12 @@ async function startLocalNats(): Promise<{ url: string; proc: StartedProcess }> 
   return { url: `nats://127.0.0.1:${port}`, proc };
 }
 
-/** Kubo when it is installed, so that asset downloads (read by the gateway) work; else Helia. */
+/** Kubo when it is installed (agents peer with it); else the ipfs-worker's embedded Helia. */
 async function startLocalKubo(): Promise<{ url: string; stop(): Promise<void> } | undefined> {
   if (!findBinary('ipfs')) {
-    console.log('no Kubo (ipfs) found: ipfs-worker uses embedded Helia; asset downloads are off');
+    console.log(
+      'no Kubo (ipfs) found: the ipfs-worker runs embedded Helia; the gateway reads its blocks',
+    );
     return undefined;
   }
   const kubo = await startKubo({

@@ -110,25 +110,33 @@ export const ChunksResponse = Type.Object({
 
 export const ChunkIndex = Type.Integer({ minimum: 0, maximum: 2_147_483_647 });
 
-/** Before the gateway streams a chunk: may it, how many bytes, and is it already stored? */
-export const ChunkBeginRequest = Type.Object(
-  { id: Int64In('asset id'), index: ChunkIndex },
-  { additionalProperties: false },
-);
-export const ChunkBeginResponse = Type.Object({
-  expectedSize: Type.Integer(),
-  alreadyStored: Type.Boolean(),
-  bucket: Type.String(),
-  /** Object name the bytes go to; unique per attempt, so a failed attempt never clobbers a good one. */
-  object: Type.String(),
-});
+/**
+ * The largest chunk any plan may ask for. The gateway streams a chunk into staging before the
+ * assets service has seen it, so this is the bound on what one chunk request may write.
+ */
+export const MAX_ASSET_CHUNK_SIZE = 64 * 1024 * 1024;
 
+/**
+ * The staging key of one attempt at chunk `index` of asset `id`: a fresh `attempt` each time (the
+ * store's keys are written once), so racing or retried uploads never touch each other's bytes.
+ */
+export const chunkObjectKey = (id: string | bigint, index: number, attempt: string): string =>
+  `${id}/${index}/${attempt}`;
+
+/** Whether `object` was named for chunk `index` of asset `id` (by chunkObjectKey). */
+export const objectBelongsToChunk = (object: string, id: string | bigint, index: number): boolean =>
+  object.startsWith(`${id}/${index}/`) && object.split('/').length === 3;
+
+/**
+ * After the gateway has streamed a chunk into staging under a fresh key: the one request of a
+ * chunk upload. The service checks the caller, the asset's state and the plan, and records it.
+ */
 export const ChunkCommitRequest = Type.Object(
   {
     id: Int64In('asset id'),
     index: ChunkIndex,
-    object: Type.String(),
-    size: Type.Integer({ minimum: 1 }),
+    object: Type.String({ maxLength: 1024 }),
+    size: Type.Integer({ minimum: 0 }),
     hash: Sha256Hex,
   },
   { additionalProperties: false },
@@ -207,7 +215,6 @@ export const Empty = Type.Object({});
 export const AudioAssetCommandSubjects = {
   assetCreate: 'svc.assets.create',
   assetChunks: 'svc.assets.chunks',
-  assetChunkBegin: 'svc.assets.chunk.begin',
   assetChunkCommit: 'svc.assets.chunk.commit',
   assetMerge: 'svc.assets.merge',
   assetSubmit: 'svc.assets.submit',
@@ -229,7 +236,6 @@ const S = AudioAssetCommandSubjects;
 export const AudioAssetCommands = {
   [S.assetCreate]: { request: CreateAssetRequest, response: CreateAssetResponse },
   [S.assetChunks]: { request: ById, response: ChunksResponse },
-  [S.assetChunkBegin]: { request: ChunkBeginRequest, response: ChunkBeginResponse },
   [S.assetChunkCommit]: { request: ChunkCommitRequest, response: ChunkCommitResponse },
   [S.assetMerge]: { request: MergeRequest, response: AssetReply },
   [S.assetSubmit]: { request: ById, response: AssetReply },

@@ -1,5 +1,6 @@
 import type { HeliaIpfsOptions } from './helia.adapter.js';
-import type { IpfsPort } from './ipfs-port.js';
+import type { IpfsPort, IpfsReader } from './ipfs-port.js';
+import { join } from 'node:path';
 import { createKuboIpfs } from './kubo.adapter.js';
 
 export {
@@ -11,6 +12,7 @@ export {
   type CatOptions,
   type FileStat,
   type IpfsPort,
+  type IpfsReader,
   type NetworkRead,
   type ReadOptions,
 } from './ipfs-port.js';
@@ -37,4 +39,18 @@ export interface IpfsConfig {
 export async function createIpfs(config: IpfsConfig): Promise<IpfsPort> {
   if (config.apiUrl) return createKuboIpfs({ url: config.apiUrl });
   return createHeliaIpfs({ directory: config.directory });
+}
+
+/** Where the platform's embedded Helia node keeps its blocks under a DATA_DIR. */
+export const embeddedIpfsDirectory = (dataDir: string): string =>
+  join(dataDir, 'ipfs-worker', 'helia');
+
+/**
+ * Reading files only: Kubo when an API URL is configured, otherwise the blockstore of the embedded
+ * node another process of this machine runs in `directory` (loaded lazily, as Helia is).
+ */
+export async function createIpfsReader(config: IpfsConfig): Promise<IpfsReader> {
+  if (config.apiUrl) return createKuboIpfs({ url: config.apiUrl });
+  const { createBlockstoreReader } = await import('./blockstore-reader.js');
+  return createBlockstoreReader({ directory: config.directory });
 }

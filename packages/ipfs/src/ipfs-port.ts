@@ -63,6 +63,9 @@ export interface IpfsPort {
   close(): Promise<void>;
 }
 
+/** What a process that only serves files needs of IPFS (the gateway's downloads). */
+export type IpfsReader = Pick<IpfsPort, 'cat' | 'stat' | 'close'>;
+
 /**
  * How files become DAGs. These are Kubo's defaults for `--cid-version=1` (raw leaves, fixed
  * 256 KiB chunks, balanced layout with at most 174 links per node), spelled out so that a change

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import {
   checkedSource,
@@ -23,6 +23,12 @@ export interface FsObjectStoreOptions {
   readonly directory: string;
   /** fsync data and directories before an object becomes visible (default true). */
   readonly durable?: boolean;
+  /**
+   * A half-written put untouched this long is taken for a crash's leftover and removed when a
+   * store opens (default one hour). Several processes share one directory, so a put another
+   * process is still writing must not be swept away by this one starting.
+   */
+  readonly abandonedAfterMs?: number;
 }
 
 // An object is a directory `<key>~` holding `data` and `meta.json`. `~` is not allowed in keys,
@@ -52,12 +58,22 @@ export async function openFsObjectStore(options: FsObjectStoreOptions): Promise<
   const durable = options.durable ?? true;
   await Promise.all([objects, incoming, trash].map((d) => mkdir(d, { recursive: true })));
   // What a crash left half-written or half-deleted is nobody's object.
-  await Promise.all(
-    [incoming, trash].map(async (d) => {
-      for (const name of await readdir(d))
-        await rm(join(d, name), { recursive: true, force: true });
-    }),
-  );
+  const abandoned = Date.now() - (options.abandonedAfterMs ?? 3_600_000);
+  for (const name of await readdir(incoming)) {
+    const work = join(incoming, name);
+    const touched = await Promise.all(
+      [work, join(work, 'data')].map((p) =>
+        stat(p).then(
+          (s) => s.mtimeMs,
+          () => 0,
+        ),
+      ),
+    );
+    if (Math.max(...touched) < abandoned) await rm(work, { recursive: true, force: true });
+  }
+  for (const name of await readdir(trash)) {
+    await rm(join(trash, name), { recursive: true, force: true });
+  }
 
   const objectDir = (key: string) => join(objects, ...checkKey(key).split('/')) + OBJECT_SUFFIX;
 

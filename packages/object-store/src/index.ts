@@ -23,3 +23,11 @@ export {
   type ObjectStoreDefaults,
   type ObjectStoreSettings,
 } from './settings.js';
+export {
+  stagingBuckets,
+  stagingDirectory,
+  stagingFromSettings,
+  type StagingBuckets,
+  type StagingOptions,
+  type StagingSettings,
+} from './staging.js';

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -32,5 +32,21 @@ describe('filesystem adapter', () => {
     await openFsObjectStore({ directory });
     expect(await readdir(join(directory, '.incoming'))).toEqual([]);
     expect(await readdir(join(directory, '.trash'))).toEqual([]);
+  });
+
+  it("leaves another process's put in progress, and sweeps one abandoned long ago", async () => {
+    const directory = await tempDir();
+    await openFsObjectStore({ directory });
+    const inProgress = join(directory, '.incoming', 'in-progress');
+    const abandoned = join(directory, '.incoming', 'abandoned');
+    for (const dir of [inProgress, abandoned]) {
+      await mkdir(dir);
+      await writeFile(join(dir, 'data'), 'partial');
+    }
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    await utimes(join(abandoned, 'data'), twoHoursAgo, twoHoursAgo);
+    await utimes(abandoned, twoHoursAgo, twoHoursAgo);
+    await openFsObjectStore({ directory });
+    expect(await readdir(join(directory, '.incoming'))).toEqual(['in-progress']);
   });
 });

@@ -13,6 +13,7 @@ import { guardCommands } from './audio/asset.permissions.js';
 import { findAsset } from './audio/asset.repository.js';
 import { createAssetUseCases, type AssetUseCases } from './audio/asset.use-cases.js';
 import { startDraftExpiry } from './audio/draft-expiry.schedule.js';
+import { OrphanChunksUseCase } from './audio/orphan-chunks.use-case.js';
 import { consumePipelineJobs } from './audio/pipeline.consumers.js';
 import type { AssetsConfig } from './config.js';
 import { schema } from './db/index.js';
@@ -41,7 +42,7 @@ export async function startAssetsService(config: AssetsConfig): Promise<AssetsSe
     database: { schema, url: config.DATABASE_URL, dataDir: config.DATA_DIR, migrationsFolder },
   });
   try {
-    await openAssetBuckets(runtime.nc, config.STREAM_REPLICAS);
+    const staging = await openAssetBuckets(runtime.nc, config, config.STREAM_REPLICAS);
     const { db } = runtime.database;
     const assets = createAssetUseCases(db, {
       chunkSize: config.ASSET_CHUNK_SIZE,
@@ -52,12 +53,15 @@ export async function startAssetsService(config: AssetsConfig): Promise<AssetsSe
       assets.merge,
       runtime.relay,
       runtime.log,
+      staging.buckets,
     );
     runtime.lifecycle.onClose('pipeline consumers', () => pipeline.stop());
     const expiry = startDraftExpiry({
       expiry: assets.expiry,
       relay: runtime.relay,
       ttlMs: config.DRAFT_TTL_HOURS * 3_600_000,
+      orphans: new OrphanChunksUseCase(db, staging.chunks),
+      orphanGraceMs: config.ORPHAN_CHUNK_GRACE_MINUTES * 60_000,
       everyMs: config.DRAFT_SWEEP_SECONDS * 1000,
       log: runtime.log,
     });

@@ -4,7 +4,9 @@ import {
   ConfigError,
   DatabaseConfig,
   loadConfig,
+  StagingConfig,
 } from '@media-vault/service-kit';
+import { MAX_ASSET_CHUNK_SIZE } from '@media-vault/contracts';
 import { Type, type Static } from '@sinclair/typebox';
 
 const MiB = 1024 * 1024;
@@ -12,11 +14,12 @@ const MiB = 1024 * 1024;
 export const AssetsConfigSchema = Type.Object({
   ...BaseConfig,
   ...DatabaseConfig,
+  ...StagingConfig,
   ...CommandServiceConfig,
   HEALTH_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9102 }),
   ASSET_CHUNK_SIZE: Type.Integer({
     minimum: 64 * 1024,
-    maximum: 64 * MiB,
+    maximum: MAX_ASSET_CHUNK_SIZE,
     default: 5 * MiB,
     description: 'bytes per upload chunk, advertised in the chunk plan',
   }),
@@ -31,6 +34,13 @@ export const AssetsConfigSchema = Type.Object({
     description: 'abandoned drafts older than this are deleted and their chunks freed',
   }),
   DRAFT_SWEEP_SECONDS: Type.Integer({ minimum: 1, default: 300 }),
+  ORPHAN_CHUNK_GRACE_MINUTES: Type.Number({
+    exclusiveMinimum: 0,
+    default: 60,
+    description:
+      'a staged chunk no chunk row points at is deleted once this old (an upload cut off ' +
+      'between storing and recording its chunk)',
+  }),
 });
 
 export type AssetsConfig = Static<typeof AssetsConfigSchema>;

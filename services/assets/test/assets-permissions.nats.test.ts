@@ -85,13 +85,6 @@ const commands: Case[] = [
     expected: contributor,
   }),
   command({
-    subject: S.assetChunkBegin,
-    fixture: 'draft',
-    mutates: false,
-    body: (id) => ({ id, index: 0 }),
-    expected: contributor,
-  }),
-  command({
     subject: S.assetChunkCommit,
     fixture: 'draft',
     mutates: true,

@@ -6,6 +6,7 @@ import {
   describeMissing,
   expectedChunkSize,
   missingChunks,
+  chunkOfObject,
   objectBelongsToChunk,
 } from '../src/audio/chunk-plan.rules.js';
 
@@ -79,6 +80,22 @@ describe('chunk objects', () => {
     ['12/3', false],
   ])('%s belongs to chunk 3 of asset 12: %s', (object, expected) => {
     expect(objectBelongsToChunk(object, 12n, 3)).toBe(expected);
+  });
+});
+
+describe('the chunk a staging key names', () => {
+  it.each([
+    ['12/3/abc', { id: 12n, index: 3 }],
+    ['9223372036854775807/0/x', { id: 9223372036854775807n, index: 0 }],
+    ['12/3', undefined],
+    ['12/3/a/b', undefined],
+    ['012/3/abc', undefined],
+    ['12/03/abc', undefined],
+    ['0/3/abc', undefined],
+    ['a/3/abc', undefined],
+    ['stray', undefined],
+  ])('%s', (object, expected) => {
+    expect(chunkOfObject(object)).toEqual(expected);
   });
 });
 

@@ -52,11 +52,11 @@ describe('audio asset chunks and merges at the command level', () => {
 
   describe('chunks the service refuses, storing nothing', () => {
     const piece = (index: number) => stack.piece(draft.bytes, index);
-    const commit = (index: number, size: number, p = alice) =>
+    const commit = (index: number, size: number, p = alice, id = draft.id) =>
       stack.command(p, S.assetChunkCommit, {
-        id: draft.id,
+        id,
         index,
-        object: `${draft.id}/${index}/never-stored`,
+        object: `${id}/${index}/never-stored`,
         size,
         hash: sha256(piece(index)),
       });
@@ -64,13 +64,13 @@ describe('audio asset chunks and merges at the command level', () => {
     const cases: [string, () => Promise<unknown>, string, RegExp][] = [
       [
         'an index past the plan',
-        () => stack.command(alice, S.assetChunkBegin, { id: draft.id, index: 3 }),
+        () => commit(3, 100),
         'badRequest',
         /^index: 3 is out of range; asset \d+ has chunks 0 to 2$/,
       ],
       [
         'an index far past the plan',
-        () => stack.command(alice, S.assetChunkBegin, { id: draft.id, index: 99 }),
+        () => commit(99, 100),
         'badRequest',
         /index: 99 is out of range/,
       ],
@@ -86,8 +86,19 @@ describe('audio asset chunks and merges at the command level', () => {
         'badRequest',
         /^chunk 2 has 100 bytes; expected 32768$/,
       ],
-      // The contract refuses an empty chunk before the plan is read.
-      ['an empty chunk', () => commit(1, 0), 'badRequest', /^size: /],
+      [
+        'a long chunk',
+        () => commit(1, 65_537),
+        'badRequest',
+        /^chunk 1 is larger than its 65536 bytes$/,
+      ],
+      [
+        'a long last chunk',
+        () => commit(2, 65_536),
+        'badRequest',
+        /^chunk 2 is larger than its 32768 bytes$/,
+      ],
+      ['an empty chunk', () => commit(1, 0), 'badRequest', /^chunk 1 has 0 bytes; expected 65536$/],
       [
         'an object named for another chunk',
         () =>
@@ -101,30 +112,14 @@ describe('audio asset chunks and merges at the command level', () => {
         'badRequest',
         /^object: does not belong to this chunk$/,
       ],
+      ['an id that is not a number', () => commit(1, 65_536, alice, 'abc'), 'badRequest', /id/],
       [
-        'an id that is not a number',
-        () => stack.command(alice, S.assetChunkBegin, { id: 'abc', index: 1 }),
-        'badRequest',
-        /id/,
-      ],
-      [
-        "another user's draft (begin)",
-        () => stack.command(bob, S.assetChunkBegin, { id: draft.id, index: 1 }),
-        'notFound',
-        /^audio asset \d+ not found$/,
-      ],
-      [
-        "another user's draft (commit)",
+        "another user's draft",
         () => commit(1, 65_536, bob),
         'notFound',
         /^audio asset \d+ not found$/,
       ],
-      [
-        'a reviewer (no assets role)',
-        () => stack.command(reviewer, S.assetChunkBegin, { id: draft.id, index: 1 }),
-        'forbidden',
-        /roles?/,
-      ],
+      ['a reviewer (no assets role)', () => commit(1, 65_536, reviewer), 'forbidden', /roles?/],
     ];
 
     it.each(cases)('%s', async (_label, send, kind, message) => {
@@ -140,7 +135,7 @@ describe('audio asset chunks and merges at the command level', () => {
       const unknown = String(BigInt(draft.id) + 1_000_000n);
       // One at a time: a second request sent while the first is awaited would reject unhandled.
       for (const work of [
-        () => stack.command(alice, S.assetChunkBegin, { id: unknown, index: 0 }),
+        () => commit(0, 65_536, alice, unknown),
         () => stack.command(alice, S.assetChunks, { id: unknown }),
       ]) {
         expect(await refusal(work())).toEqual({
@@ -156,9 +151,7 @@ describe('audio asset chunks and merges at the command level', () => {
 
     it('an asset that is not a DRAFT is a conflict and stays as it was', async () => {
       const before = await stack.get(alice, submitted);
-      const refused = await refusal(
-        stack.command(alice, S.assetChunkBegin, { id: submitted, index: 0 }),
-      );
+      const refused = await refusal(commit(0, 10, alice, submitted));
       expect(refused).toEqual({
         kind: 'conflict',
         message: `asset ${submitted} is SUBMIT; chunks go only to an unmerged DRAFT`,
@@ -169,11 +162,9 @@ describe('audio asset chunks and merges at the command level', () => {
   });
 
   describe('re-sending a stored chunk', () => {
-    it('is known at begin, and a commit of it again is a duplicate that stores nothing more', async () => {
+    it('is a duplicate that stores nothing more', async () => {
       const piece = stack.piece(draft.bytes, 0);
       const before = await stored(draft.id);
-      const begin = await stack.command(alice, S.assetChunkBegin, { id: draft.id, index: 0 });
-      expect(begin).toMatchObject({ alreadyStored: true, expectedSize: piece.length });
       const { committed } = await stack.chunk(alice, draft.id, 0, piece);
       expect(committed).toEqual({
         index: 0,
@@ -210,15 +201,14 @@ describe('audio asset chunks and merges at the command level', () => {
       });
       const mine = randomBytes(stack.chunkSize);
       const theirs = randomBytes(stack.chunkSize);
-      // Both begin before either commits: each was told the chunk is not stored yet.
-      const slow = await stack.command(alice, S.assetChunkBegin, { id: plan.id, index: 0 });
-      expect(slow.alreadyStored).toBe(false);
+      // Both are staged before either commits.
+      const slow = `${plan.id}/0/slow-attempt`;
       const fast = await stack.chunk(alice, plan.id, 0, theirs);
       expect(fast.committed).toMatchObject({ hash: sha256(theirs), duplicate: false });
       const late = await stack.command(alice, S.assetChunkCommit, {
         id: plan.id,
         index: 0,
-        object: slow.object,
+        object: slow,
         size: mine.length,
         hash: sha256(mine),
       });

@@ -2,9 +2,10 @@ import type { AssetFile, AudioProbe, MergedJob, Principal } from '@media-vault/c
 import { createLogger, openDatabase, type OpenDatabase } from '@media-vault/service-kit';
 import type { DatabaseBackend } from '@media-vault/test-harness/databases';
 import { asc, eq, inArray, sql } from 'drizzle-orm';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { AssetUseCases } from '../src/audio/asset.use-cases.js';
+import { chunkObjectName } from '../src/audio/chunk-plan.rules.js';
 import type { AssetLimits } from '../src/audio/upload.use-case.js';
 import { schema, type AssetsDatabase } from '../src/db/index.js';
 import { audioAssets, audioChunks, outbox } from '../src/db/schema.js';
@@ -161,7 +162,6 @@ export class Uploads {
   }
 
   async commit(p: Principal, id: bigint, index: number, bytes: Buffer) {
-    const begin = await this.assets.upload.chunkBegin(p, id, index);
     const piece = bytes.subarray(
       index * this.limits.chunkSize,
       (index + 1) * this.limits.chunkSize,
@@ -169,7 +169,7 @@ export class Uploads {
     return this.assets.upload.chunkCommit(p, {
       id,
       index,
-      object: begin.object,
+      object: chunkObjectName(id, index, randomUUID()),
       size: piece.length,
       hash: sha256(piece),
     });

@@ -1,6 +1,7 @@
 import {
   AssetBuckets,
   AudioAssetCommandSubjects as S,
+  chunkObjectKey,
   EventSubjects,
   type AssetStatus,
   type AudioAsset,
@@ -27,10 +28,11 @@ import {
   type StartedProcess,
   type TempDir,
 } from '@media-vault/test-harness';
-import { Objm, type ObjectStore } from '@nats-io/obj';
+import { stagingFromSettings, type StagingBuckets } from '@media-vault/object-store';
+import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { expect, inject } from 'vitest';
 import { startAssetsService, type AssetsService } from '../src/assets-service.js';
@@ -97,8 +99,17 @@ export interface PipelineStackOptions {
  * JetStream would take each other's merge results), the service in this process and the media
  * and ipfs workers as processes. Callers talk to it in commands, as the gateway does.
  */
+/**
+ * Where the stack's processes stage bytes: one directory they all share (the default), or the
+ * NATS object store with OBJECT_STORE=nats in the test's environment.
+ */
+const stagingOf = (dir: string) => ({
+  OBJECT_STORE: process.env.OBJECT_STORE === 'nats' ? ('nats' as const) : ('fs' as const),
+  OBJECT_STORE_DIR: join(dir, 'staging'),
+});
+
 export class PipelineStack {
-  private readonly stores = new Map<string, Promise<ObjectStore>>();
+  private readonly staging: StagingBuckets;
 
   private constructor(
     readonly nc: NatsConnection,
@@ -109,7 +120,11 @@ export class PipelineStack {
     readonly dir: string,
     private readonly workers: StartedProcess[],
     private readonly cleanup: (() => Promise<void>)[],
-  ) {}
+  ) {
+    this.staging = stagingFromSettings({ ...stagingOf(dir), DATA_DIR: dir }, () => jetstream(nc), [
+      ...Object.values(AssetBuckets),
+    ]);
+  }
 
   static async start(opts: PipelineStackOptions = {}): Promise<PipelineStack> {
     const { postgresUrl, kuboApiUrl } = inject('servers');
@@ -131,6 +146,7 @@ export class PipelineStack {
           ...principalVerifyEnv(),
           DATABASE_URL: await createDatabase(postgresUrl, uniqueName('assets_pipeline')),
           DATA_DIR: join(dir.path, 'assets'),
+          ...stagingOf(dir.path),
           HEALTH_PORT: '0',
           LOG_LEVEL: 'warn',
           ASSET_CHUNK_SIZE: String(chunkSize),
@@ -148,6 +164,7 @@ export class PipelineStack {
             env: {
               ...(await natsEnv(nats, { kind: name })),
               IPFS_API_URL: kuboApiUrl,
+              ...stagingOf(dir.path),
               DATA_DIR: join(dir.path, name),
               TMP_DIR: join(dir.path, `${name}-tmp`),
             },
@@ -209,32 +226,32 @@ export class PipelineStack {
     return bytes.subarray(index * this.chunkSize, (index + 1) * this.chunkSize);
   }
 
-  private bucket(name: string): Promise<ObjectStore> {
-    let store = this.stores.get(name);
-    if (!store) {
-      store = new Objm(this.nc).open(name);
-      this.stores.set(name, store);
-    }
-    return store;
+  bucket(name: string) {
+    return this.staging.open(name);
   }
 
   /**
-   * One chunk the way the gateway stores it: Begin names a fresh staging object, the bytes go
-   * there, Commit records them (and a stored chunk's duplicate object is deleted again).
+   * One chunk the way the gateway stores it: the bytes go to a fresh staging key, Commit records
+   * them (and a stored chunk's duplicate object is deleted again).
    */
   async chunk(p: Principal, id: string, index: number, piece: Buffer) {
-    const begin = await this.command(p, S.assetChunkBegin, { id, index });
-    const store = await this.bucket(begin.bucket);
-    await store.putBlob({ name: begin.object }, new Uint8Array(piece));
+    const object = chunkObjectKey(id, index, randomUUID());
+    const store = await this.bucket(AssetBuckets.chunks);
+    await store.put(
+      object,
+      (async function* () {
+        yield new Uint8Array(piece);
+      })(),
+    );
     const committed = await this.command(p, S.assetChunkCommit, {
       id,
       index,
-      object: begin.object,
+      object,
       size: piece.length,
       hash: sha256(piece),
     });
-    if (committed.duplicate) await store.delete(begin.object).catch(() => undefined);
-    return { begin, committed };
+    if (committed.duplicate) await store.delete(object).catch(() => undefined);
+    return { object, committed };
   }
 
   /** Stores the chosen chunks (default all) of `bytes`. */
@@ -319,10 +336,9 @@ export class PipelineStack {
   /** Names of the live objects a pipeline bucket holds for an asset (chunks by default). */
   async chunkObjects(id: string, bucket: string = AssetBuckets.chunks): Promise<string[]> {
     const store = await this.bucket(bucket);
-    return (await store.list())
-      .filter((o) => !o.deleted && o.name.startsWith(`${id}/`))
-      .map((o) => o.name)
-      .sort();
+    const names: string[] = [];
+    for await (const o of store.list(`${id}/`)) names.push(o.key);
+    return names.sort();
   }
 
   /** Resolves once Kubo holds a pin on none of `cids` (unpinning runs as a job). */

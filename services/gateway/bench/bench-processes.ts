@@ -16,8 +16,9 @@ export function startTs(
   entry: string,
   env: Record<string, string | undefined>,
   args: string[] = [],
+  nodeOptions: string[] = [],
 ): BenchProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+  const child = spawn(process.execPath, [...nodeOptions, '--import', 'tsx', entry, ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -1,10 +1,13 @@
 /**
- * Chunk ingest: the same file uploaded in the same run, in 5 MiB pieces one after another,
- *   gateway: POST chunk_file → sha256 while streaming → NATS object store → assets service records it
+ * Chunk ingest, the same bytes through both peers in the same run:
+ *   gateway: POST chunk_file → sha256 while streaming → filesystem staging → one command records it
  *   tus:     @tus/server PATCH → @tus/file-store on local disk
- * Prints MB/s of each, their ratio and each server's peak RSS, then the merge throughput of the
- * uploaded file (concatenate + whole-file sha256 + ffprobe, in the media worker).
- * BENCH_SIZE_MB sets the file size (default 1024).
+ * 1. BENCH_ROUNDS (default 3) sequential uploads of one BENCH_SIZE_MB file (default 1024) in 5 MiB
+ *    chunks, the peers alternating which goes first; medians and their ratio.
+ * 2. The gateway's peak RSS after a 128 MiB upload and after the full-size rounds (flat in size).
+ * 3. 16 uploads of 64 MiB at once (BENCH_CONCURRENT, BENCH_CONCURRENT_MB): aggregate MB/s and the
+ *    p99 latency of one chunk request, for both.
+ * 4. The merge of one uploaded file (concatenate + whole-file sha256 + ffprobe, media worker).
  */
 import {
   createDatabase,
@@ -20,22 +23,34 @@ import {
 import { SignJWT } from 'jose';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { startTs, waitForLine, waitUntil, type BenchProcess } from './bench-processes.js';
 
 const SIZE = Number(process.env.BENCH_SIZE_MB ?? 1024) * 1024 * 1024;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 16);
+const CONCURRENT_SIZE = Number(process.env.BENCH_CONCURRENT_MB ?? 64) * 1024 * 1024;
+const SMALL = 128 * 1024 * 1024;
 const CHUNK = 5 * 1024 * 1024;
 const secret = 'bench-secret-0123456789abcdef';
 const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.ceil(xs.length * 0.99) - 1]!;
 
 const servers = await startServers({ postgres: true, nats: true });
 const work = await makeTempDir('bench-ingest');
 const processes: BenchProcess[] = [];
 
 try {
-  // The same bytes for both peers, made once.
+  // The same bytes for both peers, made once; smaller uploads read a prefix of it.
   const file = join(work.path, 'input.bin');
+  const hashes = new Map<number, string>();
   const hasher = createHash('sha256');
   const out = createWriteStream(file);
   for (let written = 0; written < SIZE;) {
@@ -43,13 +58,18 @@ try {
     hasher.update(piece);
     if (!out.write(piece)) await once(out, 'drain');
     written += piece.length;
+    if (written === CONCURRENT_SIZE || written === SMALL) {
+      hashes.set(written, hasher.copy().digest('hex'));
+    }
   }
   out.end();
   await once(out, 'finish');
-  const hash = hasher.digest('hex');
+  hashes.set(SIZE, hasher.digest('hex'));
 
   const nats = natsAccess(servers.urls);
-  const common = { LOG_LEVEL: 'warn', HEALTH_PORT: '0' };
+  // Every process shares one staging directory, as under npm run dev.
+  const staging = { OBJECT_STORE: 'fs', OBJECT_STORE_DIR: join(work.path, 'staging') };
+  const common = { LOG_LEVEL: 'warn', HEALTH_PORT: '0', ...staging };
   const assets = startTs('services/assets/src/main.ts', {
     ...common,
     ...(await natsEnv(nats, { kind: 'assets' })),
@@ -64,15 +84,24 @@ try {
     DATA_DIR: work.path,
   });
   const port = await freePort();
-  const gateway = startTs('services/gateway/src/main.ts', {
-    ...common,
-    ...(await natsEnv(nats, { kind: 'gateway' })),
-    ...principalSigningEnv(),
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    JWT_SECRET: secret,
-  });
-  const tus = startTs('services/gateway/bench/tus-server.ts', {}, [join(work.path, 'tus')]);
+  const gateway = startTs(
+    'services/gateway/src/main.ts',
+    {
+      ...common,
+      ...(await natsEnv(nats, { kind: 'gateway' })),
+      ...principalSigningEnv(),
+      DATA_DIR: work.path,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      JWT_SECRET: secret,
+    },
+    [],
+    process.env.BENCH_CPU_PROF
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+      : [],
+  );
+  const tusDir = join(work.path, 'tus');
+  const tus = startTs('services/gateway/bench/tus-server.ts', {}, [tusDir]);
   processes.push(assets, media, gateway, tus);
   const tusPort = Number((await waitForLine(tus.child, /listening (\d+)/))[1]);
 
@@ -86,8 +115,7 @@ try {
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${base}${path}`, {
       method,
-      headers,
-      ...(body ? { body: JSON.stringify(body) } : {}),
+      ...(body ? { headers, body: JSON.stringify(body) } : { headers: { token } }),
     });
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
     return res.json() as Promise<Record<string, unknown>>;
@@ -98,62 +126,115 @@ try {
   });
 
   console.error('platform ready');
-  const piece = (start: number) =>
-    createReadStream(file, { start, end: Math.min(start + CHUNK, SIZE) - 1 });
+  const piece = (start: number, size: number) =>
+    createReadStream(file, { start, end: Math.min(start + CHUNK, size) - 1 });
 
-  // Gateway.
-  const plan = await call('POST', '/api/v1/assets/audio', {
-    name: 'bench.mp3',
-    size: String(SIZE),
-    hash,
-  });
-  const id = plan.id as string;
-  let started = performance.now();
-  for (let index = 0, offset = 0; offset < SIZE; index++, offset += CHUNK) {
-    const res = await fetch(`${base}/api/v1/assets/audio/chunk_file/${id}?index=${index}`, {
-      method: 'POST',
-      headers: { token, 'content-type': 'application/octet-stream' },
-      body: piece(offset),
-      duplex: 'half',
-    } as RequestInit);
-    if (!res.ok) throw new Error(`chunk ${index}: ${res.status} ${await res.text()}`);
-  }
-  const gatewayMs = performance.now() - started;
-  console.error('gateway upload done');
+  /** One upload through the gateway; returns its asset id and each chunk request's latency. */
+  let uploads = 0;
+  const viaGateway = async (size: number) => {
+    const plan = await call('POST', '/api/v1/assets/audio', {
+      name: `bench-${++uploads}.mp3`,
+      size: String(size),
+      hash: hashes.get(size),
+    });
+    const id = plan.id as string;
+    const latencies: number[] = [];
+    for (let index = 0, offset = 0; offset < size; index++, offset += CHUNK) {
+      const t0 = performance.now();
+      const res = await fetch(`${base}/api/v1/assets/audio/chunk_file/${id}?index=${index}`, {
+        method: 'POST',
+        headers: { token, 'content-type': 'application/octet-stream' },
+        body: piece(offset, size),
+        duplex: 'half',
+      } as RequestInit);
+      if (!res.ok) throw new Error(`chunk ${index}: ${res.status} ${await res.text()}`);
+      await res.arrayBuffer();
+      latencies.push(performance.now() - t0);
+    }
+    return { id, latencies };
+  };
 
-  // tus.
   const tusBase = `http://127.0.0.1:${tusPort}`;
-  started = performance.now();
-  const created = await fetch(`${tusBase}/files`, {
-    method: 'POST',
-    headers: { 'tus-resumable': '1.0.0', 'upload-length': String(SIZE) },
-  });
-  const location = new URL(created.headers.get('location') ?? '', tusBase).toString();
-  for (let offset = 0; offset < SIZE; offset += CHUNK) {
-    const res = await fetch(location, {
-      method: 'PATCH',
-      headers: {
-        'tus-resumable': '1.0.0',
-        'upload-offset': String(offset),
-        'content-type': 'application/offset+octet-stream',
-      },
-      body: piece(offset),
-      duplex: 'half',
-    } as RequestInit);
-    if (res.status !== 204) throw new Error(`tus PATCH at ${offset}: ${res.status}`);
-  }
-  const tusMs = performance.now() - started;
+  const viaTus = async (size: number) => {
+    const latencies: number[] = [];
+    const created = await fetch(`${tusBase}/files`, {
+      method: 'POST',
+      headers: { 'tus-resumable': '1.0.0', 'upload-length': String(size) },
+    });
+    const location = new URL(created.headers.get('location') ?? '', tusBase).toString();
+    for (let offset = 0; offset < size; offset += CHUNK) {
+      const t0 = performance.now();
+      const res = await fetch(location, {
+        method: 'PATCH',
+        headers: {
+          'tus-resumable': '1.0.0',
+          'upload-offset': String(offset),
+          'content-type': 'application/offset+octet-stream',
+        },
+        body: piece(offset, size),
+        duplex: 'half',
+      } as RequestInit);
+      if (res.status !== 204) throw new Error(`tus PATCH at ${offset}: ${res.status}`);
+      await res.arrayBuffer();
+      latencies.push(performance.now() - t0);
+    }
+    return { latencies };
+  };
+  // Neither peer's disk fills between rounds: the gateway's drafts are deleted (their staged
+  // chunks go with them), tus's uploads removed.
+  const clearGateway = async (id: string) => call('DELETE', `/api/v1/assets/audio/drafts/${id}`);
+  const clearTus = () => rm(tusDir, { recursive: true, force: true }).then(() => mkdir(tusDir));
+  const timed = async <T>(work: () => Promise<T>) => {
+    const t0 = performance.now();
+    const result = await work();
+    return { ms: performance.now() - t0, result };
+  };
 
-  // Merge: the media worker concatenates and verifies; random bytes then fail the mp3 probe,
+  // 2a. A small upload first: the gateway's memory after it, to compare with after 1 GiB.
+  const small = await viaGateway(SMALL);
+  await clearGateway(small.id);
+  const rssSmall = await gateway.peakRssMiB();
+
+  // 1. Sequential rounds, alternating which peer goes first.
+  const gatewayMs: number[] = [];
+  const tusMs: number[] = [];
+  let mergeId = '';
+  for (let round = 0; round < ROUNDS; round++) {
+    const runGateway = async () => {
+      const { ms, result } = await timed(() => viaGateway(SIZE));
+      gatewayMs.push(ms);
+      if (round === ROUNDS - 1) mergeId = result.id;
+      else await clearGateway(result.id);
+    };
+    const runTus = async () => {
+      tusMs.push((await timed(() => viaTus(SIZE))).ms);
+      await clearTus();
+    };
+    if (round % 2 === 0) {
+      await runGateway();
+      await runTus();
+    } else {
+      await runTus();
+      await runGateway();
+    }
+    console.error(
+      `round ${round + 1}: gateway ${mbps(SIZE, gatewayMs.at(-1)!).toFixed(1)} MB/s, ` +
+        `tus ${mbps(SIZE, tusMs.at(-1)!).toFixed(1)} MB/s`,
+    );
+  }
+  const rssFull = await gateway.peakRssMiB();
+  const tusRss = await tus.peakRssMiB();
+
+  // 4. Merge: the media worker concatenates and verifies; random bytes then fail the mp3 probe,
   // which ends the merge before renditions, so this measures the streaming part alone.
-  started = performance.now();
-  await call('POST', '/api/v1/assets/audio/merge', { id });
+  const started = performance.now();
+  await call('POST', '/api/v1/assets/audio/merge', { id: mergeId });
   let merged: Record<string, unknown> = {};
   await waitUntil(
     'merge result',
     async () => {
       merged = (
-        (await call('GET', `/api/v1/assets/audio/by_id?id=${id}`)) as {
+        (await call('GET', `/api/v1/assets/audio/by_id?id=${mergeId}`)) as {
           asset: Record<string, unknown>;
         }
       ).asset;
@@ -162,24 +243,57 @@ try {
     30 * 60_000,
   );
   const mergeMs = performance.now() - started;
+  await clearGateway(mergeId);
+
+  // 3. Many uploads at once, gateway then tus.
+  const concurrently = async <R extends { latencies: number[] }>(
+    one: (size: number) => Promise<R>,
+  ) => {
+    const t0 = performance.now();
+    const results = await Promise.all(
+      Array.from({ length: CONCURRENT }, () => one(CONCURRENT_SIZE)),
+    );
+    const ms = performance.now() - t0;
+    return { ms, latencies: results.flatMap((r) => r.latencies), results };
+  };
+  const manyGateway = await concurrently(viaGateway);
+  for (const r of manyGateway.results) await clearGateway(r.id);
+  const manyTus = await concurrently(viaTus);
+  await clearTus();
 
   const sizeMiB = (SIZE / 2 ** 20).toFixed(0);
-  console.log(`\nchunk ingest: ${sizeMiB} MiB in ${CHUNK / 2 ** 20} MiB chunks, sequential\n`);
+  const total = CONCURRENT * CONCURRENT_SIZE;
+  console.log(
+    `\nchunk ingest: ${sizeMiB} MiB in ${CHUNK / 2 ** 20} MiB chunks, ${ROUNDS} alternating rounds (medians)\n`,
+  );
   console.table([
     {
-      path: 'gateway → NATS object store',
-      'MB/s': mbps(SIZE, gatewayMs).toFixed(1),
-      seconds: (gatewayMs / 1000).toFixed(1),
-      'peak RSS MiB': (await gateway.peakRssMiB()).toFixed(0),
+      path: 'gateway → filesystem staging',
+      'MB/s': mbps(SIZE, median(gatewayMs)).toFixed(1),
+      rounds: gatewayMs.map((ms) => mbps(SIZE, ms).toFixed(1)).join(' / '),
+      [`${CONCURRENT}×${CONCURRENT_SIZE / 2 ** 20} MiB MB/s`]: mbps(total, manyGateway.ms).toFixed(
+        1,
+      ),
+      'p99 chunk ms': p99(manyGateway.latencies).toFixed(0),
+      'peak RSS MiB': rssFull.toFixed(0),
     },
     {
       path: '@tus/server + file store',
-      'MB/s': mbps(SIZE, tusMs).toFixed(1),
-      seconds: (tusMs / 1000).toFixed(1),
-      'peak RSS MiB': (await tus.peakRssMiB()).toFixed(0),
+      'MB/s': mbps(SIZE, median(tusMs)).toFixed(1),
+      rounds: tusMs.map((ms) => mbps(SIZE, ms).toFixed(1)).join(' / '),
+      [`${CONCURRENT}×${CONCURRENT_SIZE / 2 ** 20} MiB MB/s`]: mbps(total, manyTus.ms).toFixed(1),
+      'p99 chunk ms': p99(manyTus.latencies).toFixed(0),
+      'peak RSS MiB': tusRss.toFixed(0),
     },
   ]);
-  console.log(`gateway/tus throughput ratio: ${(tusMs / gatewayMs).toFixed(2)}`);
+  console.log(
+    `gateway/tus: sequential ${(median(tusMs) / median(gatewayMs)).toFixed(2)}×, ` +
+      `${CONCURRENT} at once ${(manyTus.ms / manyGateway.ms).toFixed(2)}×`,
+  );
+  console.log(
+    `gateway peak RSS: ${rssSmall.toFixed(0)} MiB after ${SMALL / 2 ** 20} MiB, ` +
+      `${rssFull.toFixed(0)} MiB after ${sizeMiB} MiB uploads`,
+  );
   console.log(
     `merge (concatenate + sha256 + probe): ${mbps(SIZE, mergeMs).toFixed(1)} MB/s, ` +
       `ended ${String(merged.status)}${merged.reason ? ` (${String(merged.reason).slice(0, 80)})` : ''}; ` +

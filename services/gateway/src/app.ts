@@ -6,7 +6,8 @@ import {
   type PrincipalSigner,
   type ReadinessCheck,
 } from '@media-vault/service-kit';
-import type { IpfsPort } from '@media-vault/ipfs';
+import type { IpfsReader } from '@media-vault/ipfs';
+import type { StagingBuckets } from '@media-vault/object-store';
 import type { FastifyInstance } from 'fastify';
 import { authPlugin } from './plugins/auth.js';
 import { bodyParsersPlugin } from './plugins/body-parsers.js';
@@ -29,8 +30,10 @@ export interface AppOptions {
   readonly metrics: Metrics;
   readonly bodyLimit: number;
   readonly commandTimeoutMs: number;
-  /** Where downloads are read from; without it asset downloads answer 503. */
-  readonly ipfs: IpfsPort | undefined;
+  /** Where downloads are read from: Kubo, or the blockstore of this machine's embedded node. */
+  readonly ipfs: IpfsReader;
+  /** Where chunk uploads are staged until their merge. */
+  readonly staging: StagingBuckets;
   readonly chunkBodyLimit: number;
   /** The built console; by default the workspace's packages/console/dist. */
   readonly consoleDir?: string | undefined;
@@ -74,7 +77,7 @@ export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<v
   await fastify.register(eventsSsePlugin, { nc: opts.nc });
   await fastify.register(consoleStaticPlugin, { dir: opts.consoleDir });
   await fastify.register(audioAssetRoutes, {
-    nc: opts.nc,
+    staging: opts.staging,
     ipfs: opts.ipfs,
     chunkBodyLimit: opts.chunkBodyLimit,
   });

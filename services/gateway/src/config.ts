@@ -1,4 +1,4 @@
-import { BaseConfig, ConfigError, loadConfig } from '@media-vault/service-kit';
+import { BaseConfig, ConfigError, loadConfig, StagingConfig } from '@media-vault/service-kit';
 import { Type, type Static } from '@sinclair/typebox';
 import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } from './token-verifier.js';
 
@@ -6,6 +6,7 @@ const { HEALTH_PORT: _unused, ...base } = BaseConfig;
 
 export const GatewayConfigSchema = Type.Object({
   ...base,
+  ...StagingConfig,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
   HOST: Type.String({ default: '0.0.0.0' }),
   JWT_SECRET: Type.Optional(
@@ -55,7 +56,8 @@ export const GatewayConfigSchema = Type.Object({
   IPFS_API_URL: Type.Optional(
     Type.String({
       pattern: '^https?://',
-      description: 'Kubo RPC URL that asset downloads read from',
+      description:
+        'Kubo RPC URL that asset downloads read from; unset: the embedded node under DATA_DIR',
     }),
   ),
   COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),

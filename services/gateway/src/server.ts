@@ -1,5 +1,7 @@
-import { createKuboIpfs } from '@media-vault/ipfs';
-import { natsPermissions } from '@media-vault/contracts';
+import { AssetBuckets, natsPermissions } from '@media-vault/contracts';
+import { createIpfsReader, embeddedIpfsDirectory } from '@media-vault/ipfs';
+import { stagingFromSettings } from '@media-vault/object-store';
+import { jetstream } from '@nats-io/jetstream';
 import { createPrincipalSigner, createRuntime, type Lifecycle } from '@media-vault/service-kit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -38,8 +40,17 @@ export async function buildGateway(config: GatewayConfig): Promise<GatewayServer
     audience: config.JWT_AUDIENCE,
     maxLifetimeSeconds: config.JWT_MAX_LIFETIME_SECONDS,
   });
-  const ipfs = config.IPFS_API_URL ? createKuboIpfs({ url: config.IPFS_API_URL }) : undefined;
-  if (ipfs) runtime.lifecycle.onClose('ipfs', () => ipfs.close());
+  // Without Kubo, downloads read the blockstore of the ipfs-worker's embedded node on this machine.
+  const ipfs = await createIpfsReader({
+    apiUrl: config.IPFS_API_URL,
+    directory: embeddedIpfsDirectory(config.DATA_DIR),
+  });
+  runtime.lifecycle.onClose('ipfs', () => ipfs.close());
+  const staging = stagingFromSettings(
+    config,
+    () => jetstream(runtime.nc),
+    Object.values(AssetBuckets),
+  );
   const fastify = Fastify({
     loggerInstance: runtime.log as FastifyBaseLogger,
     bodyLimit: config.BODY_LIMIT,
@@ -73,6 +84,7 @@ export async function buildGateway(config: GatewayConfig): Promise<GatewayServer
     bodyLimit: config.BODY_LIMIT,
     commandTimeoutMs: config.COMMAND_TIMEOUT_MS,
     ipfs,
+    staging,
     chunkBodyLimit: config.ASSET_CHUNK_BODY_LIMIT,
   });
   // Registered after NATS, so it closes first: stop taking requests, then drain the bus.

@@ -1,5 +1,6 @@
 import type { AudioAsset } from '@media-vault/contracts';
 import { natsEnv, principalSigningEnv } from '@media-vault/test-harness';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '../src/config.js';
 import { buildGateway } from '../src/server.js';
@@ -203,9 +204,10 @@ describe('audio asset download over HTTP: ranges, ETag, headers', () => {
     );
   });
 
-  it('without IPFS the gateway answers 503 instead of a broken download', async () => {
+  it('a gateway whose IPFS node lacks the file answers 503 naming it, not a broken 200', async () => {
     const secret = 'another-secret-for-this-gateway';
-    const withoutIpfs = await buildGateway(
+    // No IPFS_API_URL and an empty DATA_DIR: the embedded node it would read has no blocks.
+    const elsewhere = await buildGateway(
       loadGatewayConfig({
         ...(await natsEnv(stack.nats, { kind: 'gateway' })),
         ...principalSigningEnv(),
@@ -213,22 +215,24 @@ describe('audio asset download over HTTP: ranges, ETag, headers', () => {
         HOST: '127.0.0.1',
         JWT_SECRET: secret,
         LOG_LEVEL: 'silent',
+        DATA_DIR: join(stack.dir, 'empty-data-dir'),
       }),
     );
     try {
       const token = await signToken({ sub: `listener-${run}`, secret });
       const res = await fetch(
-        new URL(`/api/v1/assets/audio/download/${asset.id}?file=0`, withoutIpfs.url),
+        new URL(`/api/v1/assets/audio/download/${asset.id}?file=0`, elsewhere.url),
         { headers: { token } },
       );
       expect(res.status).toBe(503);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
       expect(await res.json()).toEqual({
         code: 14,
-        message: 'downloads need the gateway to reach IPFS: set IPFS_API_URL',
+        message: `file ${cidOf(0)} is not in the IPFS node downloads read from; try again later`,
         details: [],
       });
     } finally {
-      await withoutIpfs.close();
+      await elsewhere.close();
     }
   });
 });

@@ -23,7 +23,8 @@ import {
   type StartedNats,
   type TempDir,
 } from '@media-vault/test-harness';
-import { Objm, type ObjectStore } from '@nats-io/obj';
+import { stagingFromSettings, type StagingBuckets } from '@media-vault/object-store';
+import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
@@ -198,7 +199,21 @@ export interface AudioStackOptions {
   readonly chunkSize?: number;
   /** Extra environment of the assets service (e.g. a tiny DRAFT_TTL_HOURS). */
   readonly assetsEnv?: Record<string, string>;
+  /**
+   * No Kubo: the ipfs-worker runs its embedded Helia node and the gateway reads downloads from
+   * that node's blockstore, as on a default install.
+   */
+  readonly embeddedIpfs?: boolean;
 }
+
+/**
+ * Where the stack's processes stage bytes: one directory they all share (the default), or the
+ * NATS object store with OBJECT_STORE=nats in the test's environment.
+ */
+const stagingOf = (dir: string) => ({
+  OBJECT_STORE: process.env.OBJECT_STORE === 'nats' ? ('nats' as const) : ('fs' as const),
+  OBJECT_STORE_DIR: join(dir, 'staging'),
+});
 
 export interface HttpOptions {
   readonly token?: string | undefined;
@@ -209,7 +224,7 @@ export interface HttpOptions {
 
 export class AudioStack {
   private readonly tokens = new Map<string, Promise<string>>();
-  private readonly stores = new Map<string, Promise<ObjectStore>>();
+  private readonly staging: StagingBuckets;
 
   private constructor(
     readonly nats: NatsAccess,
@@ -222,7 +237,11 @@ export class AudioStack {
     readonly processes: Record<string, ServiceProcess>,
     private readonly secret: string,
     private readonly cleanup: (() => Promise<void>)[],
-  ) {}
+  ) {
+    this.staging = stagingFromSettings({ ...stagingOf(dir), DATA_DIR: dir }, () => jetstream(nc), [
+      ...Object.values(AssetBuckets),
+    ]);
+  }
 
   /**
    * Each stack has a nats-server of its own. The assets service's pipeline consumers are durable
@@ -260,6 +279,7 @@ export class AudioStack {
             ...principalVerifyEnv(),
             DATABASE_URL: databaseUrl,
             DATA_DIR: join(dir.path, 'assets'),
+            ...stagingOf(dir.path),
             ASSET_CHUNK_SIZE: String(chunkSize),
             // As many chunks as one merge job may list.
             ASSET_MAX_SIZE: String(chunkSize * 10_000),
@@ -283,7 +303,8 @@ export class AudioStack {
           entry: `services/${name}/src/main.ts`,
           env: {
             ...(await natsEnv(nats, { kind: name })),
-            IPFS_API_URL: kuboApiUrl,
+            ...(opts.embeddedIpfs ? {} : { IPFS_API_URL: kuboApiUrl }),
+            ...stagingOf(dir.path),
             DATA_DIR: join(dir.path, name),
             TMP_DIR: join(dir.path, `${name}-tmp`),
           },
@@ -302,7 +323,10 @@ export class AudioStack {
 
       const gateway = await buildGateway(
         await testGatewayConfig(nats, secret, {
-          IPFS_API_URL: kuboApiUrl,
+          ...(opts.embeddedIpfs ? {} : { IPFS_API_URL: kuboApiUrl }),
+          ...stagingOf(dir.path),
+          // The same DATA_DIR as the ipfs-worker: downloads read its embedded node's blocks.
+          DATA_DIR: join(dir.path, 'ipfs-worker'),
           ASSET_CHUNK_BODY_LIMIT: String(4 * chunkSize),
           COMMAND_TIMEOUT_MS: '15000',
         }),
@@ -511,22 +535,16 @@ export class AudioStack {
     return this.events(id);
   }
 
-  private bucket(name: string): Promise<ObjectStore> {
-    let store = this.stores.get(name);
-    if (!store) {
-      store = new Objm(this.nc).open(name);
-      this.stores.set(name, store);
-    }
-    return store;
+  bucket(name: string) {
+    return this.staging.open(name);
   }
 
   /** Names of the live objects a pipeline bucket holds for an asset (chunks by default). */
   async chunkObjects(id: string, bucket: string = AssetBuckets.chunks): Promise<string[]> {
     const store = await this.bucket(bucket);
-    return (await store.list())
-      .filter((o) => !o.deleted && o.name.startsWith(`${id}/`))
-      .map((o) => o.name)
-      .sort();
+    const names: string[] = [];
+    for await (const o of store.list(`${id}/`)) names.push(o.key);
+    return names.sort();
   }
 
   /** Whether Kubo holds a recursive pin on `cid`. */

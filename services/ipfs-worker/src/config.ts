@@ -1,13 +1,17 @@
-import { BaseConfig, ConfigError, loadConfig } from '@media-vault/service-kit';
+import { BaseConfig, ConfigError, loadConfig, StagingConfig } from '@media-vault/service-kit';
 import { Type, type Static } from '@sinclair/typebox';
 
 export const IpfsWorkerConfigSchema = Type.Object({
   ...BaseConfig,
+  ...StagingConfig,
   HEALTH_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9103 }),
   IPFS_API_URL: Type.Optional(
     Type.String({ pattern: '^https?://', description: 'Kubo RPC URL; unset: embedded Helia' }),
   ),
-  DATA_DIR: Type.String({ default: '.data', description: 'embedded Helia blockstore lives here' }),
+  DATA_DIR: Type.String({
+    default: '.data',
+    description: 'embedded Helia blockstore and the fs staging buckets live here',
+  }),
   IPFS_FETCH_TIMEOUT_SECONDS: Type.Integer({
     minimum: 1,
     maximum: 3600,

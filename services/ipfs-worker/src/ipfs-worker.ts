@@ -1,10 +1,9 @@
-import { natsPermissions } from '@media-vault/contracts';
+import { AssetBuckets, natsPermissions } from '@media-vault/contracts';
 import { Streams } from '@media-vault/contracts';
-import { createIpfs, type IpfsPort } from '@media-vault/ipfs';
+import { createIpfs, embeddedIpfsDirectory, type IpfsPort } from '@media-vault/ipfs';
 import { createRuntime, serveJobs, type ServiceRuntime } from '@media-vault/service-kit';
 import { jetstream } from '@nats-io/jetstream';
-import { natsBuckets } from '@media-vault/object-store';
-import { join } from 'node:path';
+import { stagingFromSettings } from '@media-vault/object-store';
 import type { IpfsWorkerConfig } from './config.js';
 import { ipfsAddHandler } from './ipfs-add/ipfs-add.handler.js';
 import { pinHandler } from './pin/pin.handler.js';
@@ -36,14 +35,18 @@ export async function startIpfsWorker(config: IpfsWorkerConfig): Promise<IpfsWor
   try {
     const ipfs = await createIpfs({
       apiUrl: config.IPFS_API_URL,
-      directory: join(config.DATA_DIR, 'ipfs-worker', 'helia'),
+      directory: embeddedIpfsDirectory(config.DATA_DIR),
     });
     runtime.lifecycle.onClose('ipfs', () => ipfs.close());
     const peerId = await ipfs.peerId();
     runtime.log.info({ peerId, kubo: config.IPFS_API_URL ?? null }, 'IPFS node ready');
 
-    const js = jetstream(runtime.nc);
-    const add = ipfsAddHandler({ nc: runtime.nc, buckets: natsBuckets(js), ipfs });
+    const buckets = stagingFromSettings(
+      config,
+      () => jetstream(runtime.nc),
+      Object.values(AssetBuckets),
+    );
+    const add = ipfsAddHandler({ nc: runtime.nc, buckets, ipfs });
     const consumers = await serveJobs(runtime.nc, {
       worker: 'ipfs-worker',
       handlers: {

@@ -52,6 +52,8 @@ describe('ipfs worker add jobs, on Kubo', () => {
         LOG_LEVEL: 'silent',
         IPFS_API_URL: kuboApiUrl,
         DATA_DIR: dir.path,
+        // Bucket names and NATS permissions are what these tests are about: the NATS adapter.
+        OBJECT_STORE: 'nats',
       }),
     );
     tap = await JobTap.start(nc, 'test-after-ipfs-add', [AssetJobSubjects.merged]);

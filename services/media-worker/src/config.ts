@@ -1,10 +1,11 @@
 import { AssetBuckets } from '@media-vault/contracts';
-import { BaseConfig, loadConfig } from '@media-vault/service-kit';
+import { BaseConfig, loadConfig, StagingConfig } from '@media-vault/service-kit';
 import { Type, type Static } from '@sinclair/typebox';
 import { tmpdir } from 'node:os';
 
 export const MediaWorkerConfigSchema = Type.Object({
   ...BaseConfig,
+  ...StagingConfig,
   HEALTH_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9104 }),
   FFMPEG_PATH: Type.String({ default: 'ffmpeg' }),
   FFPROBE_PATH: Type.String({ default: 'ffprobe' }),

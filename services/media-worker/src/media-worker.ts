@@ -1,7 +1,7 @@
-import { natsPermissions, Streams } from '@media-vault/contracts';
+import { AssetBuckets, natsPermissions, Streams } from '@media-vault/contracts';
 import { FfmpegRunner, toolVersion } from '@media-vault/media-tools';
 import { createRuntime, serveJobs, type ServiceRuntime } from '@media-vault/service-kit';
-import { natsBuckets, openNatsObjectStore } from '@media-vault/object-store';
+import { openNatsObjectStore, stagingFromSettings } from '@media-vault/object-store';
 import { jetstream } from '@nats-io/jetstream';
 import { mkdir } from 'node:fs/promises';
 import type { MediaWorkerConfig } from './config.js';
@@ -37,14 +37,22 @@ export async function startMediaWorker(config: MediaWorkerConfig): Promise<Media
     runtime.log.info({ ffmpeg: ffmpegVersion, ffprobe: ffprobeVersion }, 'media tools found');
     await mkdir(config.TMP_DIR, { recursive: true });
 
-    const js = jetstream(runtime.nc);
-    // Created here as well as by the assets service, so it exists before any merge job.
-    const filesStore = await openNatsObjectStore(js, config.FILES_BUCKET, {
-      create: {
-        description: 'Merged audio files on their way from the media worker to IPFS.',
-        replicas: config.STREAM_REPLICAS,
-      },
-    });
+    const js = () => jetstream(runtime.nc);
+    const buckets = stagingFromSettings(config, js, [
+      ...Object.values(AssetBuckets),
+      config.FILES_BUCKET,
+    ]);
+    // On NATS it is created here as well as by the assets service, so it exists before any
+    // merge job; a directory is made by opening it.
+    const filesStore =
+      config.OBJECT_STORE === 'nats'
+        ? await openNatsObjectStore(js(), config.FILES_BUCKET, {
+            create: {
+              description: 'Merged audio files on their way from the media worker to IPFS.',
+              replicas: config.STREAM_REPLICAS,
+            },
+          })
+        : await buckets.open(config.FILES_BUCKET);
     const ffmpeg = new FfmpegRunner({
       ffmpegPath: config.FFMPEG_PATH,
       ffprobePath: config.FFPROBE_PATH,
@@ -52,7 +60,7 @@ export async function startMediaWorker(config: MediaWorkerConfig): Promise<Media
     });
     const merge = mergeHandler({
       nc: runtime.nc,
-      buckets: natsBuckets(js),
+      buckets,
       ffmpeg,
       files: { bucket: config.FILES_BUCKET, store: filesStore },
       tmpDir: config.TMP_DIR,

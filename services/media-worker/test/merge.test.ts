@@ -56,6 +56,8 @@ describe('media worker merge jobs', () => {
         LOG_LEVEL: 'silent',
         TMP_DIR: workDir.path,
         FILES_BUCKET: filesBucket,
+        // Bucket names and NATS permissions are what these tests are about: the NATS adapter.
+        OBJECT_STORE: 'nats',
       }),
     );
     tap = await JobTap.start(nc, 'test-after-merge', [

@@ -1,4 +1,4 @@
-import { AssetBuckets, AudioAssetCommandSubjects as S } from '@media-vault/contracts';
+import { AudioAssetCommandSubjects as S } from '@media-vault/contracts';
 import type { CommandHandlers, OutboxRelay } from '@media-vault/service-kit';
 import { parseAssetId } from './access.rules.js';
 import { toAudioAsset } from './asset.mapper.js';
@@ -34,15 +34,6 @@ export const assetHandlers = (
         chunkSize: asset.chunkSize,
         chunkCount: asset.chunkCount,
         chunks,
-      };
-    },
-    [S.assetChunkBegin]: async (req, { principal }) => {
-      const begin = await upload.chunkBegin(principal, parseAssetId(req.id), req.index);
-      return {
-        expectedSize: begin.expectedSize,
-        alreadyStored: Boolean(begin.existing),
-        bucket: AssetBuckets.chunks,
-        object: begin.object,
       };
     },
     [S.assetChunkCommit]: async (req, { principal }) => {

@@ -38,7 +38,6 @@ const reviewers = [Roles.root, Roles.reviewerAssets] as const;
 export const AssetPermissions = {
   [S.assetCreate]: { roles: uploaders, object: 'none' },
   [S.assetChunks]: { roles: uploaders, object: 'ownerOrRoot' },
-  [S.assetChunkBegin]: { roles: uploaders, object: 'ownerOrRoot' },
   [S.assetChunkCommit]: { roles: uploaders, object: 'ownerOrRoot' },
   [S.assetMerge]: { roles: uploaders, object: 'ownerOrRoot' },
   [S.assetSubmit]: { roles: uploaders, object: 'ownerOrRoot' },

@@ -33,13 +33,8 @@ export function expectedChunkSize(plan: ChunkPlan, index: number): number {
   return Number(rest < BigInt(plan.chunkSize) ? rest : BigInt(plan.chunkSize));
 }
 
-/** A chunk's staging object: a fresh name under `<asset>/<index>/`, so racing uploads never clash. */
-export const chunkObjectName = (id: bigint, index: number, unique: string): string =>
-  `${id}/${index}/${unique}`;
-
-/** Whether `object` was named for chunk `index` of asset `id`. */
-export const objectBelongsToChunk = (object: string, id: bigint, index: number): boolean =>
-  object.startsWith(`${id}/${index}/`);
+// A chunk's staging key is agreed with the gateway, which names it before streaming the bytes.
+export { chunkObjectKey as chunkObjectName, objectBelongsToChunk } from '@media-vault/contracts';
 
 /** The plan's indexes that are not among `present`, in order. */
 export function missingChunks(count: number, present: Iterable<number>): number[] {
@@ -50,3 +45,13 @@ export function missingChunks(count: number, present: Iterable<number>): number[
 /** Names at most the first 20 missing chunks: a large plan's message stays short. */
 export const describeMissing = (missing: readonly number[]): string =>
   missing.slice(0, 20).join(', ') + (missing.length > 20 ? ', …' : '');
+
+/**
+ * The asset and index a staging key names (`<asset>/<index>/<attempt>`), or undefined for a key
+ * that no chunk upload writes.
+ */
+export function chunkOfObject(object: string): { id: bigint; index: number } | undefined {
+  const match = /^([1-9][0-9]{0,18})\/(0|[1-9][0-9]{0,9})\/[^/]+$/.exec(object);
+  if (!match) return undefined;
+  return { id: BigInt(match[1]!), index: Number(match[2]) };
+}

@@ -38,3 +38,16 @@ export async function insertChunkUnlessStored(
 export async function deleteChunks(tx: AssetsTx, assetId: bigint): Promise<AudioChunkRow[]> {
   return tx.delete(audioChunks).where(eq(audioChunks.assetId, assetId)).returning();
 }
+
+/** Whether a chunk row points at `object`: the staging object is recorded and must stay. */
+export async function isChunkObjectRecorded(
+  db: AssetsDatabase,
+  assetId: bigint,
+  object: string,
+): Promise<boolean> {
+  const [row] = await db
+    .select({ index: audioChunks.index })
+    .from(audioChunks)
+    .where(and(eq(audioChunks.assetId, assetId), eq(audioChunks.object, object)));
+  return row !== undefined;
+}

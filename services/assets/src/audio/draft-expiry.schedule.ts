@@ -1,11 +1,17 @@
 import type { Logger, OutboxRelay } from '@media-vault/service-kit';
 import type { DraftExpiryUseCase } from './draft-expiry.use-case.js';
+import type { OrphanChunksUseCase } from './orphan-chunks.use-case.js';
 
-/** Periodically deletes abandoned drafts; every replica may run it, row locks keep it single. */
+/**
+ * Periodically deletes abandoned drafts (every replica may run it, row locks keep it single) and
+ * the staged chunks nothing recorded.
+ */
 export function startDraftExpiry(opts: {
   expiry: Pick<DraftExpiryUseCase, 'expireDrafts'>;
   relay: Pick<OutboxRelay, 'notify'>;
   ttlMs: number;
+  orphans?: Pick<OrphanChunksUseCase, 'sweep'>;
+  orphanGraceMs?: number;
   everyMs: number;
   log: Logger;
 }): { stop(): void } {
@@ -21,6 +27,12 @@ export function startDraftExpiry(opts: {
       }
     } catch (err) {
       opts.log.warn({ err }, 'draft expiry failed; will try again');
+    }
+    try {
+      const freed = await opts.orphans?.sweep(opts.orphanGraceMs ?? 3_600_000);
+      if (freed) opts.log.info({ freed }, 'staged chunks nothing recorded deleted');
+    } catch (err) {
+      opts.log.warn({ err }, 'orphan chunk sweep failed; will try again');
     } finally {
       running = false;
     }

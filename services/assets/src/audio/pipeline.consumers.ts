@@ -1,6 +1,5 @@
-import { natsBuckets } from '@media-vault/object-store';
+import type { StagingBuckets } from '@media-vault/object-store';
 import { serveJobs, type Logger, type OutboxRelay } from '@media-vault/service-kit';
-import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { MergeUseCase } from './merge.use-case.js';
 
@@ -13,8 +12,8 @@ export async function consumePipelineJobs(
   merge: Pick<MergeUseCase, 'applyMergeResult'>,
   relay: Pick<OutboxRelay, 'notify'>,
   log: Logger,
+  buckets: StagingBuckets,
 ): Promise<{ stop(): Promise<void> }> {
-  const buckets = natsBuckets(jetstream(nc));
   return serveJobs(nc, {
     worker: 'assets',
     log,

@@ -5,7 +5,6 @@ import {
   type StoredChunk,
 } from '@media-vault/contracts';
 import { enqueueEvents } from '@media-vault/service-kit';
-import { randomUUID } from 'node:crypto';
 import type { AssetsDatabase } from '../db/index.js';
 import type { AudioAssetRow, AudioChunkRow } from '../db/schema.js';
 import { writableOrNotFound } from './access.rules.js';
@@ -22,7 +21,6 @@ import {
 import {
   checkUploadSize,
   chunkCount,
-  chunkObjectName,
   expectedChunkSize,
   objectBelongsToChunk,
 } from './chunk-plan.rules.js';
@@ -92,19 +90,11 @@ export class UploadUseCase {
     };
   }
 
-  async chunkBegin(
-    p: Principal,
-    id: bigint,
-    index: number,
-  ): Promise<{ expectedSize: number; existing: AudioChunkRow | undefined; object: string }> {
-    const asset = writableOrNotFound(p, id, await findAsset(this.db, id));
-    checkUploadable(asset);
-    const expectedSize = expectedChunkSize(asset, index);
-    const existing = await findChunk(this.db, id, index);
-    return { expectedSize, existing, object: chunkObjectName(id, index, randomUUID()) };
-  }
-
-  /** Records a verified chunk; a chunk stored before wins and the new object is surplus. */
+  /**
+   * Records a chunk the gateway has streamed into staging (counted and hashed by the store): the
+   * one request of a chunk upload, so every check of the caller, the asset and the plan is here.
+   * A chunk stored before wins and the new object is surplus.
+   */
   async chunkCommit(
     p: Principal,
     c: { id: bigint; index: number; object: string; size: number; hash: string },
@@ -116,6 +106,9 @@ export class UploadUseCase {
       const asset = writableOrNotFound(p, c.id, await lockAsset(tx, c.id));
       checkUploadable(asset);
       const expected = expectedChunkSize(asset, c.index);
+      if (c.size > expected) {
+        throw new VaultError('badRequest', `chunk ${c.index} is larger than its ${expected} bytes`);
+      }
       if (c.size !== expected) {
         throw new VaultError(
           'badRequest',

@@ -1,101 +1,75 @@
 import {
+  AssetBuckets,
   AudioAssetCommandSubjects as S,
+  chunkObjectKey,
+  MAX_ASSET_CHUNK_SIZE,
   VaultError,
   type CommandResponse,
 } from '@media-vault/contracts';
 import {
-  natsBuckets,
   ObjectContentError,
   ObjectExistsError,
-  type ObjectStorePort,
+  type StagingBuckets,
 } from '@media-vault/object-store';
-import { jetstream } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-
-const tooLarge = (index: number, expected: number) =>
-  new VaultError('badRequest', `chunk ${index} is larger than its ${expected} bytes`);
+import { randomUUID } from 'node:crypto';
 
 export type ChunkResult = CommandResponse<typeof S.assetChunkCommit>;
 
-/** The client's refusal in the words the chunk routes have always used. */
-function contentRefusal(err: ObjectContentError, index: number, expected: number, sent?: string) {
+/**
+ * The store's refusal in the words the chunk routes have always used. Size mismatches are the
+ * assets service's to name (only it knows the plan); here only a body past any plan's size.
+ */
+function contentRefusal(err: ObjectContentError, index: number, sent?: string) {
   if (err.reason === 'sha256') {
     return new VaultError(
       'badRequest',
       `chunk ${index} hash mismatch: sent ${sent}, got ${err.measured.sha256}`,
     );
   }
-  if (err.measured.size > expected) return tooLarge(index, expected);
   return new VaultError(
     'badRequest',
-    `chunk ${index} has ${err.measured.size} bytes; expected ${expected}`,
+    `chunk ${index} is larger than ${MAX_ASSET_CHUNK_SIZE} bytes, more than any chunk plan allows`,
   );
 }
 
 /**
- * Streams one chunk into the staging store, which counts and hashes it and keeps it only when it
- * has the planned size and the claimed hash, then asks the assets service to record it. Bytes go
- * to a fresh key per attempt (the store's keys are written once), so a failed or duplicate
- * attempt is deleted without touching a chunk that is already stored.
+ * Whether the service surely did not record the chunk: it refused it, or nobody answered. After a
+ * time-out the chunk may be recorded, so its object must stay; the assets service frees it later
+ * if no chunk row points at it.
+ */
+const surelyNotRecorded = (err: unknown): boolean =>
+  err instanceof VaultError && (err.code < 500 || err.kind === 'unavailable');
+
+/**
+ * One chunk, one request to the assets service. The bytes stream into the staging store under a
+ * fresh key (the store counts and hashes them, refuses a claimed hash that does not match, and
+ * keeps nothing of a failed put); then `chunk.commit` checks the caller, the asset and the plan
+ * and records it. Anything refused is deleted again, so it leaves nothing stored; a key is never
+ * reused, so a failed or losing attempt cannot touch a chunk that is already stored.
  */
 export class ChunkUploader {
-  private readonly buckets: { open(bucket: string): Promise<ObjectStorePort> };
-
   constructor(
     private readonly app: FastifyInstance,
-    nc: NatsConnection,
-  ) {
-    this.buckets = natsBuckets(jetstream(nc));
-  }
+    private readonly staging: StagingBuckets,
+  ) {}
 
   async upload(
     request: FastifyRequest,
     target: { id: string; index: number; hash?: string | undefined },
     source: AsyncIterable<Uint8Array>,
   ): Promise<ChunkResult> {
-    const begin = await this.app.command(request, S.assetChunkBegin, {
-      id: target.id,
-      index: target.index,
-    });
     const claimed = target.hash?.toLowerCase();
-    if (begin.alreadyStored) {
-      // Re-sending a stored chunk is a no-op; the body is read and dropped so the client's
-      // connection stays usable, and the stored chunk is reported. It is counted all the same: a
-      // body longer than the chunk is refused rather than read for as long as it is sent.
-      let sent = 0;
-      for await (const piece of source) {
-        sent += piece.length;
-        if (sent > begin.expectedSize) throw tooLarge(target.index, begin.expectedSize);
-      }
-      const { chunks } = await this.app.command(request, S.assetChunks, { id: target.id });
-      const stored = chunks.find((c) => c.index === target.index);
-      if (stored && claimed && stored.hash !== claimed) {
-        throw new VaultError(
-          'conflict',
-          `chunk ${target.index} is already stored with hash ${stored.hash}; delete the draft to start over`,
-        );
-      }
-      return {
-        index: target.index,
-        size: stored?.size ?? '0',
-        hash: stored?.hash ?? '',
-        duplicate: true,
-      };
-    }
-
-    const store = await this.buckets.open(begin.bucket);
-    const discard = () => store.delete(begin.object).catch(() => undefined);
+    const object = chunkObjectKey(target.id, target.index, randomUUID());
+    const store = await this.staging.open(AssetBuckets.chunks);
     let stored;
     try {
-      stored = await store.put(begin.object, source, {
-        size: begin.expectedSize,
+      stored = await store.put(object, source, {
+        maxSize: MAX_ASSET_CHUNK_SIZE,
         ...(claimed === undefined ? {} : { sha256: claimed }),
       });
     } catch (err) {
-      if (err instanceof ObjectContentError) {
-        throw contentRefusal(err, target.index, begin.expectedSize, claimed);
-      }
+      if (err instanceof ObjectContentError) throw contentRefusal(err, target.index, claimed);
       // Keys are fresh per attempt: one that exists is another request's, not ours to delete.
       if (err instanceof ObjectExistsError) throw new VaultError('conflict', err.message);
       // The request body's own refusals (a multipart part cut short, too large a body) may come
@@ -104,29 +78,31 @@ export class ChunkUploader {
       if (!(err instanceof VaultError) && cause instanceof VaultError) throw cause;
       throw err;
     }
-    const { size, sha256: digest } = stored;
+    const discard = () => store.delete(object).catch(() => undefined);
+    let committed: ChunkResult;
     try {
-      const committed = await this.app.command(request, S.assetChunkCommit, {
+      committed = await this.app.command(request, S.assetChunkCommit, {
         id: target.id,
         index: target.index,
-        object: begin.object,
-        size,
-        hash: digest,
+        object,
+        size: stored.size,
+        hash: stored.sha256,
       });
-      if (committed.duplicate) {
-        await discard();
-        // Another upload of this index won the race; same bytes is a no-op, others a conflict.
-        if (committed.hash !== digest) {
-          throw new VaultError(
-            'conflict',
-            `chunk ${target.index} is already stored with hash ${committed.hash}; delete the draft to start over`,
-          );
-        }
-      }
-      return committed;
     } catch (err) {
-      await discard();
+      if (surelyNotRecorded(err)) await discard();
       throw err;
     }
+    if (committed.duplicate) {
+      await discard();
+      // Stored before, by an earlier or a racing request: the same bytes are a no-op, others a
+      // conflict ("duplicate" would tell the client its bytes are in).
+      if (committed.hash !== stored.sha256) {
+        throw new VaultError(
+          'conflict',
+          `chunk ${target.index} is already stored with hash ${committed.hash}; delete the draft to start over`,
+        );
+      }
+    }
+    return committed;
   }
 }

@@ -14,8 +14,8 @@ import type {
   FastifyPluginAsyncTypebox,
   TypeBoxTypeProvider,
 } from '@fastify/type-provider-typebox';
-import type { IpfsPort } from '@media-vault/ipfs';
-import type { NatsConnection } from '@media-vault/service-kit';
+import type { IpfsReader } from '@media-vault/ipfs';
+import type { StagingBuckets } from '@media-vault/object-store';
 import { Type } from '@sinclair/typebox';
 import { ChunkUploader } from '../assets/chunk-upload.js';
 import { sendAssetFile } from '../assets/download.js';
@@ -36,22 +36,22 @@ const errors = {
 const bodyErrors = { ...errors, 413: GrpcError, 415: GrpcError };
 
 export interface AudioAssetRouteOptions {
-  readonly nc: NatsConnection;
-  readonly ipfs: IpfsPort | undefined;
+  readonly staging: StagingBuckets;
+  readonly ipfs: IpfsReader;
   /** Body limit of the base64 JSON chunk route; raw chunk uploads are bounded by the chunk plan. */
   readonly chunkBodyLimit: number;
 }
 
 /**
- * The seed 002 routes where bytes stream (chunk uploads, downloads): they read or write the staging
- * bucket and IPFS besides asking the assets service, so they are written out here; every other
+ * The seed 002 routes where bytes stream (chunk uploads, downloads): they write the staging
+ * store or read IPFS besides asking the assets service, so they are written out here; every other
  * audio asset route is a declared binding the relay mounts.
  */
 export const audioAssetRoutes: FastifyPluginAsyncTypebox<AudioAssetRouteOptions> = async (
   app,
   opts,
 ) => {
-  const chunks = new ChunkUploader(app, opts.nc);
+  const chunks = new ChunkUploader(app, opts.staging);
   const tags = ['audio assets'];
 
   app.post(
@@ -143,18 +143,10 @@ export const audioAssetRoutes: FastifyPluginAsyncTypebox<AudioAssetRouteOptions>
       schema: { ...downloadSchema, ...(method === 'HEAD' ? { hide: true } : {}) },
       handler: async (request, reply) => {
         const file = (request.query.file ?? 0) as AssetFileKind;
-        // Asked first, so that an asset that is not there (or not the caller's) is a 404 whether
-        // or not this gateway can read IPFS.
         const target = await app.command(request, S.assetDownload, {
           id: request.params.id,
           file,
         });
-        if (!opts.ipfs) {
-          throw new VaultError(
-            'unavailable',
-            'downloads need the gateway to reach IPFS: set IPFS_API_URL',
-          );
-        }
         return sendAssetFile(request, reply, opts.ipfs, target);
       },
     });
