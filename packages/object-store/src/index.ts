@@ -24,6 +24,7 @@ export {
   type ObjectStoreSettings,
 } from './settings.js';
 export {
+  StagingConfig,
   stagingBuckets,
   stagingDirectory,
   stagingFromSettings,
@@ -31,3 +32,4 @@ export {
   type StagingOptions,
   type StagingSettings,
 } from './staging.js';
+export { withPrefix } from './prefixed.js';

@@ -79,23 +79,6 @@ export const DatabaseConfig = {
   }),
 } satisfies TProperties;
 
-/**
- * Variables of a process that reads or writes the staging buckets (chunks, merged files). The
- * S3 adapter, when it lands, is one more value of OBJECT_STORE with its endpoint variables here.
- */
-export const StagingConfig = {
-  OBJECT_STORE: Type.Union([Type.Literal('fs'), Type.Literal('nats')], {
-    default: 'fs',
-    description:
-      'where staging bytes wait: fs (a directory every process on this machine shares) or nats ' +
-      '(the JetStream object store, for a cluster with nothing else to share)',
-  }),
-  OBJECT_STORE_DIR: Type.Optional(
-    Type.String({ minLength: 1, description: 'fs staging directory; default DATA_DIR/staging' }),
-  ),
-  DATA_DIR: DatabaseConfig.DATA_DIR,
-} satisfies TProperties;
-
 const Base64Key = '[A-Za-z0-9+/]{43}='; // 32 bytes
 
 /** Variables of a service that serves commands: how it verifies the gateway-signed caller. */

@@ -1,10 +1,10 @@
+import { StagingConfig } from '@media-vault/object-store';
 import {
   BaseConfig,
   CommandServiceConfig,
   ConfigError,
   DatabaseConfig,
   loadConfig,
-  StagingConfig,
 } from '@media-vault/service-kit';
 import { MAX_ASSET_CHUNK_SIZE } from '@media-vault/contracts';
 import { Type, type Static } from '@sinclair/typebox';

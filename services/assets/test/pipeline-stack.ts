@@ -106,6 +106,7 @@ export interface PipelineStackOptions {
 const stagingOf = (dir: string) => ({
   OBJECT_STORE: process.env.OBJECT_STORE === 'nats' ? ('nats' as const) : ('fs' as const),
   OBJECT_STORE_DIR: join(dir, 'staging'),
+  S3_REGION: 'us-east-1',
 });
 
 export class PipelineStack {

@@ -213,6 +213,7 @@ export interface AudioStackOptions {
 const stagingOf = (dir: string) => ({
   OBJECT_STORE: process.env.OBJECT_STORE === 'nats' ? ('nats' as const) : ('fs' as const),
   OBJECT_STORE_DIR: join(dir, 'staging'),
+  S3_REGION: 'us-east-1',
 });
 
 export interface HttpOptions {

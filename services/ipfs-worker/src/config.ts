@@ -1,4 +1,5 @@
-import { BaseConfig, ConfigError, loadConfig, StagingConfig } from '@media-vault/service-kit';
+import { StagingConfig } from '@media-vault/object-store';
+import { BaseConfig, ConfigError, loadConfig } from '@media-vault/service-kit';
 import { Type, type Static } from '@sinclair/typebox';
 
 export const IpfsWorkerConfigSchema = Type.Object({

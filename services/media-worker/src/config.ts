@@ -1,5 +1,6 @@
+import { StagingConfig } from '@media-vault/object-store';
 import { AssetBuckets } from '@media-vault/contracts';
-import { BaseConfig, loadConfig, StagingConfig } from '@media-vault/service-kit';
+import { BaseConfig, loadConfig } from '@media-vault/service-kit';
 import { Type, type Static } from '@sinclair/typebox';
 import { tmpdir } from 'node:os';
 
