@@ -178,6 +178,19 @@ export const SourceBindings = [
     errors: sourceErrors,
   }),
   bind({
+    method: 'DELETE',
+    paths: ['/api/v1/sources/:source_id/'],
+    style: envelope,
+    subject: M.sourceDelete,
+    tags: sources,
+    summary:
+      'Delete a source (owner or root): no new downloads, and the platform unpins its blocks',
+    description:
+      "Revokes every grant, ends the upload, download and private tasks still running at 9 (reason `source <id> was deleted`), and unpins the public block and every released private block from the platform's IPFS node. The reply is the source as deletion left it; afterwards the source is 404 to everyone, its tasks stay readable, and none of them can be retried. Copies on agents' own nodes and files already downloaded are not the platform's to remove.",
+    params: MasterSourceParams,
+    errors: sourceErrors,
+  }),
+  bind({
     method: 'POST',
     paths: ['/api/v1/sources/:source_id/grants/'],
     style: envelope,

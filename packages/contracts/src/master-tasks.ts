@@ -260,6 +260,7 @@ export type UpdateDownloadTaskRequest = Static<typeof UpdateDownloadTaskRequest>
 export const GetDownloadTaskRequest = MasterTaskParams;
 export const ListPrivateTasksRequest = Type.Object({}, { additionalProperties: false });
 export const GetSourceRequest = MasterSourceParams;
+export const DeleteSourceRequest = MasterSourceParams;
 export const CreateGrantRequest = Type.Object(
   { source_id: MasterSourceId, ...CreateGrantBody.properties },
   { additionalProperties: false },
@@ -286,6 +287,7 @@ export const MasterTaskCommandSubjects = {
   privateList: 'svc.tasks.private.list',
   privateUpdate: 'svc.tasks.private.update',
   sourceGet: 'svc.tasks.source.get',
+  sourceDelete: 'svc.tasks.source.delete',
   grantCreate: 'svc.tasks.grant.create',
   grantList: 'svc.tasks.grant.list',
   grantRevoke: 'svc.tasks.grant.revoke',
@@ -301,6 +303,7 @@ export const MasterTaskCommands = {
   [M.privateList]: { request: ListPrivateTasksRequest, response: PrivateUploadTaskList },
   [M.privateUpdate]: { request: UpdatePrivateTaskRequest, response: PrivateUploadTask },
   [M.sourceGet]: { request: GetSourceRequest, response: MasterSource },
+  [M.sourceDelete]: { request: DeleteSourceRequest, response: MasterSource },
   [M.grantCreate]: { request: CreateGrantRequest, response: Grant },
   [M.grantList]: { request: ListGrantsRequest, response: GrantList },
   [M.grantRevoke]: { request: RevokeGrantRequest, response: Grant },

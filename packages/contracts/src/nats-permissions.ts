@@ -196,6 +196,8 @@ function grantFor(identity: NatsIdentity, buckets: BucketNames): Grant {
           everyAgent(JobSubjects.fetch),
           everyAgent(JobSubjects.release),
           JobSubjects.pin,
+          // A deleted source's blocks leave the platform's node.
+          AssetJobSubjects.unpin,
         ],
         subscribe: serving(Services.tasks).subscribe,
         allowResponses: true,

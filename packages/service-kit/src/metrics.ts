@@ -5,6 +5,7 @@ export class Metrics {
   readonly registry = new Registry();
   private readonly commands: Counter<'subject' | 'outcome'>;
   private readonly commandSeconds: Histogram<'subject'>;
+  private readonly jobsGivenUp: Counter<'subject'>;
 
   constructor(service: string) {
     this.registry.setDefaultLabels({ service });
@@ -22,6 +23,16 @@ export class Metrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [this.registry],
     });
+    this.jobsGivenUp = new Counter({
+      name: 'vault_jobs_given_up_total',
+      help: 'Jobs given up (a permanent failure or the last delivery), by subject: work that will not happen unless someone acts',
+      labelNames: ['subject'],
+      registers: [this.registry],
+    });
+  }
+
+  countJobGivenUp(subject: string): void {
+    this.jobsGivenUp.inc({ subject });
   }
 
   observeCommand(subject: string, outcome: string, seconds: number): void {

@@ -9,6 +9,7 @@ import {
 import type { NatsConnection } from '@nats-io/transport-node';
 import { consumeJobs, type JobContext } from './jobs.js';
 import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
 
 /** How a worker handles one job subject. */
 export interface JobHandler<S extends JobSubject> {
@@ -17,6 +18,8 @@ export interface JobHandler<S extends JobSubject> {
   onGiveUp?(job: JobOf<S>, reason: string): Promise<void>;
   /** Jobs this instance runs at once (default 1). */
   readonly concurrency?: number;
+  /** Deliveries before a job that keeps failing is given up (default 5). */
+  readonly maxDeliver?: number;
 }
 
 /** One handler for every job the worker serves: leaving one out does not compile. */
@@ -28,6 +31,8 @@ export interface ServeJobsOptions<W extends JobWorker> {
   readonly worker: W;
   readonly handlers: JobHandlers<W>;
   readonly log: Logger;
+  /** Counts every job given up, by subject (vault_jobs_given_up_total). */
+  readonly metrics?: Metrics;
 }
 
 /**
@@ -49,10 +54,13 @@ export async function serveJobs<W extends JobWorker>(
           subject,
           schema: Jobs[subject],
           handle: (job, ctx) => handler.handle(job as never, ctx),
-          ...(handler.onGiveUp
-            ? { onGiveUp: (job, reason) => handler.onGiveUp!(job as never, reason) }
-            : {}),
+          onGiveUp: async (job, reason) => {
+            await handler.onGiveUp?.(job as never, reason);
+            // Counted once its owner has heard: a report that fails brings the job back.
+            opts.metrics?.countJobGivenUp(subject);
+          },
           ...(handler.concurrency === undefined ? {} : { concurrency: handler.concurrency }),
+          ...(handler.maxDeliver === undefined ? {} : { maxDeliver: handler.maxDeliver }),
           log: opts.log,
         }),
       );

@@ -172,6 +172,8 @@ export async function startAgent(opts: {
         log,
         ackWaitMs: settings.ackWaitMs,
         concurrency: concurrency[kind],
+        // A fetch whose blocks no node serves yet is tried again later, this many times in all.
+        ...(kind === 'fetch' ? { maxDeliver: settings.fetchAttempts } : {}),
       }),
     );
   }

@@ -40,6 +40,13 @@ export const AgentConfigSchema = Type.Object({
     description:
       'how long a read of a block this node does not hold waits on the network without a block arriving',
   }),
+  IPFS_FETCH_ATTEMPTS: Type.Integer({
+    minimum: 1,
+    maximum: 100,
+    default: 5,
+    description:
+      'deliveries of a fetch job, each waiting as above, before its download ends at 9; retried with a growing delay (up to a minute) in between',
+  }),
   /** Downloads an agent runs at once; most of a fetch's time may be spent waiting for its key. */
   FETCH_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
   /** How long a job may go without a heartbeat before JetStream hands it to another worker. */
@@ -71,6 +78,7 @@ export interface AgentSettings {
   readonly segmentSize: number;
   readonly privateBlockWaitMs: number;
   readonly ipfsFetchTimeoutMs: number;
+  readonly fetchAttempts: number;
   readonly ackWaitMs: number;
   readonly fetchConcurrency: number;
 }
@@ -104,6 +112,7 @@ function agentSettings(config: ConfigShape & { AGENT_ID: string; AGENT_TOKEN: st
     segmentSize: config.SEGMENT_SIZE,
     privateBlockWaitMs: config.PRIVATE_BLOCK_WAIT_SECONDS * 1000,
     ipfsFetchTimeoutMs: config.IPFS_FETCH_TIMEOUT_SECONDS * 1000,
+    fetchAttempts: config.IPFS_FETCH_ATTEMPTS,
     ackWaitMs: config.JOB_ACK_WAIT_SECONDS * 1000,
     fetchConcurrency: config.FETCH_CONCURRENCY,
   };

@@ -48,13 +48,18 @@ async function readAll(source: AsyncIterable<Uint8Array>, limit: number): Promis
   return Buffer.concat(chunks);
 }
 
+/** Transfer reports this often at most: a master crosses a fast link in a few seconds. */
+const TRANSFER_REPORT_MS = 250;
+
 /**
- * A block no node served within the wait ends the task at 9 with the reason; retrying the task
- * (9 → 0) sends the fetch again, which resumes where this one stopped.
+ * A block no node served within the wait is handed back, not failed: JetStream delivers the fetch
+ * again with a growing delay (the node holding it may be back by then), and the delivery that
+ * gives up ends the task at 9 with this reason, naming the block. Retrying the task (9 → 0) sends
+ * the fetch again, which resumes where this one stopped.
  */
-function permanentIfNotFound(err: unknown, what: string): unknown {
+function retryIfNotFound(err: unknown, what: string, ctx: JobContext): unknown {
   return err instanceof IpfsNotFoundError
-    ? new PermanentJobError(`${what}: ${err.message}`, { cause: err })
+    ? new Error(`${what}: ${err.message} (attempt ${ctx.attempt})`, { cause: err })
     : err;
 }
 
@@ -104,8 +109,11 @@ export function fetchHandler(agent: AgentContext, ipfs: IpfsPort, nc: NatsConnec
           : undefined,
     });
     if (!signer.ok) throw new PermanentJobError(signer.reason);
-    const reporter = new TaskReporter('download', task, (report) =>
-      agent.api.reportDownload(job.downloadTaskId, report),
+    const reporter = new TaskReporter(
+      'download',
+      task,
+      (report) => agent.api.reportDownload(job.downloadTaskId, report),
+      { minIntervalMs: TRANSFER_REPORT_MS },
     );
     const paths = downloadPaths(agent.settings.downloadDir, job);
     await mkdir(paths.work, { recursive: true, mode: 0o700 });
@@ -132,7 +140,7 @@ export function fetchHandler(agent: AgentContext, ipfs: IpfsPort, nc: NatsConnec
           createWriteStream(temp),
         );
       } catch (err) {
-        throw permanentIfNotFound(err, 'the public block could not be fetched');
+        throw retryIfNotFound(err, 'the public block could not be fetched', ctx);
       }
       if ((await sizeOf(temp)) !== expected) {
         throw new PermanentJobError(`the public block is not the ${expected} bytes announced`);
@@ -152,7 +160,7 @@ export function fetchHandler(agent: AgentContext, ipfs: IpfsPort, nc: NatsConnec
       ipfs.cat(detail.private_hash, { network: network(detail.ip) }),
       MAX_ENVELOPE_BYTES,
     ).catch((err: unknown) => {
-      throw permanentIfNotFound(err, 'the private block could not be fetched');
+      throw retryIfNotFound(err, 'the private block could not be fetched', ctx);
     });
     let opened;
     try {

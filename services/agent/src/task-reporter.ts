@@ -9,6 +9,11 @@ export interface StatusReport {
 const MIN_STEP = 5;
 const MIN_INTERVAL_MS = 2_000;
 
+export interface ReporterOptions {
+  /** Shortest time between two progress reports (default 2 s). */
+  readonly minIntervalMs?: number;
+}
+
 /**
  * Reports a task's progress forward only. A redelivered job starts again from the top, but its
  * task may already be further along: steps the task has passed are skipped instead of being
@@ -19,14 +24,17 @@ export class TaskReporter {
   private percent: number;
   private lastSentAt = 0;
   private inFlight: Promise<unknown> = Promise.resolve();
+  private readonly minIntervalMs: number;
 
   constructor(
     private readonly kind: MasterTaskKind,
     current: { status: number; percent: number },
     private readonly send: (report: StatusReport & Record<string, unknown>) => Promise<unknown>,
+    opts: ReporterOptions = {},
   ) {
     this.status = current.status;
     this.percent = current.percent;
+    this.minIntervalMs = opts.minIntervalMs ?? MIN_INTERVAL_MS;
   }
 
   private rank(status: number): number {
@@ -62,7 +70,7 @@ export class TaskReporter {
     if (rounded <= this.percent) return;
     const due =
       rounded === 100 ||
-      (rounded - this.percent >= MIN_STEP && Date.now() - this.lastSentAt >= MIN_INTERVAL_MS);
+      (rounded - this.percent >= MIN_STEP && Date.now() - this.lastSentAt >= this.minIntervalMs);
     if (!due) return;
     this.percent = rounded;
     this.lastSentAt = Date.now();

@@ -63,6 +63,7 @@ describe('loadAgentConfig', () => {
       segmentSize: 4 * 1024 * 1024,
       privateBlockWaitMs: 600_000,
       ipfsFetchTimeoutMs: 60_000,
+      fetchAttempts: 5,
       ackWaitMs: 30_000,
       fetchConcurrency: 4,
     });
@@ -87,6 +88,7 @@ describe('loadAgentConfig', () => {
       SEGMENT_SIZE: '65536',
       PRIVATE_BLOCK_WAIT_SECONDS: '5',
       IPFS_FETCH_TIMEOUT_SECONDS: '7',
+      IPFS_FETCH_ATTEMPTS: '3',
       JOB_ACK_WAIT_SECONDS: '120',
       FETCH_CONCURRENCY: '2',
     }).agent;
@@ -102,6 +104,7 @@ describe('loadAgentConfig', () => {
       segmentSize: 65_536,
       privateBlockWaitMs: 5_000,
       ipfsFetchTimeoutMs: 7_000,
+      fetchAttempts: 3,
       ackWaitMs: 120_000,
       fetchConcurrency: 2,
     });

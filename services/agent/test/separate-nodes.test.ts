@@ -74,7 +74,7 @@ describe('agents on separate IPFS nodes', () => {
     return started;
   };
 
-  it('seals on the studio node, the platform pins it, and the licensee downloads it byte-identical after the studio node is gone', async () => {
+  it('seals on the studio node, the platform pins it, the licensee downloads it byte-identical after the studio node is gone, and deleting the source unpins it', async () => {
     const studio = `studio-${run}`;
     const licensee = `licensee-${run}`;
     const downloads = join(dir.path, 'licensee-downloads');
@@ -171,5 +171,21 @@ describe('agents on separate IPFS nodes', () => {
     ]);
     expect(download).toMatchObject({ status: TaskStatus.done, private_status: TaskStatus.done });
     expect(await sha256File(join(downloads, 'ep1.mp4'))).toBe(master.sha256);
+
+    // The studio withdraws the master: the platform's node lets go of both blocks it seeded.
+    const sourcePath = `/sources/${upload.body.data.source_id}/`;
+    expect((await platform.call(tokens.studio, 'DELETE', sourcePath)).status).toBe(200);
+    await waitFor(
+      'the platform to unpin the public and the private block',
+      async () => {
+        const pinned = await Promise.all(
+          [publicHash, envelopeHash].map((cid) => kuboIsPinned(hub.apiUrl, cid)),
+        );
+        return pinned.every((p) => !p) || undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    expect((await platform.call(tokens.licensee, 'GET', sourcePath)).status).toBe(404);
+    expect((await platform.call(tokens.studio, 'GET', sourcePath)).status).toBe(404);
   }, 240_000);
 });

@@ -310,6 +310,13 @@ const SEED_000: RouteRow[] = [
     request: (fx) => ({ path: `/api/v1/sources/${fx.sourceId}/` }),
   }),
   master({
+    method: 'DELETE',
+    path: '/api/v1/sources/{source_id}/',
+    who: ownerOrRoot,
+    prepare: async (s) => ({ sourceId: String((await readySource(s, ownerId)).source_id) }),
+    request: (fx) => ({ path: `/api/v1/sources/${fx.sourceId}/` }),
+  }),
+  master({
     method: 'POST',
     path: '/api/v1/sources/{source_id}/grants/',
     who: ownerOrRoot,

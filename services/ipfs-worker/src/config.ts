@@ -19,6 +19,13 @@ export const IpfsWorkerConfigSchema = Type.Object({
     default: 60,
     description: 'how long a pin of a block on another node waits without a block arriving',
   }),
+  IPFS_PIN_ATTEMPTS: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 12,
+    description:
+      'deliveries of a pin job whose block no node serves (each waiting as above, up to a minute apart) before the platform gives up seeding it',
+  }),
 });
 
 export type IpfsWorkerConfig = Static<typeof IpfsWorkerConfigSchema>;

@@ -54,11 +54,13 @@ export async function startIpfsWorker(config: IpfsWorkerConfig): Promise<IpfsWor
         'jobs.ipfs.unpin': { handle: unpinHandler(ipfs) },
         // Pins mostly wait on other nodes: one block whose node is away must not hold up the rest.
         'jobs.ipfs.pin': {
-          handle: pinHandler(ipfs, config.IPFS_FETCH_TIMEOUT_SECONDS * 1000),
+          ...pinHandler(ipfs, config.IPFS_FETCH_TIMEOUT_SECONDS * 1000, runtime.log),
           concurrency: 4,
+          maxDeliver: config.IPFS_PIN_ATTEMPTS,
         },
       },
       log: runtime.log,
+      metrics: runtime.metrics,
     });
     // Registered after the IPFS node, so they close first: the jobs in hand finish with its node.
     runtime.lifecycle.onClose('job consumers', () => consumers.stop());

@@ -64,6 +64,7 @@ export const TasksPermissions = {
   [S.privateList]: { roles: signedIn, object: 'callersRows' },
   [S.privateUpdate]: { roles: signedIn, object: 'taskReporter' },
   [S.sourceGet]: { roles: signedIn, object: 'sourceReader' },
+  [S.sourceDelete]: { roles: signedIn, object: 'sourceManager' },
   [S.grantCreate]: { roles: signedIn, object: 'sourceManager' },
   [S.grantList]: { roles: signedIn, object: 'sourceManager' },
   [S.grantRevoke]: { roles: signedIn, object: 'sourceManager' },

@@ -241,6 +241,13 @@ const ROWS: Row[] = [
     expected: { ...everyone('notFound'), owner: 'ok', grantee: 'ok', root: 'ok' },
   }),
   row({
+    name: 'source.delete',
+    command: S.sourceDelete,
+    request: (fx) => ({ source_id: fx.sourceId }),
+    expected: grantManagers,
+    check: (source, fx) => expect(source).toMatchObject({ id: fx.sourceId }),
+  }),
+  row({
     name: 'grant.create',
     command: S.grantCreate,
     request: (fx) => ({ source_id: fx.sourceId, user_id: `newcomer-${run}` }),
@@ -423,7 +430,7 @@ describe('svc.tasks.* with forged callers, straight on NATS', () => {
   });
 
   it('refuses a command the permission table has no row for, even to root', () => {
-    expect(() => assertCallerRoles('svc.tasks.source.delete', principals.root)).toThrow(
+    expect(() => assertCallerRoles('svc.tasks.source.purge', principals.root)).toThrow(
       expect.objectContaining({ kind: 'forbidden' }),
     );
   });

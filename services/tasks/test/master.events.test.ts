@@ -19,6 +19,7 @@ const source: SourceRow = {
   ingestPath: 'studio/ep21.mov',
   sealedBy: 'owner-agent',
   createdAt: T,
+  deletedAt: null,
 };
 const block = { ip: '', file: '', name: 'pub.bin', size: 1024, hash: 'QmPub', reason: '' };
 const upload: UploadTaskRow = {

@@ -97,7 +97,7 @@ describe('tasks and assets on one Postgres database', () => {
     const [tasksMigrations] = await sql`select count(*)::int as n from tasks.__drizzle_migrations`;
     const [assetsMigrations] =
       await sql`select count(*)::int as n from assets.__drizzle_migrations`;
-    expect(tasksMigrations?.n).toBe(3);
+    expect(tasksMigrations?.n).toBe(4);
     expect(assetsMigrations?.n).toBe(1);
   });
 

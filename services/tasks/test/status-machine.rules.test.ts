@@ -1,7 +1,9 @@
 import { VaultError, type MasterTaskKind } from '@media-vault/contracts';
 import { describe, expect, it } from 'vitest';
 import {
+  assertRetryAllowed,
   assertTransition,
+  blocksOfSource,
   isRetry,
   nextPercent,
   reasonAfter,
@@ -125,5 +127,31 @@ describe('seedsBlock', () => {
     { from: 9, to: 0, hash: 'bafy1', seeds: false },
   ])('$from → $to with hash "$hash": $seeds', ({ from, to, hash, seeds }) => {
     expect(seedsBlock(from, to, hash)).toBe(seeds);
+  });
+});
+
+describe('assertRetryAllowed', () => {
+  const deleted = { id: 7, deletedAt: new Date('2026-01-01T00:00:00Z') };
+  const live = { id: 7, deletedAt: null };
+  it.each([
+    [live, 9, 0, 'allowed'],
+    [deleted, 9, 0, 'download task 3 cannot be retried: source 7 was deleted'],
+    [deleted, 4, 9, 'allowed'],
+    [deleted, 8, 8, 'allowed'],
+  ] as const)('%o %i → %i: %s', (source, from, to, outcome) => {
+    const attempt = () => assertRetryAllowed('download', 3, source, from, to);
+    if (outcome === 'allowed') expect(attempt).not.toThrow();
+    else expect(attempt).toThrow(expect.objectContaining({ kind: 'conflict', message: outcome }));
+  });
+});
+
+describe('blocksOfSource', () => {
+  it.each([
+    [{ hash: 'pub' }, [], ['pub']],
+    [{ hash: '' }, [], []],
+    [{ hash: 'pub' }, [{ hash: 'k1' }, { hash: '' }, { hash: 'k2' }], ['pub', 'k1', 'k2']],
+    [{ hash: 'pub' }, [{ hash: 'k1' }, { hash: 'k1' }, { hash: 'pub' }], ['pub', 'k1']],
+  ])('%o with %o → %o', (upload, privates, expected) => {
+    expect(blocksOfSource(upload, privates)).toEqual(expected);
   });
 });

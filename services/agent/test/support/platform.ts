@@ -168,6 +168,7 @@ export interface AgentOptions {
   /** The agent's own IPFS node; default the platform's. */
   readonly ipfsApiUrl?: string;
   readonly fetchTimeoutSeconds?: number;
+  readonly fetchAttempts?: number;
 }
 
 export async function agentEnv(
@@ -178,6 +179,7 @@ export async function agentEnv(
     ...(await natsEnv(platform.nats, { kind: 'agent', agent: opts.id })),
     IPFS_API_URL: opts.ipfsApiUrl ?? platform.kuboApiUrl,
     IPFS_FETCH_TIMEOUT_SECONDS: String(opts.fetchTimeoutSeconds ?? 20),
+    ...(opts.fetchAttempts ? { IPFS_FETCH_ATTEMPTS: String(opts.fetchAttempts) } : {}),
     GATEWAY_URL: platform.gatewayUrl,
     HEALTH_PORT: '0',
     DATA_DIR: opts.dataDir,

@@ -81,6 +81,8 @@ export const sources = tasksSchema.table(
     /** The agent a seal job was sent to; its vault holds the private block to release. */
     sealedBy: text(),
     createdAt: createdAt(),
+    /** Set once the source is deleted: it is 404 from then on; its tasks stay as history. */
+    deletedAt: timestamp({ withTimezone: true }),
   },
   (t) => [index('sources_user_id_idx').on(t.userId)],
 );

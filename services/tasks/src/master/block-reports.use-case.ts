@@ -30,7 +30,7 @@ import {
   signedGrantOf,
 } from './master.reads.js';
 import { updatePrivateTask } from './private-task.repository.js';
-import { isRetry, seedsBlock } from './status-machine.rules.js';
+import { assertRetryAllowed, isRetry, seedsBlock } from './status-machine.rules.js';
 import { updateUploadTask } from './upload-task.repository.js';
 
 /** Reports on the public block (upload task) and on a private block (private upload task). */
@@ -47,6 +47,7 @@ export class BlockReports {
       const view = await findUploadView(tx, id, { lock: true });
       authorize(S.uploadUpdate, principal, { kind: 'upload', id, ownerId: view?.upload.userId });
       const current = view!;
+      assertRetryAllowed('upload', id, current.source, current.upload.status, report.status);
       const next = applyBlockReport('upload', current.upload, report);
       if (!next) return { task: toUploadTask(current), changed: false };
       const upload = await updateUploadTask(tx, id, next);
@@ -80,6 +81,7 @@ export class BlockReports {
         ownerId: view?.privateTask.userId,
       });
       const current = view!;
+      assertRetryAllowed('private', id, current.source, current.privateTask.status, report.status);
       const next = applyBlockReport('private', current.privateTask, report);
       if (!next) return { task: toPrivateTask(current), changed: false };
 

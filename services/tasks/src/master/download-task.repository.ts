@@ -1,5 +1,5 @@
 import { TaskStatus } from '@media-vault/contracts';
-import { and, eq, ne, notInArray } from 'drizzle-orm';
+import { and, asc, eq, ne, notInArray } from 'drizzle-orm';
 import type { Db, ReadOptions } from '../db/access.js';
 import { downloadTasks, type DownloadTaskRow } from '../db/schema.js';
 
@@ -68,4 +68,17 @@ export async function updateDownloadTask(
     .where(eq(downloadTasks.id, id))
     .returning();
   return download!;
+}
+
+/** Every download of the source, oldest first, each row locked. */
+export async function listDownloadTasksOfSource(
+  db: Db,
+  sourceId: number,
+): Promise<DownloadTaskRow[]> {
+  return db
+    .select()
+    .from(downloadTasks)
+    .where(eq(downloadTasks.sourceId, sourceId))
+    .orderBy(asc(downloadTasks.id))
+    .for('update');
 }

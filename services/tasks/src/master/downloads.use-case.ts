@@ -34,7 +34,7 @@ import {
   uploadOfSource,
 } from './master.reads.js';
 import { insertPrivateTask } from './private-task.repository.js';
-import { assertTransition, isRetry } from './status-machine.rules.js';
+import { assertRetryAllowed, assertTransition, isRetry } from './status-machine.rules.js';
 
 /** Downloads of a source by its owner or a grant holder, each with the private upload it needs. */
 export class Downloads {
@@ -124,6 +124,7 @@ export class Downloads {
         const current = view!;
         const { download } = current;
         assertTransition('download', download.id, download.status, report.status);
+        assertRetryAllowed('download', id, current.source, download.status, report.status);
         if (reopensDownload(download.status, report.status)) {
           await assertNoOtherOpen(tx, current);
         }

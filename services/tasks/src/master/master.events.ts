@@ -1,4 +1,5 @@
 import {
+  AssetJobSubjects,
   EventSubjects,
   JobSubjects,
   MasterEventTypes,
@@ -13,6 +14,7 @@ import {
   type ReleaseJob,
   type SealJob,
   type SignedGrant,
+  type UnpinJob,
 } from '@media-vault/contracts';
 import { newEventId, type OutboxEvent } from '@media-vault/service-kit';
 import type { AgentRow } from '../db/schema.js';
@@ -77,6 +79,12 @@ export const releaseJob = (job: Omit<ReleaseJob, 'id'>): OutboxEvent => ({
 /** The platform's ipfs-worker pins a block an agent finished adding (see seedsBlock). */
 export const pinJob = (job: Omit<PinJob, 'id'>): OutboxEvent => ({
   subject: JobSubjects.pin,
+  payload: { id: newEventId(), ...job },
+});
+
+/** A deleted source's blocks leave the platform's node (the ipfs-worker's unpin job). */
+export const unpinJob = (job: Omit<UnpinJob, 'id'>): OutboxEvent => ({
+  subject: AssetJobSubjects.unpin,
   payload: { id: newEventId(), ...job },
 });
 

@@ -5,6 +5,7 @@ import { BlockReports } from './block-reports.use-case.js';
 import { Downloads } from './downloads.use-case.js';
 import { Grants } from './grants.use-case.js';
 import { PrivateBlocks } from './private-blocks.use-case.js';
+import { SourceDeletion } from './source-deletion.use-case.js';
 import { UploadTasks } from './upload-tasks.use-case.js';
 
 type MasterSubjects = (typeof S)[keyof typeof S];
@@ -15,6 +16,7 @@ export interface MasterUseCases {
   readonly downloads: Downloads;
   readonly privates: PrivateBlocks;
   readonly grants: Grants;
+  readonly sources: SourceDeletion;
 }
 
 export const createMasterUseCases = (db: TasksDatabase): MasterUseCases => ({
@@ -23,6 +25,7 @@ export const createMasterUseCases = (db: TasksDatabase): MasterUseCases => ({
   downloads: new Downloads(db),
   privates: new PrivateBlocks(db),
   grants: new Grants(db),
+  sources: new SourceDeletion(db),
 });
 
 /** Seed 000 task commands; after a commit that wrote events or jobs, the relay is woken. */
@@ -53,6 +56,8 @@ export const masterTaskHandlers = (
       (await notifying(master.reports.reportPrivate(principal, request))).task,
     [S.sourceGet]: async ({ source_id }, { principal }) =>
       master.grants.getSource(principal, source_id),
+    [S.sourceDelete]: async ({ source_id }, { principal }) =>
+      (await notifying(master.sources.delete(principal, source_id))).source,
     [S.grantCreate]: async (request, { principal }) =>
       (await notifying(master.grants.create(principal, request))).grant,
     [S.grantList]: async ({ source_id }, { principal }) => master.grants.list(principal, source_id),

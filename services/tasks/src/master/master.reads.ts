@@ -78,6 +78,7 @@ export async function findPrivateView(
 
 type SourceCommand =
   | typeof S.sourceGet
+  | typeof S.sourceDelete
   | typeof S.grantCreate
   | typeof S.grantList
   | typeof S.grantRevoke
@@ -91,7 +92,9 @@ export async function authorizedSource(
   sourceId: number,
   opts: ReadOptions = {},
 ): Promise<SourceRow> {
-  const source = await findSource(db, sourceId, opts);
+  const found = await findSource(db, sourceId, opts);
+  // A deleted source is gone for every source command, its owner's and root's too.
+  const source = found?.deletedAt ? undefined : found;
   const grant = source && (await findGrant(db, sourceId, principal.id));
   authorize(command, principal, { id: sourceId, ownerId: source?.userId, grant });
   return source!;

@@ -36,6 +36,19 @@ export async function listPrivateTasksOfUser(db: Db, userId: string): Promise<Pr
     .orderBy(asc(privateTasks.id));
 }
 
+/** Every private task of the source, oldest first, each row locked. */
+export async function listPrivateTasksOfSource(
+  db: Db,
+  sourceId: number,
+): Promise<PrivateTaskRow[]> {
+  return db
+    .select()
+    .from(privateTasks)
+    .where(eq(privateTasks.sourceId, sourceId))
+    .orderBy(asc(privateTasks.id))
+    .for('update');
+}
+
 export async function updatePrivateTask(
   db: Db,
   id: number,

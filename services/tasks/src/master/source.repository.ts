@@ -25,3 +25,7 @@ export async function findSources(db: Db, ids: readonly number[]): Promise<Sourc
     .from(sources)
     .where(inArray(sources.id, [...ids]));
 }
+
+export async function markSourceDeleted(db: Db, id: number, at: Date): Promise<void> {
+  await db.update(sources).set({ deletedAt: at }).where(eq(sources.id, id));
+}

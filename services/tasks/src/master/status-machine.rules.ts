@@ -52,3 +52,32 @@ export function nextPercent(
   if (status === current.status || status === TaskStatus.error) return current.percent;
   return status === TaskStatus.done ? 100 : 0;
 }
+
+/** The reason a deleted source's running tasks end with at 9. */
+export const deletedSourceReason = (sourceId: number): string => `source ${sourceId} was deleted`;
+
+/** A task of a deleted source stays where deletion left it: a retry (9 → 0) is refused. */
+export function assertRetryAllowed(
+  kind: MasterTaskKind,
+  id: number,
+  source: { id: number; deletedAt: Date | null },
+  from: number,
+  to: number,
+): void {
+  if (source.deletedAt !== null && isRetry(from, to)) {
+    throw new VaultError(
+      'conflict',
+      `${kind} task ${id} cannot be retried: ${deletedSourceReason(source.id)}`,
+    );
+  }
+}
+
+/**
+ * What the platform's node unpins when a source is deleted: its public block and every private
+ * block reported for it, each once. A hash reported but never pinned costs a no-op.
+ */
+export const blocksOfSource = (
+  upload: { hash: string },
+  privateTasks: readonly { hash: string }[],
+): string[] =>
+  [...new Set([upload.hash, ...privateTasks.map((task) => task.hash)])].filter((h) => h !== '');

@@ -1,0 +1,1 @@
+ALTER TABLE "tasks"."sources" ADD COLUMN "deleted_at" timestamp with time zone;
