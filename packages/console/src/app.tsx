@@ -1,16 +1,25 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { currentSession, hasRole, Roles, signIn, signOut, type Session } from './api/session';
 import { useEventStream } from './events/live-events';
+import { AuditLog } from './pages/audit-log';
 import { FilmMasters } from './pages/film-masters';
 import { MyAudio } from './pages/my-audio';
 import { ReviewQueue } from './pages/review-queue';
 
-type Page = 'review' | 'audio' | 'masters';
+type Page = 'review' | 'audio' | 'masters' | 'audit';
 
 const pageOfHash = (): Page | undefined => {
-  const name = window.location.hash.replace(/^#\/?/, '');
-  return name === 'review' || name === 'audio' || name === 'masters' ? name : undefined;
+  const name = window.location.hash.replace(/^#\/?/, '').split('/')[0];
+  return name === 'review' || name === 'audio' || name === 'masters' || name === 'audit'
+    ? name
+    : undefined;
+};
+
+/** `#/audit/12`: the source whose audit log is open. */
+const auditSourceOfHash = (): number | undefined => {
+  const id = Number(window.location.hash.match(/^#\/?audit\/(\d+)$/)?.[1]);
+  return Number.isSafeInteger(id) && id > 0 ? id : undefined;
 };
 
 export function App() {
@@ -20,23 +29,76 @@ export function App() {
   return <Console session={session.data} />;
 }
 
+const STATE_KEY = 'media-vault-sign-in-state';
+
+/** The token issuer's sign-in page, when the gateway has one (CONSOLE_SIGN_IN_URL). */
+const signInUrl = (): string | undefined =>
+  document.querySelector<HTMLMetaElement>('meta[name="media-vault-sign-in-url"]')?.content ||
+  undefined;
+
+/** Sends the browser to the issuer with a fresh `state` it must hand back with the token. */
+function goToIssuer(url: string): void {
+  const state = crypto.randomUUID();
+  sessionStorage.setItem(STATE_KEY, state);
+  const target = new URL(url);
+  target.searchParams.set('state', state);
+  window.location.assign(target.toString());
+}
+
+/**
+ * A token the issuer sent back in the fragment (`#token=…&state=…`; a fragment never reaches a
+ * server or its logs). It is taken off the address at once, and used only when its `state` is the
+ * one this tab sent: a link someone else made cannot sign the visitor in to their account.
+ */
+function tokenFromIssuer(): { token?: string; error?: string } {
+  const fragment = new URLSearchParams(window.location.hash.replace(/^#/, ''));
+  const token = fragment.get('token');
+  if (!token) return {};
+  history.replaceState(null, '', window.location.pathname + window.location.search);
+  const expected = sessionStorage.getItem(STATE_KEY);
+  sessionStorage.removeItem(STATE_KEY);
+  if (!expected || fragment.get('state') !== expected) {
+    return { error: 'The sign-in response was not started from this page: sign in again.' };
+  }
+  return { token };
+}
+
 function SignIn() {
   const queryClient = useQueryClient();
   const [token, setToken] = useState('');
   const [error, setError] = useState('');
-  const submit = async (e: FormEvent) => {
+  const issuer = signInUrl();
+  const trade = useCallback(
+    async (credential: string) => {
+      try {
+        queryClient.setQueryData(['session'], await signIn(credential));
+      } catch (err) {
+        setError(err instanceof Error ? err.message : String(err));
+      }
+    },
+    [queryClient],
+  );
+  useEffect(() => {
+    const back = tokenFromIssuer();
+    if (back.error) setError(back.error);
+    else if (back.token) void trade(back.token);
+  }, [trade]);
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    try {
-      queryClient.setQueryData(['session'], await signIn(token));
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    }
+    void trade(token);
   };
   return (
     <main className="sign-in">
       <h1>Media vault console</h1>
-      <form onSubmit={(e) => void submit(e)}>
-        <label htmlFor="token">Token</label>
+      {issuer && (
+        <p>
+          <button type="button" onClick={() => goToIssuer(issuer)}>
+            Sign in with your organisation
+          </button>
+        </p>
+      )}
+      <form onSubmit={submit}>
+        <label htmlFor="token">{issuer ? 'Or paste a token' : 'Token'}</label>
         <textarea
           id="token"
           value={token}
@@ -48,8 +110,8 @@ function SignIn() {
           Development: paste the output of <code>npm run token -- --user you --roles 100</code>.
         </p>
         <button type="submit">Sign in</button>
-        {error && <p role="alert">{error}</p>}
       </form>
+      {error && <p role="alert">{error}</p>}
     </main>
   );
 }
@@ -60,9 +122,13 @@ function Console({ session }: { session: Session }) {
   const contributor = hasRole(session, Roles.root, Roles.assets);
   const fallback: Page = reviewer ? 'review' : contributor ? 'audio' : 'masters';
   const [page, setPage] = useState<Page>(pageOfHash() ?? fallback);
+  const [auditSource, setAuditSource] = useState(auditSourceOfHash());
   const live = useEventStream(true);
   useEffect(() => {
-    const onHash = () => setPage(pageOfHash() ?? fallback);
+    const onHash = () => {
+      setPage(pageOfHash() ?? fallback);
+      setAuditSource(auditSourceOfHash());
+    };
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, [fallback]);
@@ -71,6 +137,7 @@ function Console({ session }: { session: Session }) {
     ['review', 'Review queue', reviewer],
     ['audio', 'My audio', contributor],
     ['masters', 'Film masters', true],
+    ['audit', 'Audit log', true],
   ];
   return (
     <>
@@ -100,6 +167,7 @@ function Console({ session }: { session: Session }) {
         {page === 'review' && reviewer && <ReviewQueue />}
         {page === 'audio' && contributor && <MyAudio session={session} />}
         {page === 'masters' && <FilmMasters />}
+        {page === 'audit' && <AuditLog key={auditSource ?? 0} sourceId={auditSource} />}
       </main>
     </>
   );

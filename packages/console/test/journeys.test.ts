@@ -1,4 +1,10 @@
+import {
+  auditBodyBytes,
+  auditEntryHash,
+  type ChainedAuditEntry,
+} from '@media-vault/sealed/audit-verify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   dropFiles,
@@ -8,12 +14,19 @@ import {
   signIn,
 } from './support/browser.js';
 import { makeMp3 } from './support/media.js';
-import { attachPlatform, buildConsole, startPlatform, type Platform } from './support/platform.js';
+import {
+  attachPlatform,
+  buildConsole,
+  ISSUER_SIGN_IN_URL,
+  startPlatform,
+  type Platform,
+} from './support/platform.js';
 
 /**
  * The console's three journeys in Chromium against the platform `npm run dev` starts: a
  * contributor uploads by drag and drop and resumes after a reload, a reviewer plays one file and
- * rejects the other, the contributor sees the reason arrive, a studio sees its task move.
+ * rejects the other, the contributor sees the reason arrive, a studio sees its task move and
+ * reads a source's audit log verified in the page.
  */
 describe('console journeys in a real browser', () => {
   let platform: Platform;
@@ -52,6 +65,38 @@ describe('console journeys in a real browser', () => {
     await page.getByLabel('Token').waitFor();
     await screenshot(page, 'sign-in');
     expect(await seriousViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it("signs in through the issuer's page; a token link made elsewhere signs no one in", async () => {
+    const page = await newPage();
+    const token = await platform.token(`issued-${run}`, [100]);
+    // The issuer: sends the browser back with the token and the state it was given.
+    await page.route(`${ISSUER_SIGN_IN_URL}**`, async (route) => {
+      const state = new URL(route.request().url()).searchParams.get('state') ?? '';
+      await route.fulfill({
+        status: 302,
+        headers: { location: `${platform.url}/console/#token=${token}&state=${state}` },
+      });
+    });
+    await page.goto(`${platform.url}/console/`);
+    await page.getByRole('button', { name: 'Sign in with your organisation' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    expect(page.url()).toBe(`${platform.url}/console/`);
+    const cookies = await page.context().cookies();
+    expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite])).toEqual([
+      ['mv_session', true, 'Strict'],
+    ]);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in with your organisation' }).waitFor();
+
+    // Someone else's token in a link: the page never started that sign-in, so it is not used.
+    const other = await platform.token(`attacker-${run}`, [100]);
+    await page.goto('about:blank');
+    await page.goto(`${platform.url}/console/#token=${other}&state=guessed`);
+    await page.getByText('not started from this page').waitFor();
+    expect(page.url()).toBe(`${platform.url}/console/`);
+    expect(await page.context().cookies()).toEqual([]);
     await page.close();
   });
 
@@ -197,5 +242,101 @@ describe('console journeys in a real browser', () => {
     await expect.poll(() => row.locator('.percent').textContent()).toBe('40%');
     expect(await seriousViolations(studio)).toEqual([]);
     await screenshot(studio, 'film-masters');
+  });
+
+  it("studio: after a grant, the source's audit log is verified in the browser", async () => {
+    const studio = await newPage();
+    const token = await platform.token(`auditor-${run}`, []);
+    await signIn(studio, platform.url, token);
+    await studio.getByRole('heading', { name: 'Film masters' }).waitFor();
+    const api = async (method: string, path: string, body: unknown) => {
+      const r = await fetch(`${platform.url}${path}`, {
+        method,
+        headers: { token, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: r.status, body: (await r.json()) as { data: Record<string, unknown> } };
+    };
+    const uuid = `film-audit-${run}`;
+    const created = await api('POST', '/api/v1/tasks/upload/pbulic/', {
+      series_id: 8,
+      uuid,
+      source_name: 'Night Ferry',
+    });
+    expect(created.status).toBe(200);
+    const sourceId = Number(created.body.data.source_id);
+    const licensee = `licensee-${run}`;
+
+    // The grant through the page: the tasks service writes the first entry with it.
+    await studio.getByLabel('Source id').fill(String(sourceId));
+    await studio.getByRole('button', { name: 'Show grants' }).click();
+    await studio.getByLabel('User id').fill(licensee);
+    await studio.getByRole('button', { name: 'Grant', exact: true }).click();
+    await studio.getByText(`granted to ${licensee}`).waitFor();
+
+    // The studio's agent appends what it did, signed (by OpenSSL here) with its Ed25519 key.
+    const rawKey = (key: KeyObject) => String(key.export({ format: 'jwk' }).x);
+    const signing = generateKeyPairSync('ed25519');
+    const agent = { id: `studio-agent-${run}`, signingKey: rawKey(signing.publicKey) };
+    const registered = await api('POST', '/api/v1/agents/', {
+      id: agent.id,
+      peer_id: '12D3KooWAuditJourney',
+      public_key: rawKey(generateKeyPairSync('x25519').publicKey),
+      signing_key: agent.signingKey,
+    });
+    expect(registered.status).toBe(200);
+    const body = {
+      entry_id: `job-${run}:failure`,
+      source_id: sourceId,
+      source_uuid: uuid,
+      kind: 'failure',
+      at: new Date().toISOString(),
+      actor: { user_id: `auditor-${run}`, agent: agent.id },
+      data: {
+        task: 'upload',
+        task_id: Number(created.body.data.id),
+        job: 'seal',
+        reason: 'disk full',
+      },
+    };
+    const { source_id: _source, ...appended } = body;
+    const append = await api('POST', `/api/v1/sources/${sourceId}/audit/`, {
+      ...appended,
+      signature: {
+        agent: agent.id,
+        signing_key: agent.signingKey,
+        value: sign(null, auditBodyBytes(body), signing.privateKey).toString('base64url'),
+      },
+    });
+    expect(append.status).toBe(200);
+
+    await studio.getByRole('link', { name: `Audit log of source ${sourceId}` }).click();
+    await studio.getByRole('heading', { name: `Audit log of source ${sourceId}` }).waitFor();
+    const verdict = studio.locator('[data-verdict]');
+    await expect.poll(() => verdict.getAttribute('data-verdict')).toBe('ok');
+    expect(await verdict.textContent()).toContain('2 entries');
+    const rows = studio.locator('tr[data-seq]');
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-check')))).toEqual(
+      ['ok', 'ok'],
+    );
+    await rows.nth(0).getByText(`granted to ${licensee}`).waitFor();
+    await rows.nth(1).getByText('upload task', { exact: false }).waitFor();
+    await rows.nth(1).getByText(agent.id).first().waitFor();
+    expect(await seriousViolations(studio)).toEqual([]);
+    await screenshot(studio, 'audit-log');
+
+    // The verdict is the page's own: a log rewritten on the way, its hash recomputed as a database
+    // rewrite would, fails the agent's signature at entry 2.
+    await studio.route(`**/api/v1/sources/${sourceId}/audit/**`, async (route) => {
+      const response = await route.fetch();
+      const json = (await response.json()) as { data: ChainedAuditEntry[] };
+      const second = json.data[1]!;
+      const { hash: _hash, ...rest } = { ...second, data: { ...second.data, reason: 'none' } };
+      json.data[1] = { ...rest, hash: auditEntryHash(rest) };
+      await route.fulfill({ response, json });
+    });
+    await studio.reload();
+    await expect.poll(() => verdict.getAttribute('data-verdict')).toBe('broken');
+    expect(await verdict.textContent()).toContain('broken at entry 2: bad-signature');
   });
 });

@@ -12,7 +12,11 @@ import type { FastifyInstance } from 'fastify';
 import { authPlugin } from './plugins/auth.js';
 import { bodyParsersPlugin } from './plugins/body-parsers.js';
 import { busPlugin } from './plugins/bus.js';
-import { consoleSessionPlugin, consoleSessionRoutes } from './plugins/console-session.js';
+import {
+  consoleSessionPlugin,
+  consoleSessionRoutes,
+  SignedOutSessions,
+} from './plugins/console-session.js';
 import { consoleStaticPlugin } from './plugins/console-static.js';
 import { docsPlugin } from './plugins/docs.js';
 import { errorsPlugin } from './plugins/errors.js';
@@ -37,6 +41,10 @@ export interface AppOptions {
   readonly chunkBodyLimit: number;
   /** The built console; by default the workspace's packages/console/dist. */
   readonly consoleDir?: string | undefined;
+  /** Secure `__Host-` session cookies whatever the scheme (production, behind a TLS proxy). */
+  readonly secureCookies?: boolean;
+  /** Where the console sends people for a token (CONSOLE_SIGN_IN_URL). */
+  readonly consoleSignInUrl?: string | undefined;
 }
 
 /** Every service the relay sends commands to. */
@@ -62,7 +70,11 @@ export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<v
   ];
   await fastify.register(errorsPlugin);
   await fastify.register(bodyParsersPlugin, { bodyLimit: opts.bodyLimit });
-  await fastify.register(consoleSessionPlugin);
+  const session = {
+    secureCookies: opts.secureCookies ?? false,
+    signedOut: new SignedOutSessions(),
+  };
+  await fastify.register(consoleSessionPlugin, session);
   await fastify.register(authPlugin, { verify: opts.verify });
   await fastify.register(busPlugin, {
     nc: opts.nc,
@@ -73,9 +85,12 @@ export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<v
   await fastify.register(healthRoutes, { checks, metrics: opts.metrics });
   await fastify.register(userRoutes);
   await fastify.register(relayPlugin, { bindings: HttpBindings });
-  await fastify.register(consoleSessionRoutes, { verify: opts.verify });
+  await fastify.register(consoleSessionRoutes, { ...session, verify: opts.verify });
   await fastify.register(eventsSsePlugin, { nc: opts.nc });
-  await fastify.register(consoleStaticPlugin, { dir: opts.consoleDir });
+  await fastify.register(consoleStaticPlugin, {
+    dir: opts.consoleDir,
+    signInUrl: opts.consoleSignInUrl,
+  });
   await fastify.register(audioAssetRoutes, {
     staging: opts.staging,
     ipfs: opts.ipfs,

@@ -42,7 +42,18 @@ export const GatewayConfigSchema = Type.Object({
     default: DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
     description: 'longest a token may live (exp - iat); longer-lived tokens are refused',
   }),
-  NODE_ENV: Type.String({ default: 'development' }),
+  NODE_ENV: Type.String({
+    default: 'development',
+    description: 'production: Secure `__Host-` console cookies, issuer and audience required',
+  }),
+  CONSOLE_SIGN_IN_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://',
+      description:
+        "the token issuer's sign-in page: the console sends people there with a `state`, and " +
+        'the issuer sends them back to /console/#token=<jwt>&state=<state>',
+    }),
+  ),
   BODY_LIMIT: Type.Integer({
     minimum: 1024,
     default: 1_048_576,

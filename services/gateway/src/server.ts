@@ -86,6 +86,8 @@ export async function buildGateway(config: GatewayConfig): Promise<GatewayServer
     ipfs,
     staging,
     chunkBodyLimit: config.ASSET_CHUNK_BODY_LIMIT,
+    secureCookies: config.NODE_ENV === 'production',
+    consoleSignInUrl: config.CONSOLE_SIGN_IN_URL,
   });
   // Registered after NATS, so it closes first: stop taking requests, then drain the bus.
   runtime.lifecycle.onClose('http server', () => fastify.close());

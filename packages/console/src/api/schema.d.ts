@@ -5713,7 +5713,10 @@ export interface paths {
       };
     };
     put?: never;
-    /** Sign in to the console: trade a token for a session cookie */
+    /**
+     * Sign in to the console: trade a token for a session cookie
+     * @description The token comes in the body, or as `Authorization: Bearer` (or the `Token` header) with no body: a token from the issuer the gateway trusts (JWT_PUBLIC_KEY or JWKS_URL, with JWT_ISSUER and JWT_AUDIENCE in production). The cookie lives as long as the token. A browser's request from another origin is refused (403), so no other site can sign a visitor in to its own account.
+     */
     post: {
       parameters: {
         query?: never;
@@ -5724,7 +5727,7 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
-            token: string;
+            token?: string;
           };
         };
       };
@@ -5776,6 +5779,19 @@ export interface paths {
           };
         };
         /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
         413: {
           headers: {
             [name: string]: unknown;
@@ -5803,7 +5819,7 @@ export interface paths {
         };
       };
     };
-    /** Sign out: clears the session cookie (a cookie session sends its CSRF token) */
+    /** Sign out: clears the session cookie and refuses its token as a console session from then on (a cookie session sends its CSRF token) */
     delete: {
       parameters: {
         query?: never;

@@ -24,7 +24,9 @@ export function useLiveEvent(listener: Listener): void {
 /** Which cached queries an event makes stale: the page re-reads them, so it shows at once. */
 const staleKeys = (type: string): string[][] => {
   if (type.startsWith('audio.')) return [['assets']];
-  if (type.startsWith('grant.')) return [['grants']];
+  // A grant or revocation also appends to the source's audit log.
+  if (type.startsWith('grant.')) return [['grants'], ['audit']];
+  if (type.startsWith('audit.')) return [['audit']];
   return [['tasks']];
 };
 

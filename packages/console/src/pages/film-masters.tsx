@@ -157,6 +157,9 @@ function Grants() {
       {grants.isError && <p role="alert">{grants.error.message}</p>}
       {shown !== undefined && grants.data && (
         <>
+          <p>
+            <a href={`#/audit/${shown}`}>Audit log of source {shown}</a> (verified in this browser)
+          </p>
           <table aria-label={`Grants of source ${shown}`}>
             <thead>
               <tr>

@@ -27,7 +27,7 @@ export const launchChromium = (): Promise<Browser> =>
 export async function signIn(page: Page, url: string, token: string): Promise<void> {
   await page.goto(`${url}/console/`);
   await page.getByLabel('Token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
 

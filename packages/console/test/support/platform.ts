@@ -36,6 +36,9 @@ async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: n
   throw new Error(`timed out waiting for ${what} (last: ${String(last)})`);
 }
 
+/** Where the console sends people to sign in; no such host exists, the test answers for it. */
+export const ISSUER_SIGN_IN_URL = 'https://id.example/sign-in';
+
 export interface Platform {
   readonly url: string;
   /** A scratch directory removed with the platform. */
@@ -114,6 +117,8 @@ export async function startPlatform(): Promise<Platform> {
       DEV_HEALTH_PORT: String(await freePort()),
       ASSET_CHUNK_SIZE: String(64 * 1024),
       ASSET_MAX_SIZE: String(64 * 1024 * 1024),
+      // The issuer's sign-in page; the browser test stands in for it (page.route).
+      CONSOLE_SIGN_IN_URL: ISSUER_SIGN_IN_URL,
     },
   });
   child.stdout?.pipe(output);

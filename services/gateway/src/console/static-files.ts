@@ -26,14 +26,18 @@ const TYPES: Record<string, string> = {
  * Every file of the built console, read once into memory (a few hundred kilobytes): requests are
  * answered from a map of known names, so no request path ever reaches the file system.
  */
-export async function loadStaticFiles(root: string): Promise<Map<string, StaticFile>> {
+export async function loadStaticFiles(
+  root: string,
+  pageMeta: Readonly<Record<string, string>> = {},
+): Promise<Map<string, StaticFile>> {
   const files = new Map<string, StaticFile>();
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
   for (const entry of entries) {
     if (!entry.isFile()) continue;
     const path = join(entry.parentPath, entry.name);
     const name = relative(root, path).split(sep).join('/');
-    const body = await readFile(path);
+    let body: Buffer = await readFile(path);
+    if (name === 'index.html') body = withMeta(body, pageMeta);
     files.set(name, {
       body,
       type: TYPES[extname(name)] ?? 'application/octet-stream',
@@ -42,4 +46,21 @@ export async function loadStaticFiles(root: string): Promise<Map<string, StaticF
     });
   }
   return files;
+}
+
+const escapeAttribute = (text: string): string =>
+  text.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * The page with `<meta name=… content=…>` for the gateway's settings the page needs before any
+ * call (where to sign in): no inline script, so the CSP stays `script-src 'self'`.
+ */
+function withMeta(page: Buffer, meta: Readonly<Record<string, string>>): Buffer {
+  const tags = Object.entries(meta)
+    .map(
+      ([name, content]) =>
+        `<meta name="${escapeAttribute(name)}" content="${escapeAttribute(content)}" />`,
+    )
+    .join('');
+  return tags ? Buffer.from(page.toString('utf8').replace('</head>', `${tags}</head>`)) : page;
 }

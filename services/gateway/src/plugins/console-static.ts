@@ -34,8 +34,11 @@ export const CONSOLE_CSP = [
 /** The console's built files at /console/: hashed assets cached for good, the page revalidated. */
 export async function consoleStaticPlugin(
   app: FastifyInstance,
-  opts: { dir?: string | undefined },
+  opts: { dir?: string | undefined; signInUrl?: string | undefined },
 ): Promise<void> {
+  const pageMeta: Record<string, string> = opts.signInUrl
+    ? { 'media-vault-sign-in-url': opts.signInUrl }
+    : {};
   const dirs = opts.dir ? [opts.dir] : CONSOLE_DIRS;
   let dir = dirs[0]!;
   let files: Map<string, StaticFile> | undefined;
@@ -56,7 +59,7 @@ export async function consoleStaticPlugin(
         }
       }
       if (at !== builtAt) {
-        files = at ? await loadStaticFiles(dir).catch(() => undefined) : undefined;
+        files = at ? await loadStaticFiles(dir, pageMeta).catch(() => undefined) : undefined;
         builtAt = at;
       }
     }
