@@ -47,6 +47,10 @@ const started = Date.now();
 const platform = await startPlatform({ dir });
 log(`platform up in ${Date.now() - started} ms: gateways ${platform.gatewayUrls.join(' ')}`);
 const admin = await platform.nats.connect();
+// Interrupted: the servers and services are this run's children, stop them rather than leave them.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void platform.stop().finally(() => process.exit(130)));
+}
 let code = 0;
 try {
   const rows = await runChaos(platform, admin, {

@@ -105,6 +105,7 @@ export interface FaultRow {
   readonly orphans: number;
   readonly http5xx: number;
   readonly connectionErrors: number;
+  readonly refused: number;
   readonly requests: number;
   readonly recoverMsMedian: number;
   readonly recoverMsMax: number;
@@ -329,6 +330,7 @@ export async function runChaos(
       orphans: totals.orphans - previous.orphans,
       http5xx: stats.http5xx,
       connectionErrors: stats.connectionErrors,
+      refused: stats.refused,
       requests: stats.requests,
       recoverMsMedian: median(recoveries),
       recoverMsMax: Math.max(...recoveries),
@@ -342,12 +344,12 @@ export async function runChaos(
 
 export function chaosTable(rows: readonly FaultRow[]): string {
   const lines = [
-    '| fault | rounds | flows completed | lost | doubled | inconsistent | orphaned creates | HTTP 5xx | no reply | requests | recovery median / max (ms) |',
-    '| ----- | -----: | --------------: | ---: | ------: | -----------: | ---------------: | -------: | -------: | -------: | -------------------------: |',
+    '| fault | rounds | flows completed | lost | doubled | inconsistent | orphaned creates | HTTP 5xx | no reply | refused | requests | recovery median / max (ms) |',
+    '| ----- | -----: | --------------: | ---: | ------: | -----------: | ---------------: | -------: | -------: | ------: | -------: | -------------------------: |',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.fault} | ${r.rounds} | ${r.flowsCompleted}/${r.flowsStarted} | ${r.lost} | ${r.doubled} | ${r.inconsistent} | ${r.orphans} | ${r.http5xx} | ${r.connectionErrors} | ${r.requests} | ${r.recoverMsMedian} / ${r.recoverMsMax} |`,
+      `| ${r.fault} | ${r.rounds} | ${r.flowsCompleted}/${r.flowsStarted} | ${r.lost} | ${r.doubled} | ${r.inconsistent} | ${r.orphans} | ${r.http5xx} | ${r.connectionErrors} | ${r.refused} | ${r.requests} | ${r.recoverMsMedian} / ${r.recoverMsMax} |`,
     );
   }
   return lines.join('\n');

@@ -5,8 +5,13 @@ export interface ClientStats {
   requests: number;
   /** Replies with a 5xx status. */
   http5xx: number;
-  /** Requests that got no reply at all: connection refused or reset, time-out. */
+  /** Requests sent that got no reply: connection reset, time-out. */
   connectionErrors: number;
+  /**
+   * Connections refused (the replica is down or stopping): nothing was sent, and a balancer
+   * in front of the replicas would have tried the next one, as this client does.
+   */
+  refused: number;
   /** 4xx replies a flow did not expect (a flow's own bad input would be a bug in the flow). */
   unexpected4xx: number;
   /** A sample of what the failures said, to name them in the report. */
@@ -17,6 +22,7 @@ export const emptyStats = (): ClientStats => ({
   requests: 0,
   http5xx: 0,
   connectionErrors: 0,
+  refused: 0,
   unexpected4xx: 0,
   samples: [],
 });
@@ -79,7 +85,9 @@ export class GatewayClient {
         reply = { status: res.status, body };
         failure = `${method} ${path} → ${res.status} ${text.slice(0, 160)}`;
       } catch (err) {
-        this.stats.connectionErrors++;
+        const code = ((err as Error).cause as { code?: string } | undefined)?.code;
+        if (code === 'ECONNREFUSED') this.stats.refused++;
+        else this.stats.connectionErrors++;
         failure = `${method} ${path}: ${(err as Error).message}`;
       }
       if (reply) {

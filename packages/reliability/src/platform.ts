@@ -16,14 +16,6 @@ const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 export const SERVICES = ['tasks', 'assets', 'ipfs-worker', 'media-worker', 'gateway'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
-const readyLine: Record<ServiceName, RegExp> = {
-  tasks: /serving commands/,
-  assets: /serving commands/,
-  'ipfs-worker': /health endpoints listening/,
-  'media-worker': /health endpoints listening/,
-  gateway: /Server listening at/,
-};
-
 /** One process of a service: started, killed and started again by the run. */
 export class Replica {
   private child: ChildProcess | undefined;
@@ -52,7 +44,10 @@ export class Replica {
     );
   }
 
-  /** Starts the process and resolves once it says it serves (a failure names its last output). */
+  /**
+   * Starts the process and resolves once its /readyz answers 200 (the gateway's needs the tasks
+   * and assets services; a worker's, its consumers); a failure names its last output.
+   */
   async start(timeoutMs = 90_000): Promise<void> {
     const child = spawn(
       process.execPath,
@@ -62,32 +57,36 @@ export class Replica {
     this.child = child;
     this.exited = new Promise((done) => child.once('exit', () => done()));
     const tail: string[] = [];
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`${this.name} not ready in ${timeoutMs} ms:\n${tail.join('\n')}`));
-      }, timeoutMs);
-      const onData = (buf: Buffer) => {
-        this.log.write(buf);
-        for (const line of buf.toString('utf8').split('\n')) {
-          if (!line) continue;
-          tail.push(line);
-          if (tail.length > 30) tail.shift();
-          if (readyLine[this.service].test(line)) {
-            clearTimeout(timer);
-            resolve();
-          }
-        }
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(
-          new Error(`${this.name} exited (${signal ?? code}) before ready:\n${tail.join('\n')}`),
+    const onData = (buf: Buffer) => {
+      this.log.write(buf);
+      for (const line of buf.toString('utf8').split('\n')) {
+        if (!line) continue;
+        tail.push(line);
+        if (tail.length > 30) tail.shift();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    const port = this.service === 'gateway' ? this.port : Number(this.env.HEALTH_PORT);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (!this.running()) {
+        throw new Error(
+          `${this.name} exited (${child.signalCode ?? child.exitCode}) before ready:\n${tail.join('\n')}`,
         );
-      });
-    });
+      }
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`, {
+        signal: AbortSignal.timeout(2_000),
+      })
+        .then((res) => res.ok)
+        .catch(() => false);
+      if (ready) return;
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`${this.name} not ready in ${timeoutMs} ms:\n${tail.join('\n')}`);
+      }
+      await new Promise((done) => setTimeout(done, 200));
+    }
   }
 
   async kill9(): Promise<void> {
