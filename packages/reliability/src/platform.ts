@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
+import { inheritedEnv } from './config.js';
 import { startNatsCluster, type NatsCluster } from './nats-cluster.js';
 import { startPostgresServer, type PostgresServer } from './postgres-server.js';
 
@@ -52,7 +53,7 @@ export class Replica {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', join('services', this.service, 'src/main.ts')],
-      { cwd: repoRoot, env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: repoRoot, env: { ...inheritedEnv(), ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.child = child;
     this.exited = new Promise((done) => child.once('exit', () => done()));
