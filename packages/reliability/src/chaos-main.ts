@@ -4,7 +4,7 @@
  * docs/reliability.md.
  *
  *   npm run chaos -- [--rounds 10] [--faults kill-tasks,kill-nats-node,...] [--seed N]
- *                    [--dir /tmp/chaos] [--keep] [--out docs/reliability.md | --out -]
+ *                    [--dir /tmp/chaos] [--keep] [--out docs/reliability.md | --out -] [--section chaos]
  */
 import { makeTempDir } from '@media-vault/test-harness';
 import { writeFile } from 'node:fs/promises';
@@ -24,6 +24,8 @@ const { values } = parseArgs({
     dir: { type: 'string' },
     keep: { type: 'boolean', default: false },
     out: { type: 'string', default: join(repoRoot, 'docs/reliability.md') },
+    // Which table of the file to rewrite, so runs of different faults can sit side by side.
+    section: { type: 'string', default: 'chaos' },
   },
 });
 const rounds = Number(values.rounds);
@@ -75,7 +77,7 @@ try {
     ),
   ].join('\n');
   if (values.out === '-') console.log(body);
-  else await writeSection(values.out, 'chaos', body);
+  else await writeSection(values.out, values.section, body);
   await writeFile(join(dir, 'chaos-rows.json'), JSON.stringify(rows, null, 2));
   const failed = rows.filter(
     (r) => r.lost || r.doubled || r.inconsistent || r.flowsCompleted < r.flowsStarted,

@@ -88,7 +88,7 @@ export class GatewayClient {
         const code = ((err as Error).cause as { code?: string } | undefined)?.code;
         if (code === 'ECONNREFUSED') this.stats.refused++;
         else this.stats.connectionErrors++;
-        failure = `${method} ${path}: ${(err as Error).message}`;
+        failure = `${method} ${path}: ${(err as Error).message} (${code ?? 'no code'})`;
       }
       if (reply) {
         if (reply.status < 400 || opts.accept?.includes(reply.status)) return reply;

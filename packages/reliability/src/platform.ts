@@ -1,7 +1,7 @@
 import type { NatsIdentity } from '@media-vault/contracts';
 import { ensureStreams } from '@media-vault/nats-admin';
 import { generatePrincipalKeyPair } from '@media-vault/service-kit';
-import { freePort, startKubo, type StartedKubo } from '@media-vault/test-harness';
+import { freePort, makeTempDir, startKubo, type StartedKubo } from '@media-vault/test-harness';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -144,14 +144,14 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   };
   try {
     await mkdir(join(opts.dir, 'logs'), { recursive: true });
-    const [nats, pg] = await Promise.all([
-      startNatsCluster(join(opts.dir, 'nats'), opts.natsNodes ?? 3),
-      startPostgresServer(join(opts.dir, 'postgres')),
-    ]);
-    stops.push(
-      () => nats.stop(),
-      () => pg.stop(),
-    );
+    const nats = await startNatsCluster(join(opts.dir, 'nats'), opts.natsNodes ?? 3);
+    stops.push(() => nats.stop());
+    // A directory of its own: under root the cluster runs as `postgres`, which may not enter
+    // the run's directory (temp dirs are their owner's only).
+    const pgDir = await makeTempDir('chaos-pg');
+    stops.push(() => pgDir.remove());
+    const pg = await startPostgresServer(pgDir.path);
+    stops.push(() => pg.stop());
     const kuboOptions = {
       repoDir: join(opts.dir, 'kubo'),
       apiPort: await freePort(),
@@ -208,6 +208,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
             JWT_SECRET: jwtSecret,
             PRINCIPAL_SIGNING_KEY: keys.signingKey,
             IPFS_API_URL: kubo.apiUrl,
+            // As deployed behind a balancer: on SIGTERM, serve on while clients move away.
+            SHUTDOWN_DRAIN_MS: '5000',
           };
       }
     };

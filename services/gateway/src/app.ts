@@ -34,6 +34,8 @@ export interface AppOptions {
   readonly chunkBodyLimit: number;
   /** The built console; by default the workspace's packages/console/dist. */
   readonly consoleDir?: string | undefined;
+  /** True once the gateway is shutting down: /readyz then sends balancers elsewhere. */
+  readonly draining?: () => boolean;
 }
 
 /** Every service the relay sends commands to. */
@@ -42,6 +44,12 @@ const ROUTED_SERVICES = Object.values(Services);
 /** The gateway as a fastify plugin: server.ts runs it, tests `inject` into it. */
 export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   const checks: ReadinessCheck[] = [
+    [
+      'shutdown',
+      () => {
+        if (opts.draining?.()) throw new Error('shutting down: send requests to another replica');
+      },
+    ],
     [
       'nats',
       () => {

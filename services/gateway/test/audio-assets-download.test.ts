@@ -213,6 +213,7 @@ describe('audio asset download over HTTP: ranges, ETag, headers', () => {
         HOST: '127.0.0.1',
         JWT_SECRET: secret,
         LOG_LEVEL: 'silent',
+        SHUTDOWN_DRAIN_MS: '0',
       }),
     );
     try {
