@@ -109,6 +109,8 @@ const services: { name: string; identity: NatsIdentity; env: Record<string, stri
       PORT: process.env.PORT ?? String(DEV_PORTS.gateway),
       JWT_SECRET: process.env.JWT_SECRET ?? DEV_JWT_SECRET,
       PRINCIPAL_SIGNING_KEY: keys.signingKey,
+      // One gateway and no balancer: Ctrl-C need not wait for clients to move elsewhere.
+      SHUTDOWN_DRAIN_MS: process.env.SHUTDOWN_DRAIN_MS ?? '0',
     },
   },
 ];

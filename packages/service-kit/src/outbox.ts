@@ -1,7 +1,15 @@
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { asc, getTableName, inArray, is, sql } from 'drizzle-orm';
-import { bigserial, jsonb, PgTable, text, timestamp, type PgSchema } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  getTableConfig,
+  jsonb,
+  PgTable,
+  text,
+  timestamp,
+  type PgSchema,
+} from 'drizzle-orm/pg-core';
 import { randomUUID } from 'node:crypto';
 import type { Database } from './database-type.js';
 import type { Logger } from './logger.js';
@@ -74,6 +82,8 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly outbox: OutboxTable;
+  /** Names this outbox (its Postgres schema) for the advisory lock its relays take turns with. */
+  private readonly lockKey: string;
 
   constructor(
     private readonly db: Database<Record<string, unknown>>,
@@ -85,6 +95,7 @@ export class OutboxRelay {
     this.batchSize = opts.batchSize ?? 100;
     this.pollIntervalMs = opts.pollIntervalMs ?? 1000;
     this.outbox = outboxOf(db._.fullSchema);
+    this.lockKey = `media-vault-outbox:${getTableConfig(this.outbox).schema ?? 'public'}`;
   }
 
   start(): void {
@@ -109,13 +120,16 @@ export class OutboxRelay {
   async publishBatch(): Promise<number> {
     const outbox = this.outbox;
     return this.db.transaction(async (tx) => {
-      // SKIP LOCKED lets several replicas relay at once without publishing the same row together.
+      // One relay at a time per outbox, rows in id order: events of one subject reach the stream
+      // in the order they were committed. Replicas that relayed side by side (SKIP LOCKED) let
+      // one publish a task's update while its creation was still in another's batch.
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${this.lockKey}))`);
       const rows = await tx
         .select()
         .from(outbox)
         .orderBy(asc(outbox.id))
         .limit(this.batchSize)
-        .for('update', { skipLocked: true });
+        .for('update');
       for (const row of rows) {
         await this.js.publish(row.subject, JSON.stringify(row.payload), { msgID: row.msgId });
       }

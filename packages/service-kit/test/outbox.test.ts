@@ -2,6 +2,7 @@ import { connectAs, natsAccess, uniqueName } from '@media-vault/test-harness';
 import { describeOnDatabases, type TestDatabase } from '@media-vault/test-harness/databases';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, expect, inject, it } from 'vitest';
 import { openDatabase, type Database, type OpenDatabase } from '../src/database.js';
 import { enqueueEvents, newEventId, OutboxRelay, type OutboxEvent } from '../src/outbox.js';
@@ -185,12 +186,49 @@ describeOnDatabases('outbox relay on $driver', (backend) => {
     // Every row was published by exactly one relay, not merely de-duplicated by the stream.
     expect(published).toBe(40);
     expect(await a.pending()).toBe(0);
-    // Two relays interleave, so only the set of ids is fixed, not their order.
+    // The relays take turns, so the subject's events are in the order they were written.
     const messages = await readSubject(nc, subject);
-    expect(messages.map((m) => m.headers?.get('Nats-Msg-Id')).sort()).toEqual(
-      events.map((e) => e.payload.id).sort(),
+    expect(messages.map((m) => m.headers?.get('Nats-Msg-Id'))).toEqual(
+      events.map((e) => e.payload.id),
     );
   });
+
+  it.runIf(driver === 'postgres')(
+    "a relay does not overtake another one's batch: a subject's events stay in order",
+    async () => {
+      const subject = nextSubject();
+      const [first, second] = [event(subject), event(subject)];
+      await db.transaction(async (tx) => enqueueEvents(tx, [first]));
+      await db.transaction(async (tx) => enqueueEvents(tx, [second]));
+      // Another replica's relay holds the first row, its publish not yet done.
+      let release: () => void = () => {};
+      const released = new Promise<void>((done) => (release = done));
+      const holding = db.transaction(async (tx) => {
+        await tx.execute(
+          sql`select id from ${outbox} where msg_id = ${first.payload.id} for update`,
+        );
+        await released;
+      });
+      await new Promise((done) => setTimeout(done, 100));
+
+      const relaying = newRelay().publishBatch();
+      try {
+        await new Promise((done) => setTimeout(done, 500));
+        // The second event must wait for the first.
+        expect(await subjectCount(nc, subject)).toBe(0);
+      } finally {
+        release();
+        await holding;
+        await relaying;
+      }
+      await newRelay().publishBatch();
+      const messages = await readSubject(nc, subject);
+      expect(messages.map((m) => m.headers?.get('Nats-Msg-Id'))).toEqual([
+        first.payload.id,
+        second.payload.id,
+      ]);
+    },
+  );
 
   it('a started relay publishes rows waiting at start, and notify() delivers promptly', async () => {
     const subject = nextSubject();

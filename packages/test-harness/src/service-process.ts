@@ -19,7 +19,8 @@ export function startService(opts: {
     command: process.execPath,
     args: ['--import', 'tsx', `services/${opts.service}/src/main.ts`],
     cwd: repoRoot,
-    env: { HEALTH_PORT: '0', LOG_LEVEL: 'info', ...opts.env },
+    // Tests stop gateways often and have no balancer to drain: no shutdown drain unless asked.
+    env: { HEALTH_PORT: '0', LOG_LEVEL: 'info', SHUTDOWN_DRAIN_MS: '0', ...opts.env },
     readyWhen: opts.readyWhen,
     label: opts.label ?? opts.service,
     timeoutMs: opts.timeoutMs ?? 60_000,

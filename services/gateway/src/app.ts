@@ -45,6 +45,8 @@ export interface AppOptions {
   readonly secureCookies?: boolean;
   /** Where the console sends people for a token (CONSOLE_SIGN_IN_URL). */
   readonly consoleSignInUrl?: string | undefined;
+  /** True once the gateway is shutting down: /readyz then sends balancers elsewhere. */
+  readonly draining?: () => boolean;
 }
 
 /** Every service the relay sends commands to. */
@@ -53,6 +55,12 @@ const ROUTED_SERVICES = Object.values(Services);
 /** The gateway as a fastify plugin: server.ts runs it, tests `inject` into it. */
 export async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   const checks: ReadinessCheck[] = [
+    [
+      'shutdown',
+      () => {
+        if (opts.draining?.()) throw new Error('shutting down: send requests to another replica');
+      },
+    ],
     [
       'nats',
       () => {

@@ -73,6 +73,14 @@ export const GatewayConfigSchema = Type.Object({
     }),
   ),
   COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  SHUTDOWN_DRAIN_MS: Type.Integer({
+    minimum: 0,
+    maximum: 15_000,
+    default: 5_000,
+    description:
+      'on SIGTERM, how long the gateway keeps serving with /readyz at 503 and `Connection: close` ' +
+      'on every reply before it stops listening, so balancers and keep-alive clients move on first',
+  }),
   REQUEST_TIMEOUT_MS: Type.Integer({
     minimum: 1000,
     default: 600_000,

@@ -73,8 +73,11 @@ export async function buildGateway(config: GatewayConfig): Promise<GatewayServer
     fastify.server.headersTimeout,
     config.REQUEST_TIMEOUT_MS,
   );
+  let draining = false;
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // A keep-alive client sends its next request on a new connection, to a replica that stays.
+    if (draining) reply.header('connection', 'close');
   });
   await fastify.register(app, {
     nc: runtime.nc,
@@ -88,9 +91,21 @@ export async function buildGateway(config: GatewayConfig): Promise<GatewayServer
     chunkBodyLimit: config.ASSET_CHUNK_BODY_LIMIT,
     secureCookies: config.NODE_ENV === 'production',
     consoleSignInUrl: config.CONSOLE_SIGN_IN_URL,
+    draining: () => draining,
   });
   // Registered after NATS, so it closes first: stop taking requests, then drain the bus.
-  runtime.lifecycle.onClose('http server', () => fastify.close());
+  // Closing the listener at once would reset requests that keep-alive clients are sending on
+  // connections they hold: first a drain, in which the gateway still serves, says it is not
+  // ready and closes each connection after its reply; then the close, which refuses new
+  // connections (a balancer retries those elsewhere) and waits for requests in flight.
+  runtime.lifecycle.onClose('http server', async () => {
+    draining = true;
+    if (config.SHUTDOWN_DRAIN_MS > 0) {
+      runtime.log.info({ ms: config.SHUTDOWN_DRAIN_MS }, 'draining HTTP before closing');
+      await new Promise((done) => setTimeout(done, config.SHUTDOWN_DRAIN_MS));
+    }
+    await fastify.close();
+  });
   const url = await fastify.listen({ port: config.PORT, host: config.HOST });
   return { fastify, url, lifecycle: runtime.lifecycle, close: () => runtime.lifecycle.close() };
 }

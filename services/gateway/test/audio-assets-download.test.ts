@@ -216,6 +216,7 @@ describe('audio asset download over HTTP: ranges, ETag, headers', () => {
         JWT_SECRET: secret,
         LOG_LEVEL: 'silent',
         DATA_DIR: join(stack.dir, 'empty-data-dir'),
+        SHUTDOWN_DRAIN_MS: '0',
       }),
     );
     try {

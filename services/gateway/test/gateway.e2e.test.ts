@@ -125,6 +125,7 @@ describe('gateway and tasks service, end to end over HTTP and NATS', () => {
         HOST: '127.0.0.1',
         JWT_SECRET: secret,
         LOG_LEVEL: 'silent',
+        SHUTDOWN_DRAIN_MS: '0',
         BODY_LIMIT: String(BODY_LIMIT),
         COMMAND_TIMEOUT_MS: '5000',
       }),

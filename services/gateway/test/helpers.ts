@@ -341,6 +341,7 @@ export async function testGatewayConfig(
     HOST: '127.0.0.1',
     JWT_SECRET: secret,
     LOG_LEVEL: 'silent',
+    SHUTDOWN_DRAIN_MS: '0',
     ...extra,
   });
 }

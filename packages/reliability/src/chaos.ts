@@ -1,0 +1,356 @@
+import { makeMp3 } from '@media-vault/test-harness';
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { mkdir } from 'node:fs/promises';
+import postgres from 'postgres';
+import { checkEvents, checkState, readAllEvents } from './checks.js';
+import { audioFlow, taskFlow, type FlowRecord, type Mp3 } from './flows.js';
+import { emptyStats, GatewayClient, signToken, type ClientStats } from './http-client.js';
+import { SERVICES, type Platform, type Replica, type ServiceName } from './platform.js';
+
+/** A fault the run injects, and how it puts things back as an operator (or Kubernetes) would. */
+export interface Fault {
+  readonly name: string;
+  readonly description: string;
+  /** When in a round to strike: a random time after the round starts, or at an audio flow step. */
+  readonly at:
+    { readonly afterMs: readonly [number, number] } | { readonly step: 'chunks' | 'merge' };
+  /** Injects the fault and, once it is over, restores the platform (restarts what it stopped). */
+  inject(platform: Platform, random: () => number): Promise<string>;
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+const pick = <T>(items: readonly T[], random: () => number): T =>
+  items[Math.floor(random() * items.length)]!;
+
+const restartDelayMs = 1_000;
+
+function killReplica(service: ServiceName): Fault {
+  const worker = service === 'media-worker' || service === 'ipfs-worker';
+  return {
+    name: `kill -9 ${service}`,
+    description: `SIGKILL of one ${service} replica (chosen at random), started again after ${restartDelayMs} ms`,
+    at: worker ? { step: 'merge' } : { afterMs: [0, 2_500] },
+    async inject(platform, random) {
+      const victim = pick(platform.replicas[service], random);
+      await victim.kill9();
+      await sleep(restartDelayMs);
+      await victim.start();
+      return victim.name;
+    },
+  };
+}
+
+function terminateReplica(service: ServiceName): Fault {
+  const worker = service === 'media-worker' || service === 'ipfs-worker';
+  return {
+    name: `SIGTERM ${service}`,
+    description: `graceful shutdown of one ${service} replica under load, started again once it exited`,
+    at: worker ? { step: 'merge' } : { afterMs: [0, 2_500] },
+    async inject(platform, random) {
+      const victim: Replica = pick(platform.replicas[service], random);
+      const { ms, code } = await victim.stop();
+      await victim.start();
+      return `${victim.name} exited ${code} after ${ms} ms`;
+    },
+  };
+}
+
+export const FAULTS: Record<string, Fault> = {
+  ...Object.fromEntries(SERVICES.map((s) => [`kill-${s}`, killReplica(s)])),
+  'kill-nats-node': {
+    name: 'kill -9 one NATS node',
+    description: 'SIGKILL of one of the three nats-servers, started again after 3 s',
+    at: { afterMs: [0, 3_000] },
+    async inject(platform, random) {
+      const node = pick(platform.nats.nodes, random);
+      await node.kill9();
+      await sleep(3_000);
+      await node.start();
+      return node.name;
+    },
+  },
+  'postgres-restart': {
+    name: 'Postgres stopped and started',
+    description: 'fast shutdown of Postgres mid-flow, started again after 2 s',
+    at: { afterMs: [0, 3_000] },
+    async inject(platform) {
+      await platform.postgres.stop();
+      await sleep(2_000);
+      await platform.postgres.start();
+      return 'postgres';
+    },
+  },
+  'kubo-restart': {
+    name: 'Kubo restarted mid-add',
+    description: 'Kubo stopped and started again while the ipfs-worker adds a merged file',
+    at: { step: 'merge' },
+    async inject(platform) {
+      await platform.restartKubo();
+      return 'kubo';
+    },
+  },
+  ...Object.fromEntries(SERVICES.map((s) => [`term-${s}`, terminateReplica(s)])),
+};
+
+export interface FaultRow {
+  readonly fault: string;
+  readonly description: string;
+  readonly rounds: number;
+  readonly flowsStarted: number;
+  readonly flowsCompleted: number;
+  readonly lost: number;
+  readonly doubled: number;
+  readonly inconsistent: number;
+  readonly orphans: number;
+  readonly http5xx: number;
+  readonly connectionErrors: number;
+  readonly refused: number;
+  readonly requests: number;
+  readonly recoverMsMedian: number;
+  readonly recoverMsMax: number;
+  readonly notes: string[];
+}
+
+export interface ChaosOptions {
+  readonly rounds: number;
+  readonly faults: readonly string[];
+  /** Flows of each kind started together in a round. */
+  readonly taskFlows?: number;
+  readonly audioFlows?: number;
+  readonly mp3Dir: string;
+  readonly seed?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** A small deterministic generator, so a run's random points can be replayed with `--seed`. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 2 ** 32;
+  };
+}
+
+/**
+ * Time from the fault until a fresh client call through each gateway answers 2xx: a task is
+ * created and read back, with no retry of its own.
+ */
+async function timeToRecover(platform: Platform, from: number, token: string): Promise<number> {
+  const deadline = Date.now() + 180_000;
+  let n = 0;
+  for (;;) {
+    let ok = true;
+    for (const url of platform.gatewayUrls) {
+      try {
+        const created = await fetch(`${url}/api/v1/tasks/upload/pbulic/`, {
+          method: 'POST',
+          headers: { Token: token, 'content-type': 'application/json' },
+          body: JSON.stringify({ series_id: 1, uuid: `probe-${n++}`, source_name: 'probe' }),
+          signal: AbortSignal.timeout(5_000),
+        });
+        const id = ((await created.json()) as { data?: { id?: number } }).data?.id;
+        if (!created.ok || !id) ok = false;
+        else {
+          // The probe's task is closed at once: a probe must not look like a stuck task.
+          const closed = await fetch(`${url}/api/v1/tasks/upload/pbulic/${id}/`, {
+            method: 'PATCH',
+            headers: { Token: token, 'content-type': 'application/json' },
+            body: JSON.stringify({ status: 9, reason: 'recovery probe' }),
+            signal: AbortSignal.timeout(5_000),
+          });
+          if (!closed.ok) ok = false;
+        }
+      } catch {
+        ok = false;
+      }
+    }
+    if (ok) return Date.now() - from;
+    if (Date.now() > deadline) return Number.NaN;
+    await sleep(100);
+  }
+}
+
+/** Waits until the outbox tables are empty and JOBS holds nothing: the platform is quiet. */
+export async function settle(
+  nc: NatsConnection,
+  databaseUrl: string,
+  timeoutMs = 120_000,
+): Promise<boolean> {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      try {
+        const [row] = await sql.unsafe<{ n: number }[]>(
+          'SELECT (SELECT count(*) FROM tasks.outbox)::int + (SELECT count(*) FROM assets.outbox)::int AS n',
+        );
+        const jobs = await (await jetstreamManager(nc)).streams.info('JOBS');
+        if (row!.n === 0 && jobs.state.messages === 0) return true;
+      } catch {
+        // Postgres or NATS still coming back
+      }
+      if (Date.now() > deadline) return false;
+      await sleep(500);
+    }
+  } finally {
+    await sql.end();
+  }
+}
+
+const median = (values: number[]): number => {
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor(sorted.length / 2)]! : Number.NaN;
+};
+
+/**
+ * Runs `rounds` rounds of each fault: every round starts flows, strikes at a random point of them,
+ * restores, and waits for the flows; after each fault's rounds the platform is left to settle and
+ * the whole EVENTS stream and the databases are checked. Findings are the increase since the
+ * previous fault's check, so each row counts only what its own fault did.
+ */
+export async function runChaos(
+  platform: Platform,
+  admin: NatsConnection,
+  opts: ChaosOptions,
+): Promise<FaultRow[]> {
+  const log = opts.log ?? (() => {});
+  const random = seededRandom(opts.seed ?? Date.now());
+  const tokens = new Map<string, Promise<string>>();
+  const users = {
+    token: (sub: string, roles: number[] = []) => {
+      const key = `${sub}/${roles.join(',')}`;
+      if (!tokens.has(key)) tokens.set(key, signToken(platform.jwtSecret, sub, roles));
+      return tokens.get(key)!;
+    },
+  };
+  const probeToken = await users.token('recovery-probe');
+  const knownTasks = new Set<string>();
+  const knownAssets = new Set<string>();
+  let previous = { doubled: 0, lost: 0, inconsistent: 0, orphans: 0 };
+  const rows: FaultRow[] = [];
+  let flowNumber = 0;
+  const runTag = Date.now().toString(36);
+  const mp3s: Mp3[] = [];
+  await mkdir(opts.mp3Dir, { recursive: true });
+  const nextMp3 = async () => mp3s.pop() ?? (await makeMp3(opts.mp3Dir, { seconds: 3 }));
+
+  for (const key of opts.faults) {
+    const fault = FAULTS[key];
+    if (!fault) throw new Error(`no fault called ${key}; known: ${Object.keys(FAULTS).join(', ')}`);
+    const stats: ClientStats = emptyStats();
+    const client = new GatewayClient(platform.gatewayUrls, stats);
+    const recoveries: number[] = [];
+    const flows: FlowRecord[] = [];
+    const notes: string[] = [];
+    for (let round = 1; round <= opts.rounds; round++) {
+      const audio = await Promise.all(
+        Array.from({ length: opts.audioFlows ?? 1 }, () => nextMp3()),
+      );
+      let strike: () => void = () => {};
+      const struck = new Promise<void>((done) => (strike = done));
+      const running: Promise<FlowRecord>[] = [];
+      for (let i = 0; i < (opts.taskFlows ?? 2); i++) {
+        running.push(taskFlow(client, users, `${runTag}-${++flowNumber}`));
+      }
+      for (const mp3 of audio) {
+        running.push(
+          audioFlow(client, users, `${runTag}-${++flowNumber}`, mp3, (step) => {
+            if ('step' in fault.at && fault.at.step === step) strike();
+          }),
+        );
+      }
+      // A flow that fails before the step it waits for must not hold the round forever.
+      void Promise.all(running).then(() => strike());
+      if ('afterMs' in fault.at) {
+        const [low, high] = fault.at.afterMs;
+        setTimeout(strike, low + random() * (high - low));
+      }
+      await struck;
+      const at = Date.now();
+      // Probed while the fault runs: with two replicas the platform may never stop answering.
+      const [target, recovered] = await Promise.all([
+        fault.inject(platform, random),
+        timeToRecover(platform, at, probeToken),
+      ]);
+      recoveries.push(recovered);
+      const done = await Promise.all(running);
+      flows.push(...done);
+      for (const f of done) {
+        if (!f.completed) notes.push(`round ${round}: ${f.kind} flow failed: ${f.error}`);
+        if (f.completed && f.kind === 'task') {
+          for (const kind of ['upload', 'download', 'private'])
+            knownTasks.add(`${kind}:${f.ids[kind]}`);
+        }
+        if (f.completed && f.kind === 'audio') knownAssets.add(f.ids.asset!);
+      }
+      log(
+        `${fault.name} round ${round}/${opts.rounds}: ${target}; recovered in ${recovered} ms; ` +
+          `${done.filter((f) => f.completed).length}/${done.length} flows completed`,
+      );
+    }
+    const quiet = await settle(admin, platform.databaseUrl);
+    if (!quiet) notes.push('the outbox or JOBS was not empty 120 s after the last round');
+    const events = await readAllEvents(admin);
+    const found = checkEvents(events);
+    const state = await checkState(admin, platform.databaseUrl, events, {
+      tasks: knownTasks,
+      assets: knownAssets,
+    });
+    const lost = found.chainBreaks + state.rowsWithoutTheirEvent;
+    const inconsistent =
+      state.flowRowsNotFinal +
+      state.merging +
+      state.chunkRowsWithoutObject +
+      state.chunkObjectsWithoutRow +
+      state.outboxPending +
+      state.jobsPending;
+    const totals = {
+      doubled: found.doubled,
+      lost,
+      inconsistent,
+      orphans: state.orphanRowsNotFinal,
+    };
+    notes.push(...found.samples, ...state.samples, ...stats.samples.slice(0, 5));
+    if (state.chunkObjectsWithoutRow)
+      notes.push(`${state.chunkObjectsWithoutRow} chunk objects without their row`);
+    if (state.chunkRowsWithoutObject)
+      notes.push(`${state.chunkRowsWithoutObject} chunk rows without their object`);
+    rows.push({
+      fault: fault.name,
+      description: fault.description,
+      rounds: opts.rounds,
+      flowsStarted: flows.length,
+      flowsCompleted: flows.filter((f) => f.completed).length,
+      lost: totals.lost - previous.lost,
+      doubled: totals.doubled - previous.doubled,
+      inconsistent: totals.inconsistent - previous.inconsistent,
+      orphans: totals.orphans - previous.orphans,
+      http5xx: stats.http5xx,
+      connectionErrors: stats.connectionErrors,
+      refused: stats.refused,
+      requests: stats.requests,
+      recoverMsMedian: median(recoveries),
+      recoverMsMax: Math.max(...recoveries),
+      notes,
+    });
+    previous = totals;
+    log(`${fault.name}: ${JSON.stringify(rows.at(-1))}`);
+  }
+  return rows;
+}
+
+export function chaosTable(rows: readonly FaultRow[]): string {
+  const lines = [
+    '| fault | rounds | flows completed | lost | doubled | inconsistent | orphaned creates | HTTP 5xx | no reply | refused | requests | recovery median / max (ms) |',
+    '| ----- | -----: | --------------: | ---: | ------: | -----------: | ---------------: | -------: | -------: | ------: | -------: | -------------------------: |',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.fault} | ${r.rounds} | ${r.flowsCompleted}/${r.flowsStarted} | ${r.lost} | ${r.doubled} | ${r.inconsistent} | ${r.orphans} | ${r.http5xx} | ${r.connectionErrors} | ${r.refused} | ${r.requests} | ${r.recoverMsMedian} / ${r.recoverMsMax} |`,
+    );
+  }
+  return lines.join('\n');
+}

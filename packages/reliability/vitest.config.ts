@@ -1,0 +1,3 @@
+import { packageTestConfig } from '@media-vault/test-harness/vitest-config';
+
+export default packageTestConfig();
