@@ -1833,7 +1833,142 @@ export interface paths {
     };
     put?: never;
     post?: never;
-    delete?: never;
+    /**
+     * Delete a source (owner or root): no new downloads, and the platform unpins its blocks
+     * @description Revokes every grant, ends the upload, download and private tasks still running at 9 (reason `source <id> was deleted`), and unpins the public block and every released private block from the platform's IPFS node. The reply is the source as deletion left it; afterwards the source is 404 to everyone, its tasks stay readable, and none of them can be retried. Copies on agents' own nodes and files already downloaded are not the platform's to remove.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description source (master file) id */
+          source_id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              data: {
+                /** @description source (master file) id */
+                id: number;
+                /** @description source (master file) id */
+                source_id: number;
+                series_id: number;
+                uuid: string;
+                source_name: string;
+                /** @description The user id, from the token `sub` claim. */
+                user_id: string;
+                /** @description task id */
+                upload_id: number;
+                /** @description status of the public block upload; 8 when downloadable */
+                status: number;
+                /** @description progress, 0–100 */
+                percent: number;
+                ip: string;
+                file: string;
+                /** @description public block file name */
+                name: string;
+                /** @description bytes */
+                size: number;
+                /** @description public block IPFS hash; empty until uploaded */
+                hash: string;
+                /** @description agent that sealed the master; empty if none */
+                sealed_by: string;
+                /** @description UTC, `YYYY-MM-DD HH:mm:ss` as in seed 000 */
+                created_at: string;
+              };
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        504: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+      };
+    };
     options?: never;
     head?: never;
     patch?: never;
