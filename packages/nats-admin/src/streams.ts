@@ -4,6 +4,12 @@ import type { NatsConnection } from '@nats-io/transport-node';
 
 const DAY_NS = 24 * 60 * 60 * 1_000_000_000;
 const DUPLICATE_WINDOW_NS = 10 * 60 * 1_000_000_000;
+/**
+ * Every browser's event stream and every `vault` watch reads EVENTS through an ordered consumer
+ * of its own. nats-server 2.15 caps a stream at 1,000 consumers unless the stream says otherwise,
+ * which would refuse the thousand-and-first open console tab across all gateways.
+ */
+export const EVENTS_MAX_CONSUMERS = 20_000;
 
 export interface StreamOptions {
   /** JetStream replicas; 3 in a clustered deployment, 1 on one machine. */
@@ -18,6 +24,7 @@ const streamConfigs = (replicas: number): (Partial<StreamConfig> & { name: strin
     retention: RetentionPolicy.Limits,
     max_age: 7 * DAY_NS,
     duplicate_window: DUPLICATE_WINDOW_NS,
+    max_consumers: EVENTS_MAX_CONSUMERS,
     num_replicas: replicas,
   },
   {

@@ -53,6 +53,8 @@ describe('ensureStreams', () => {
     expect(config.subjects).toEqual(['events.>']);
     expect(config.retention).toBe(RetentionPolicy.Limits);
     expect(config.max_age).toBe(7 * DAY_NS);
+    // Above the server's default of 1,000, so a thousand open consoles do not exhaust it.
+    expect(config.max_consumers).toBe(20_000);
     expect(config.duplicate_window).toBe(10 * MINUTE_NS);
     expect(config.num_replicas).toBe(1);
     expect(config.description).toBe(Streams.events.description);
