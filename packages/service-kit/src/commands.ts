@@ -11,6 +11,7 @@ import {
 import { Svcm, type ServiceMsg } from '@nats-io/services';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { isDatabaseUnavailable } from './database-errors.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { PrincipalVerifier } from './principal-token.js';
@@ -118,6 +119,10 @@ async function handle<P extends string>(
       outcome = err.kind;
       if (err.kind === 'unauthenticated') log.warn({ reason: err.message }, 'command refused');
       msg.respondError(err.code, err.message);
+    } else if (isDatabaseUnavailable(err)) {
+      outcome = 'unavailable';
+      log.warn({ err }, 'command failed: the database is unavailable');
+      msg.respondError(503, 'the database is unavailable; try again shortly');
     } else {
       outcome = 'internal';
       log.error({ err }, 'command failed');

@@ -7,7 +7,16 @@ import {
   type RegisterAgentBody,
 } from '@media-vault/contracts';
 import { Svcm } from '@nats-io/services';
-import { connectAs, natsAccess, testPrincipalKeys, testSigner } from '@media-vault/test-harness';
+import {
+  connectAs,
+  freePort,
+  natsAccess,
+  testPrincipalKeys,
+  testSigner,
+} from '@media-vault/test-harness';
+import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { SignJWT } from 'jose';
 import { createHash, createPrivateKey, randomUUID } from 'node:crypto';
@@ -83,6 +92,19 @@ const notUnderTest = Object.fromEntries(
     ]),
 ) as unknown as CommandHandlers<'tasks'>;
 
+/** A real query through the services' driver to a port where no Postgres listens. */
+async function queryUnreachablePostgres(): Promise<void> {
+  const client = postgres(`postgres://postgres@127.0.0.1:${await freePort()}/postgres`, {
+    max: 1,
+    connect_timeout: 5,
+  });
+  try {
+    await drizzle(client).execute(sql`select 1`);
+  } finally {
+    await client.end({ timeout: 1 });
+  }
+}
+
 /** Test handlers for the real tasks subjects: they record what reached them and fail on demand. */
 const testHandlers = () => {
   const seen: { subject: string; request: unknown; ctx: CommandContext }[] = [];
@@ -96,6 +118,7 @@ const testHandlers = () => {
       if (request.name === 'conflict') throw new VaultError('alreadyExists', 'taken');
       if (request.name === 'explode') throw new Error('database password is hunter2');
       if (request.name === 'slow') await held;
+      if (request.name === 'database-down') await queryUnreachablePostgres();
       return agentOf(request, ctx.principal);
     },
     [CommandSubjects.agentList]: async (request, ctx) => {
@@ -326,6 +349,20 @@ describe('serveCommands and sendCommand', () => {
       expect(err).toBeInstanceOf(VaultError);
       expect(err).toMatchObject({ kind: 'internal', message: 'internal error' });
       expect((err as Error).message).not.toContain('hunter2');
+    });
+
+    it('a database that cannot be reached is unavailable (503), not an internal error', async () => {
+      const err = await sendCommand(
+        nc,
+        CommandSubjects.agentRegister,
+        body({ name: 'database-down' }),
+        { principal: alice, signer },
+      ).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(VaultError);
+      expect(err).toMatchObject({
+        kind: 'unavailable',
+        message: 'the database is unavailable; try again shortly',
+      });
     });
 
     it('a handler that does not answer in time fails as timeout', async () => {
