@@ -2,9 +2,10 @@ import { makeMp3 } from '@media-vault/test-harness';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { checkEvents, checkState, readAllEvents } from './checks.js';
-import { audioFlow, taskFlow, type FlowRecord, type Mp3 } from './flows.js';
+import { audioFlow, taskFlow, type FlowBlocks, type FlowRecord, type Mp3 } from './flows.js';
 import { emptyStats, GatewayClient, signToken, type ClientStats } from './http-client.js';
 import { SERVICES, type Platform, type Replica, type ServiceName } from './platform.js';
 
@@ -237,6 +238,8 @@ export async function runChaos(
   await mkdir(opts.mp3Dir, { recursive: true });
   const nextMp3 = async () => mp3s.pop() ?? (await makeMp3(opts.mp3Dir, { seconds: 3 }));
 
+  // Added once, before any fault (Kubo may be the one restarted): every flow reports them.
+  const blocks = await addFlowBlocks(platform.kubo().apiUrl);
   for (const key of opts.faults) {
     const fault = FAULTS[key];
     if (!fault) throw new Error(`no fault called ${key}; known: ${Object.keys(FAULTS).join(', ')}`);
@@ -253,7 +256,7 @@ export async function runChaos(
       const struck = new Promise<void>((done) => (strike = done));
       const running: Promise<FlowRecord>[] = [];
       for (let i = 0; i < (opts.taskFlows ?? 2); i++) {
-        running.push(taskFlow(client, users, `${runTag}-${++flowNumber}`));
+        running.push(taskFlow(client, users, `${runTag}-${++flowNumber}`, blocks));
       }
       for (const mp3 of audio) {
         running.push(
@@ -353,4 +356,20 @@ export function chaosTable(rows: readonly FaultRow[]): string {
     );
   }
   return lines.join('\n');
+}
+
+/** Two small random blocks added to the platform's Kubo, as a studio's agent would have sealed. */
+async function addFlowBlocks(kuboApiUrl: string): Promise<FlowBlocks> {
+  const add = async (label: string) => {
+    const form = new FormData();
+    form.append('file', new Blob([randomBytes(4096)]), label);
+    const res = await fetch(`${kuboApiUrl}/api/v0/add?cid-version=1&pin=true`, {
+      method: 'POST',
+      body: form,
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`Kubo add: ${res.status} ${text}`);
+    return (JSON.parse(text) as { Hash: string }).Hash;
+  };
+  return { public: await add('public-block'), private: await add('private-block') };
 }

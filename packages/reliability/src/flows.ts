@@ -33,10 +33,17 @@ interface TaskRecord {
  * block it owes to 8; the licensee reports the download to 8. `n` keeps users apart per flow, so
  * the studio's private list holds exactly this flow's task.
  */
+/** Blocks the platform's node really holds, so the pin jobs a task at 8 sends can finish. */
+export interface FlowBlocks {
+  readonly public: string;
+  readonly private: string;
+}
+
 export async function taskFlow(
   client: GatewayClient,
   users: Users,
   n: string,
+  blocks: FlowBlocks,
 ): Promise<FlowRecord> {
   const started = Date.now();
   const ids: Record<string, string> = {};
@@ -63,7 +70,7 @@ export async function taskFlow(
         status: 3,
         name: `ep${n}.pub`,
         file: 'series',
-        hash: `QmPublic${n}`,
+        hash: blocks.public,
         size: 102400,
         ip: 'QmUploaderPeer',
       },
@@ -98,13 +105,13 @@ export async function taskFlow(
         percent: 100,
         name: `ep${n}.key`,
         file: 'series',
-        hash: `QmPrivate${n}`,
+        hash: blocks.private,
         size: 4096,
         ip: 'QmStudioPeer',
       },
     });
     const seen = data<TaskRecord>((await client.request('GET', dl, { token: licensee })).body);
-    if (seen.private_hash !== `QmPrivate${n}`) {
+    if (seen.private_hash !== blocks.private) {
       throw new Error(
         `download ${download.id} does not show the private block: ${JSON.stringify(seen)}`,
       );

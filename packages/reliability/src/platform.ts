@@ -174,6 +174,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     const common = {
       NATS_URL: nats.url,
       STREAM_REPLICAS: String(Math.min(3, nats.nodes.length)),
+      // Replicas do not share a disk, as in a cluster: staging on the R3 JetStream object store.
+      OBJECT_STORE: 'nats',
       LOG_LEVEL: opts.logLevel ?? 'info',
       // Not a terminal, but say so: the logs are files.
       NO_COLOR: '1',
