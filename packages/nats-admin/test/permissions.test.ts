@@ -41,7 +41,8 @@ const publishers: Record<string, Who[]> = {
   'jobs.ipfs.agent-a.release': ['tasks'],
   'jobs.ipfs.agent-b.fetch': ['tasks'],
   'jobs.media.merge': ['assets'],
-  'jobs.ipfs.unpin': ['assets'],
+  // Deleted audio (assets) and a deleted master's blocks (tasks).
+  'jobs.ipfs.unpin': ['assets', 'tasks'],
   'jobs.ipfs.add': ['media-worker'],
   'jobs.assets.merged': ['media-worker', 'ipfs-worker'],
   'jobs.media.agent-a.compose': ['agent-a'],
