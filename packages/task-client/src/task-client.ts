@@ -180,15 +180,8 @@ export class TaskClient {
       clearTimeout(answerTimer);
     }
     if (!res.ok || !res.body) {
-      const text = await res.text().catch(() => '');
-      let message = `${res.status} ${res.statusText}`.trim();
-      try {
-        const parsed = JSON.parse(text) as { message?: unknown };
-        if (typeof parsed.message === 'string' && parsed.message !== '') message = parsed.message;
-      } catch {
-        // Not the gateway's JSON: the HTTP status says it.
-      }
       signal.removeEventListener('abort', stopConnection);
+      const message = refusalMessage(res, parseEnvelope(await res.text().catch(() => '')));
       throw new TaskApiError(res.status, `GET /api/v1/events/: ${message} (HTTP ${res.status})`);
     }
     const messages = res.body
@@ -245,25 +238,33 @@ export class TaskClient {
         { cause: err },
       );
     }
-    const text = await res.text();
-    let parsed: { data?: unknown; message?: unknown } | undefined;
-    try {
-      parsed = JSON.parse(text) as { data?: unknown; message?: unknown };
-    } catch {
-      // Not the gateway's JSON (a proxy page, say): the HTTP status is all there is to say.
-    }
+    const parsed = parseEnvelope(await res.text());
     if (!res.ok || parsed === undefined) {
-      const message =
-        typeof parsed?.message === 'string' && parsed.message !== ''
-          ? parsed.message
-          : `${res.status} ${res.statusText}`.trim();
       throw new TaskApiError(
         res.status,
-        `${method} ${url.pathname}: ${message} (HTTP ${res.status})`,
+        `${method} ${url.pathname}: ${refusalMessage(res, parsed)} (HTTP ${res.status})`,
       );
     }
     return (opts.whole ? parsed : parsed.data) as R;
   }
+}
+
+type Envelope = { data?: unknown; message?: unknown };
+
+/** The gateway's `{data, message}` reply, or undefined when the body is not JSON (a proxy page). */
+function parseEnvelope(text: string): Envelope | undefined {
+  try {
+    return JSON.parse(text) as Envelope;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The server's message when it gave one; otherwise the HTTP status is all there is to say. */
+function refusalMessage(res: Response, reply: Envelope | undefined): string {
+  return typeof reply?.message === 'string' && reply.message !== ''
+    ? reply.message
+    : `${res.status} ${res.statusText}`.trim();
 }
 
 function describe(err: unknown): string {
