@@ -3,6 +3,7 @@ export * from './commands.js';
 export * from './service-discovery.js';
 export * from './config.js';
 export * from './database.js';
+export * from './database-drivers.js';
 export * from './database-errors.js';
 export * from './health-server.js';
 export * from './lifecycle.js';

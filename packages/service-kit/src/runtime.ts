@@ -1,12 +1,12 @@
 import type { StreamName } from '@media-vault/contracts';
 import { join } from 'node:path';
-import { openDatabase, type OpenDatabase } from './database.js';
+import type { openDatabase, OpenDatabase } from './database.js';
 import { startHealthServer, type ReadinessCheck } from './health-server.js';
 import { Lifecycle } from './lifecycle.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { connectNats, type NatsConnection } from './nats.js';
-import { OutboxRelay } from './outbox.js';
+import type { OutboxRelay } from './outbox.js';
 import { waitForStreams } from './streams.js';
 
 export interface RuntimeOptions<S extends Record<string, unknown>> {
@@ -26,7 +26,17 @@ export interface RuntimeOptions<S extends Record<string, unknown>> {
     readonly url?: string | undefined;
     readonly dataDir: string;
     readonly migrationsFolder: string;
+    /**
+     * `databaseDrivers`, handed in by the services that own tables: the database drivers and
+     * drizzle are a large part of a process's memory, and the gateway and workers never load them.
+     */
+    readonly drivers: DatabaseDrivers;
   };
+}
+
+export interface DatabaseDrivers {
+  readonly openDatabase: typeof openDatabase;
+  readonly OutboxRelay: typeof OutboxRelay;
 }
 
 export interface ServiceRuntime<S extends Record<string, unknown>> {
@@ -53,7 +63,7 @@ export async function createRuntime<S extends Record<string, unknown> = Record<s
   try {
     let database: OpenDatabase<S> | undefined;
     if (opts.database) {
-      database = await openDatabase({
+      database = await opts.database.drivers.openDatabase({
         schema: opts.database.schema,
         url: opts.database.url,
         pgliteDir: join(opts.database.dataDir, opts.service, 'pglite'),
@@ -78,8 +88,8 @@ export async function createRuntime<S extends Record<string, unknown> = Record<s
     await waitForStreams(nc, opts.streams, log);
 
     let relay: OutboxRelay | undefined;
-    if (database) {
-      relay = new OutboxRelay(database.db as never, nc, log);
+    if (database && opts.database) {
+      relay = new opts.database.drivers.OutboxRelay(database.db as never, nc, log);
       relay.start();
       const r = relay;
       lifecycle.onClose('outbox relay', () => r.stop());

@@ -11,6 +11,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { migrationsConfig, openDatabase } from '../src/database.js';
 import { enqueueEvents, newEventId } from '../src/outbox.js';
 import { migrationsFolder, outbox } from './fixtures/outbox-schema.js';
+import { databaseDrivers } from '../src/database-drivers.js';
 import { createRuntime } from '../src/runtime.js';
 import { silentLog, subjectCount, waitFor } from './helpers.js';
 
@@ -79,7 +80,13 @@ describe('createRuntime', () => {
       logLevel: 'silent',
       healthPort: 0,
       streams: ['EVENTS', 'JOBS'],
-      database: { schema: { outbox }, url, dataDir: '/nonexistent', migrationsFolder },
+      database: {
+        schema: { outbox },
+        url,
+        dataDir: '/nonexistent',
+        migrationsFolder,
+        drivers: databaseDrivers,
+      },
     });
     let closed = false;
     try {

@@ -3,6 +3,7 @@ import { Streams } from '@media-vault/contracts';
 import {
   createPrincipalVerifier,
   createRuntime,
+  databaseDrivers,
   principalKeysOf,
   serveCommands,
   type ServiceRuntime,
@@ -39,7 +40,13 @@ export async function startAssetsService(config: AssetsConfig): Promise<AssetsSe
     logLevel: config.LOG_LEVEL,
     healthPort: config.HEALTH_PORT,
     streams: [Streams.events.name, Streams.jobs.name],
-    database: { schema, url: config.DATABASE_URL, dataDir: config.DATA_DIR, migrationsFolder },
+    database: {
+      schema,
+      url: config.DATABASE_URL,
+      dataDir: config.DATA_DIR,
+      migrationsFolder,
+      drivers: databaseDrivers,
+    },
   });
   try {
     const staging = await openAssetBuckets(runtime.nc, config, config.STREAM_REPLICAS);

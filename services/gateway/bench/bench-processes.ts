@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleService } from '../../../scripts/bundle-service.mjs';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -18,7 +20,34 @@ export function startTs(
   args: string[] = [],
   nodeOptions: string[] = [],
 ): BenchProcess {
-  const child = spawn(process.execPath, [...nodeOptions, '--import', 'tsx', entry, ...args], {
+  return startNode([...nodeOptions, '--import', 'tsx', entry, ...args], env);
+}
+
+/**
+ * Runs a service the way its container image does: bundled by esbuild (workspace packages in,
+ * other dependencies external) and started by plain node, so its memory is the service's own and
+ * not the on-the-fly TypeScript loader's.
+ */
+export async function startBuilt(
+  service: string,
+  env: Record<string, string | undefined>,
+  nodeOptions: string[] = [],
+): Promise<BenchProcess> {
+  // Next to the sources, so the bundle's bare imports resolve from the repository's node_modules.
+  const outfile = join(repoRoot, 'services', service, 'dist', `bench-${process.pid}.js`);
+  await bundleService(join(repoRoot, 'services', service), outfile, 'warning');
+  const started = startNode([...nodeOptions, '--enable-source-maps', outfile], env);
+  return {
+    ...started,
+    async stop() {
+      await started.stop();
+      await Promise.all([outfile, `${outfile}.map`].map((f) => rm(f, { force: true })));
+    },
+  };
+}
+
+function startNode(args: string[], env: Record<string, string | undefined>): BenchProcess {
+  const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -26,7 +26,13 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { startTs, waitForLine, waitUntil, type BenchProcess } from './bench-processes.js';
+import {
+  startBuilt,
+  startTs,
+  waitForLine,
+  waitUntil,
+  type BenchProcess,
+} from './bench-processes.js';
 
 const SIZE = Number(process.env.BENCH_SIZE_MB ?? 1024) * 1024 * 1024;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -84,8 +90,8 @@ try {
     DATA_DIR: work.path,
   });
   const port = await freePort();
-  const gateway = startTs(
-    'services/gateway/src/main.ts',
+  const gateway = await startBuilt(
+    'gateway',
     {
       ...common,
       ...(await natsEnv(nats, { kind: 'gateway' })),
@@ -95,7 +101,6 @@ try {
       HOST: '127.0.0.1',
       JWT_SECRET: secret,
     },
-    [],
     process.env.BENCH_CPU_PROF
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
       : [],
@@ -126,6 +131,7 @@ try {
   });
 
   console.error('platform ready');
+  const rssReady = await gateway.peakRssMiB();
   const piece = (start: number, size: number) =>
     createReadStream(file, { start, end: Math.min(start + CHUNK, size) - 1 });
 
@@ -291,7 +297,8 @@ try {
       `${CONCURRENT} at once ${(manyTus.ms / manyGateway.ms).toFixed(2)}×`,
   );
   console.log(
-    `gateway peak RSS: ${rssSmall.toFixed(0)} MiB after ${SMALL / 2 ** 20} MiB, ` +
+    `gateway peak RSS: ${rssReady.toFixed(0)} MiB once ready, ` +
+      `${rssSmall.toFixed(0)} MiB after ${SMALL / 2 ** 20} MiB, ` +
       `${rssFull.toFixed(0)} MiB after ${sizeMiB} MiB uploads`,
   );
   console.log(

@@ -3,6 +3,7 @@ import { Streams } from '@media-vault/contracts';
 import {
   createPrincipalVerifier,
   createRuntime,
+  databaseDrivers,
   principalKeysOf,
   serveCommands,
   type ServiceRuntime,
@@ -41,6 +42,7 @@ export async function startTasksService(config: TasksConfig): Promise<TasksServi
       url: config.DATABASE_URL,
       dataDir: config.DATA_DIR,
       migrationsFolder,
+      drivers: databaseDrivers,
     },
   });
   try {

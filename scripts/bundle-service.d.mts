@@ -1,0 +1,5 @@
+export function bundleService(
+  serviceDir: string,
+  outfile: string,
+  logLevel?: 'info' | 'warning' | 'error' | 'silent',
+): Promise<void>;
