@@ -73,9 +73,11 @@ const nameOf = (err: unknown): string | undefined =>
  *
  * - **Write-once** rests on S3 conditional writes: the request that makes an object visible
  *   (PutObject, CompleteMultipartUpload, CopyObject) carries `If-None-Match: *`, so of two racing
- *   puts the server lets exactly one through and answers the other 412. A HEAD before streaming
- *   only spares the upload when the key is already taken. The server must honour the header
- *   (AWS S3 since 2024, SeaweedFS, MinIO, R2); the conformance suite's race test checks it.
+ *   puts the server lets exactly one through and answers the other 412. A HEAD before a multipart
+ *   upload only spares sending its parts when the key is already taken; a one-part put asks
+ *   nothing first, since its bytes are in memory by then and the header alone decides. The server
+ *   must honour the header (AWS S3 since 2024, SeaweedFS, MinIO, R2); the conformance suite's race
+ *   test checks it.
  * - **All or nothing**: an object up to `partSize` is buffered, checked, then sent in one
  *   PutObject; a larger one goes up as a multipart upload, which S3 never shows before
  *   CompleteMultipartUpload: the size and digest are checked while the parts stream, and any
@@ -159,9 +161,9 @@ export async function openS3ObjectStore(options: S3ObjectStoreOptions): Promise<
   /** The conditional write lost: someone else's object holds the key now. */
   const isTaken = (err: unknown) => statusOf(err) === 412 || nameOf(err) === 'PreconditionFailed';
 
-  const metadata = (sha256: string) => ({
+  const metadata = (sha256: string, modified = new Date()) => ({
     [META_SHA256]: sha256,
-    [META_MODIFIED]: new Date().toISOString(),
+    [META_MODIFIED]: modified.toISOString(),
   });
 
   /**
@@ -236,10 +238,20 @@ export async function openS3ObjectStore(options: S3ObjectStoreOptions): Promise<
   };
 
   /** Server-side copy of a staged object onto `key`, visible only if the key is still free. */
-  const copyOnto = async (from: string, key: string, size: number, sha256: string) => {
+  const copyOnto = async (
+    from: string,
+    key: string,
+    size: number,
+    sha256: string,
+    modified: Date,
+  ) => {
     const created = await call(() =>
       s3.send(
-        new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, Metadata: metadata(sha256) }),
+        new CreateMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          Metadata: metadata(sha256, modified),
+        }),
       ),
     );
     const uploadId = created.UploadId!;
@@ -311,11 +323,13 @@ export async function openS3ObjectStore(options: S3ObjectStoreOptions): Promise<
   return {
     async put(key: string, source: AsyncIterable<Uint8Array>, opts: PutOptions = {}) {
       checkKey(key);
-      if (await head(key)) throw new ObjectExistsError(key);
       const measured: Partial<Measured> = {};
       const parts = partsOf(checkedSource(key, source, opts, measured), partSize);
       const first = await parts.next();
       const second = first.done ? first : await parts.next();
+      // What the object's metadata will say, and so what `stat` answers: the put's result is
+      // known without asking the server again (a round trip per chunk of an upload).
+      const modified = new Date();
       if (second.done) {
         // One part at most: it is in memory and checked, so a single PutObject is all or nothing.
         const body = first.done ? new Uint8Array(0) : first.value;
@@ -326,7 +340,7 @@ export async function openS3ObjectStore(options: S3ObjectStoreOptions): Promise<
               Key: key,
               Body: body,
               ContentLength: body.byteLength,
-              Metadata: metadata(measured.sha256!),
+              Metadata: metadata(measured.sha256!, modified),
               IfNoneMatch: '*',
             }),
             { abortSignal: opts.signal },
@@ -336,18 +350,19 @@ export async function openS3ObjectStore(options: S3ObjectStoreOptions): Promise<
           throw bucketError(err);
         }
       } else {
+        if (await head(key)) throw new ObjectExistsError(key);
         async function* all(): AsyncGenerator<Uint8Array> {
           yield first.value as Uint8Array;
           yield second.value as Uint8Array;
           yield* parts;
         }
         if (opts.sha256 !== undefined) {
-          await multipart(key, metadata(opts.sha256.toLowerCase()), all(), opts.signal);
+          await multipart(key, metadata(opts.sha256.toLowerCase(), modified), all(), opts.signal);
         } else {
           const staged = `${STAGING}${randomUUID()}`;
           await multipart(staged, {}, all(), opts.signal);
           try {
-            await copyOnto(staged, key, measured.size!, measured.sha256!);
+            await copyOnto(staged, key, measured.size!, measured.sha256!, modified);
           } finally {
             await s3
               .send(new DeleteObjectCommand({ Bucket: bucket, Key: staged }))
@@ -355,14 +370,7 @@ export async function openS3ObjectStore(options: S3ObjectStoreOptions): Promise<
           }
         }
       }
-      return (
-        (await head(key)) ?? {
-          key,
-          size: measured.size!,
-          sha256: measured.sha256!,
-          modified: new Date(),
-        }
-      );
+      return { key, size: measured.size!, sha256: measured.sha256!, modified };
     },
 
     async *get(key: string, opts: GetOptions = {}) {

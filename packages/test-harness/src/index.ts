@@ -15,3 +15,4 @@ export * from './jobs.js';
 export * from './principal.js';
 export * from './media-files.js';
 export * from './observe.js';
+export * from './staging.js';

@@ -1,5 +1,8 @@
 import { AudioAssetCommandSubjects as S } from '@media-vault/contracts';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { STAGING_KINDS } from '@media-vault/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ASSETS,
@@ -13,12 +16,15 @@ import {
   type AssetEvent,
 } from './pipeline-stack.js';
 
+// Once per staging adapter: chunks, merges and downloads must not depend on where bytes wait.
+const title = 'audio asset chunks and merges at the command level, %s staging';
+
 /**
  * The service's side of chunked uploads: which chunks it takes, races between uploads of one
  * chunk, parallel uploads and merges. How the gateway streams, counts and hashes a chunk's bytes
  * is tested in the gateway (audio-assets-chunks.test.ts).
  */
-describe('audio asset chunks and merges at the command level', () => {
+describe.each(STAGING_KINDS)(title, (staging) => {
   let stack: PipelineStack;
   const alice = person('alice', [ASSETS]);
   const bob = person('bob', [ASSETS]);
@@ -35,7 +41,7 @@ describe('audio asset chunks and merges at the command level', () => {
   });
 
   beforeAll(async () => {
-    stack = await PipelineStack.start();
+    stack = await PipelineStack.start({ staging });
     const bytes = randomBytes(2 * stack.chunkSize + stack.chunkSize / 2);
     const plan = await stack.create(alice, {
       name: 'draft.mp3',
@@ -251,6 +257,8 @@ describe('audio asset chunks and merges at the command level', () => {
     const { chunks, objects } = await stored(plan.id);
     expect(chunks.chunks.map((c) => c.index)).toEqual(indexes);
     expect(objects).toHaveLength(plan.chunkCount);
+    // The run is on the adapter it names: only fs staging makes the shared directory.
+    expect(existsSync(join(stack.dir, 'staging')), staging).toBe(staging === 'fs');
 
     await stack.merge(alice, plan.id);
     const asset = await stack.settled(alice, plan.id);

@@ -19,11 +19,15 @@ import {
   natsEnv,
   principalVerifyEnv,
   readSubject,
+  stagingEnvFor,
+  stagingKindFromEnv,
   startNats,
   startService,
   testSigner,
   uniqueName,
   waitFor,
+  type StagingEnv,
+  type StagingKind,
   type StartedNats,
   type StartedProcess,
   type TempDir,
@@ -91,6 +95,11 @@ export interface PipelineStackOptions {
   readonly chunkSize?: number;
   /** Extra settings of the assets service (e.g. a tiny DRAFT_TTL_HOURS). */
   readonly assetsEnv?: Record<string, string>;
+  /**
+   * Where the service and the workers stage chunks and merged files; default: OBJECT_STORE from
+   * the test's environment, else fs (one directory they all share).
+   */
+  readonly staging?: StagingKind;
 }
 
 /**
@@ -99,16 +108,6 @@ export interface PipelineStackOptions {
  * JetStream would take each other's merge results), the service in this process and the media
  * and ipfs workers as processes. Callers talk to it in commands, as the gateway does.
  */
-/**
- * Where the stack's processes stage bytes: one directory they all share (the default), or the
- * NATS object store with OBJECT_STORE=nats in the test's environment.
- */
-const stagingOf = (dir: string) => ({
-  OBJECT_STORE: process.env.OBJECT_STORE === 'nats' ? ('nats' as const) : ('fs' as const),
-  OBJECT_STORE_DIR: join(dir, 'staging'),
-  S3_REGION: 'us-east-1',
-});
-
 export class PipelineStack {
   private readonly staging: StagingBuckets;
 
@@ -121,14 +120,15 @@ export class PipelineStack {
     readonly dir: string,
     private readonly workers: StartedProcess[],
     private readonly cleanup: (() => Promise<void>)[],
+    stagingEnv: StagingEnv,
   ) {
-    this.staging = stagingFromSettings({ ...stagingOf(dir), DATA_DIR: dir }, () => jetstream(nc), [
+    this.staging = stagingFromSettings({ ...stagingEnv, DATA_DIR: dir }, () => jetstream(nc), [
       ...Object.values(AssetBuckets),
     ]);
   }
 
   static async start(opts: PipelineStackOptions = {}): Promise<PipelineStack> {
-    const { postgresUrl, kuboApiUrl } = inject('servers');
+    const { postgresUrl, kuboApiUrl, s3 } = inject('servers');
     if (!postgresUrl || !kuboApiUrl)
       throw new Error('the global set-up must start Postgres and Kubo');
     const cleanup: (() => Promise<void>)[] = [];
@@ -140,6 +140,7 @@ export class PipelineStack {
       cleanup.push(() => dir.remove());
       const nc = await connectAs(nats);
       cleanup.push(() => nc.close());
+      const staging = await stagingEnvFor(opts.staging ?? stagingKindFromEnv(), dir.path, s3);
       // The service first: it creates the buckets the workers open.
       const service = await startAssetsService(
         loadAssetsConfig({
@@ -147,7 +148,7 @@ export class PipelineStack {
           ...principalVerifyEnv(),
           DATABASE_URL: await createDatabase(postgresUrl, uniqueName('assets_pipeline')),
           DATA_DIR: join(dir.path, 'assets'),
-          ...stagingOf(dir.path),
+          ...staging,
           HEALTH_PORT: '0',
           LOG_LEVEL: 'warn',
           ASSET_CHUNK_SIZE: String(chunkSize),
@@ -165,7 +166,7 @@ export class PipelineStack {
             env: {
               ...(await natsEnv(nats, { kind: name })),
               IPFS_API_URL: kuboApiUrl,
-              ...stagingOf(dir.path),
+              ...staging,
               DATA_DIR: join(dir.path, name),
               TMP_DIR: join(dir.path, `${name}-tmp`),
             },
@@ -184,7 +185,16 @@ export class PipelineStack {
           start('ipfs-worker', 'jobs.ipfs.add'),
         ]);
       }
-      return new PipelineStack(nc, service, kuboApiUrl, chunkSize, dir.path, workers, cleanup);
+      return new PipelineStack(
+        nc,
+        service,
+        kuboApiUrl,
+        chunkSize,
+        dir.path,
+        workers,
+        cleanup,
+        staging,
+      );
     } catch (err) {
       for (const step of cleanup.reverse()) await step().catch(() => undefined);
       throw err;

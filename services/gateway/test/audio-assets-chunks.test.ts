@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { STAGING_KINDS } from '@media-vault/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ASSETS,
@@ -15,7 +16,10 @@ import {
 
 const run = Date.now().toString(36);
 
-describe('audio asset chunks over HTTP: bad input, duplicates, streaming races', () => {
+// Once per staging adapter: chunks, merges and downloads must not depend on where bytes wait.
+const title = 'audio asset chunks over HTTP: bad input, duplicates, streaming races, %s staging';
+
+describe.each(STAGING_KINDS)(title, (staging) => {
   let stack: AudioStack;
   let alice: string;
   let bob: string;
@@ -32,7 +36,7 @@ describe('audio asset chunks over HTTP: bad input, duplicates, streaming races',
   });
 
   beforeAll(async () => {
-    stack = await AudioStack.start();
+    stack = await AudioStack.start({ staging });
     alice = await stack.token(`alice-${run}`, [ASSETS]);
     bob = await stack.token(`bob-${run}`, [ASSETS]);
     reviewer = await stack.token(`reviewer-${run}`, [REVIEWER]);

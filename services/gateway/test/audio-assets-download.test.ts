@@ -1,5 +1,5 @@
 import type { AudioAsset } from '@media-vault/contracts';
-import { natsEnv, principalSigningEnv } from '@media-vault/test-harness';
+import { natsEnv, principalSigningEnv, STAGING_KINDS } from '@media-vault/test-harness';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '../src/config.js';
@@ -18,7 +18,10 @@ import { signToken } from './helpers.js';
 
 const run = Date.now().toString(36);
 
-describe('audio asset download over HTTP: ranges, ETag, headers', () => {
+// Once per staging adapter: the file is merged from chunks staged there.
+const title = 'audio asset download over HTTP: ranges, ETag, headers, %s staging';
+
+describe.each(STAGING_KINDS)(title, (staging) => {
   let stack: AudioStack;
   let listener: string;
   let file: MediaFile;
@@ -29,7 +32,7 @@ describe('audio asset download over HTTP: ranges, ETag, headers', () => {
     stack.download(listener, asset.id, kind, headers);
 
   beforeAll(async () => {
-    stack = await AudioStack.start();
+    stack = await AudioStack.start({ staging });
     const alice = await stack.token(`alice-${run}`, [ASSETS]);
     listener = await stack.token(`listener-${run}`);
     file = await makeMp3(stack.dir, { seconds: 6 });

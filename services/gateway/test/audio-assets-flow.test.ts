@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { STAGING_KINDS } from '@media-vault/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ASSETS,
@@ -13,14 +16,18 @@ import {
 
 const run = Date.now().toString(36);
 
-describe('audio assets over HTTP: the routes of upload, merge, review and download', () => {
+// Once per staging adapter: chunks, merges and downloads must not depend on where bytes wait.
+const title =
+  'audio assets over HTTP: the routes of upload, merge, review and download, %s staging';
+
+describe.each(STAGING_KINDS)(title, (staging) => {
   let stack: AudioStack;
   let alice: string;
   let bob: string;
   let reviewer: string;
 
   beforeAll(async () => {
-    stack = await AudioStack.start();
+    stack = await AudioStack.start({ staging });
     alice = await stack.token(`alice-${run}`, [ASSETS]);
     bob = await stack.token(`bob-${run}`, [ASSETS]);
     reviewer = await stack.token(`reviewer-${run}`, [REVIEWER]);
@@ -68,6 +75,8 @@ describe('audio assets over HTTP: the routes of upload, merge, review and downlo
       });
     }
     expect((await stack.chunkObjects(plan.id)).length).toBe(chunkCount);
+    // The run is on the adapter it names: only fs staging makes the shared directory.
+    expect(existsSync(join(stack.dir, 'staging')), staging).toBe(staging === 'fs');
 
     const merging = await stack.merge(alice, plan.id);
     expect(merging.status).toBe(200);

@@ -15,11 +15,15 @@ import {
   natsEnv,
   principalVerifyEnv,
   readSubject,
+  stagingEnvFor,
+  stagingKindFromEnv,
   startNats,
   testSigner,
   uniqueName,
   waitFor,
   type NatsAccess,
+  type StagingEnv,
+  type StagingKind,
   type StartedNats,
   type TempDir,
 } from '@media-vault/test-harness';
@@ -204,17 +208,12 @@ export interface AudioStackOptions {
    * that node's blockstore, as on a default install.
    */
   readonly embeddedIpfs?: boolean;
+  /**
+   * Where every process of the stack stages chunks and merged files; default: OBJECT_STORE from
+   * the test's environment, else fs (one directory they all share).
+   */
+  readonly staging?: StagingKind;
 }
-
-/**
- * Where the stack's processes stage bytes: one directory they all share (the default), or the
- * NATS object store with OBJECT_STORE=nats in the test's environment.
- */
-const stagingOf = (dir: string) => ({
-  OBJECT_STORE: process.env.OBJECT_STORE === 'nats' ? ('nats' as const) : ('fs' as const),
-  OBJECT_STORE_DIR: join(dir, 'staging'),
-  S3_REGION: 'us-east-1',
-});
 
 export interface HttpOptions {
   readonly token?: string | undefined;
@@ -238,8 +237,9 @@ export class AudioStack {
     readonly processes: Record<string, ServiceProcess>,
     private readonly secret: string,
     private readonly cleanup: (() => Promise<void>)[],
+    stagingEnv: StagingEnv,
   ) {
-    this.staging = stagingFromSettings({ ...stagingOf(dir), DATA_DIR: dir }, () => jetstream(nc), [
+    this.staging = stagingFromSettings({ ...stagingEnv, DATA_DIR: dir }, () => jetstream(nc), [
       ...Object.values(AssetBuckets),
     ]);
   }
@@ -251,7 +251,7 @@ export class AudioStack {
    * set-up.
    */
   static async start(opts: AudioStackOptions = {}): Promise<AudioStack> {
-    const { postgresUrl, kuboApiUrl } = inject('servers');
+    const { postgresUrl, kuboApiUrl, s3 } = inject('servers');
     if (!postgresUrl || !kuboApiUrl)
       throw new Error('the global set-up must start Postgres and Kubo');
     const cleanup: (() => Promise<void>)[] = [];
@@ -268,6 +268,7 @@ export class AudioStack {
       const nc = await connectAs(nats);
       cleanup.push(() => nc.close());
       const databaseUrl = await createDatabase(postgresUrl, uniqueName('audio'));
+      const staging = await stagingEnvFor(opts.staging ?? stagingKindFromEnv(), dir.path, s3);
 
       const processes: Record<string, ServiceProcess> = {};
       const probeAs = { id: 'readiness-probe', name: 'probe', roles: [] };
@@ -280,7 +281,7 @@ export class AudioStack {
             ...principalVerifyEnv(),
             DATABASE_URL: databaseUrl,
             DATA_DIR: join(dir.path, 'assets'),
-            ...stagingOf(dir.path),
+            ...staging,
             ASSET_CHUNK_SIZE: String(chunkSize),
             // As many chunks as one merge job may list.
             ASSET_MAX_SIZE: String(chunkSize * 10_000),
@@ -305,7 +306,7 @@ export class AudioStack {
           env: {
             ...(await natsEnv(nats, { kind: name })),
             ...(opts.embeddedIpfs ? {} : { IPFS_API_URL: kuboApiUrl }),
-            ...stagingOf(dir.path),
+            ...staging,
             DATA_DIR: join(dir.path, name),
             TMP_DIR: join(dir.path, `${name}-tmp`),
           },
@@ -325,7 +326,7 @@ export class AudioStack {
       const gateway = await buildGateway(
         await testGatewayConfig(nats, secret, {
           ...(opts.embeddedIpfs ? {} : { IPFS_API_URL: kuboApiUrl }),
-          ...stagingOf(dir.path),
+          ...staging,
           // The same DATA_DIR as the ipfs-worker: downloads read its embedded node's blocks.
           DATA_DIR: join(dir.path, 'ipfs-worker'),
           ASSET_CHUNK_BODY_LIMIT: String(4 * chunkSize),
@@ -343,6 +344,7 @@ export class AudioStack {
         processes,
         secret,
         cleanup,
+        staging,
       );
     } catch (err) {
       await undo();
