@@ -5,19 +5,47 @@ import { mkdir } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { checkEvents, checkState, readAllEvents } from './checks.js';
-import { audioFlow, taskFlow, type FlowBlocks, type FlowRecord, type Mp3 } from './flows.js';
+import { startSealedAgents, type SealedAgents } from './agents.js';
+import {
+  audioFlow,
+  sealedFlow,
+  taskFlow,
+  type FlowBlocks,
+  type FlowRecord,
+  type Mp3,
+  type SealedStep,
+} from './flows.js';
 import { emptyStats, GatewayClient, signToken, type ClientStats } from './http-client.js';
 import { SERVICES, type Platform, type Replica, type ServiceName } from './platform.js';
+
+/** What a fault's round knows besides the platform: the step struck and the run's agents. */
+export interface StrikeContext {
+  readonly step?: SealedStep;
+  readonly agents?: SealedAgents;
+  /** The task ids of the round's sealed flow, as far as it has them. */
+  readonly sealedIds?: Readonly<Record<string, string>>;
+}
 
 /** A fault the run injects, and how it puts things back as an operator (or Kubernetes) would. */
 export interface Fault {
   readonly name: string;
   readonly description: string;
-  /** When in a round to strike: a random time after the round starts, or at an audio flow step. */
+  /**
+   * When in a round to strike: a random time after the round starts, at an audio flow step, or
+   * at a step of the sealed flow (taken in turn, one per round).
+   */
   readonly at:
-    { readonly afterMs: readonly [number, number] } | { readonly step: 'chunks' | 'merge' };
+    | { readonly afterMs: readonly [number, number] }
+    | { readonly step: 'chunks' | 'merge' }
+    | { readonly sealedSteps: readonly SealedStep[] };
+  /** Flows of each kind a round starts together; default two task flows and one audio flow. */
+  readonly flows?: { readonly task: number; readonly audio: number; readonly sealed: number };
+  /** Before the fault's first round (e.g. moving a replica into a network namespace). */
+  prepare?(platform: Platform): Promise<void>;
+  /** After its last round, before the checks: puts back what `prepare` changed. */
+  finish?(platform: Platform): Promise<void>;
   /** Injects the fault and, once it is over, restores the platform (restarts what it stopped). */
-  inject(platform: Platform, random: () => number): Promise<string>;
+  inject(platform: Platform, random: () => number, context: StrikeContext): Promise<string>;
 }
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
@@ -91,8 +119,56 @@ export const FAULTS: Record<string, Fault> = {
       return 'kubo';
     },
   },
+  'kill-agent': {
+    name: 'kill -9 an agent',
+    description:
+      "SIGKILL of the studio's agent mid-seal or mid-release, or of the licensee's mid-fetch/compose (in turn), started again after 1 s",
+    at: { sealedSteps: ['seal', 'release', 'compose'] },
+    flows: { task: 1, audio: 0, sealed: 1 },
+    async inject(platform, random, { step, agents, sealedIds }) {
+      const agent = step === 'compose' ? agents!.licensee : agents!.studio;
+      // A random moment inside the step: the seal of the run's master takes a second or two, a
+      // release well under one.
+      await sleep(random() * (step === 'seal' ? 1_000 : 300));
+      await agent.replica.kill9();
+      // Where the flow stood when the agent died, from the database: the report says whether the
+      // kill landed inside the step.
+      const at = await sealedStatuses(platform.databaseUrl, sealedIds?.source);
+      await sleep(restartDelayMs);
+      await agent.replica.start();
+      return `${agent.id} killed mid-${step} (${at})`;
+    },
+  },
   ...Object.fromEntries(SERVICES.map((s) => [`term-${s}`, terminateReplica(s)])),
 };
+
+/** The statuses of a source's upload, private and download tasks, e.g. `upload 8 private 3 download 5`. */
+async function sealedStatuses(databaseUrl: string, sourceId: string | undefined): Promise<string> {
+  if (!sourceId) return 'no source yet';
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const parts: string[] = [];
+    for (const [table, kind] of [
+      ['upload_tasks', 'upload'],
+      ['private_tasks', 'private'],
+      ['download_tasks', 'download'],
+    ] as const) {
+      const rows = await sql.unsafe<{ status: number }[]>(
+        `SELECT status FROM tasks.${table} WHERE source_id = $1 ORDER BY id`,
+        [Number(sourceId)],
+      );
+      parts.push(`${kind} ${rows.map((r) => r.status).join(',') || '-'}`);
+    }
+    return parts.join(' ');
+  } catch (err) {
+    return `statuses unreadable: ${(err as Error).message}`;
+  } finally {
+    await sql.end();
+  }
+}
+
+/** The agents of a platform, started the first time a fault's rounds need a sealed flow. */
+const agentsOf = new WeakMap<Platform, Promise<SealedAgents>>();
 
 export interface FaultRow {
   readonly fault: string;
@@ -119,6 +195,8 @@ export interface ChaosOptions {
   /** Flows of each kind started together in a round. */
   readonly taskFlows?: number;
   readonly audioFlows?: number;
+  /** Sealed round trips a round starts (the agents are started for the first). */
+  readonly sealedFlows?: number;
   readonly mp3Dir: string;
   readonly seed?: number;
   readonly log?: (line: string) => void;
@@ -248,15 +326,44 @@ export async function runChaos(
     const recoveries: number[] = [];
     const flows: FlowRecord[] = [];
     const notes: string[] = [];
+    const counts = fault.flows ?? {
+      task: opts.taskFlows ?? 2,
+      audio: opts.audioFlows ?? 1,
+      sealed: opts.sealedFlows ?? 0,
+    };
+    let agents: SealedAgents | undefined;
+    if (counts.sealed > 0) {
+      if (!agentsOf.has(platform)) agentsOf.set(platform, startSealedAgents(platform));
+      agents = await agentsOf.get(platform)!;
+    }
+    await fault.prepare?.(platform);
     for (let round = 1; round <= opts.rounds; round++) {
-      const audio = await Promise.all(
-        Array.from({ length: opts.audioFlows ?? 1 }, () => nextMp3()),
-      );
+      const audio = await Promise.all(Array.from({ length: counts.audio }, () => nextMp3()));
       let strike: () => void = () => {};
       const struck = new Promise<void>((done) => (strike = done));
       const running: Promise<FlowRecord>[] = [];
-      for (let i = 0; i < (opts.taskFlows ?? 2); i++) {
+      const step =
+        'sealedSteps' in fault.at
+          ? fault.at.sealedSteps[(round - 1) % fault.at.sealedSteps.length]
+          : undefined;
+      for (let i = 0; i < counts.task; i++) {
         running.push(taskFlow(client, users, `${runTag}-${++flowNumber}`, blocks));
+      }
+      const sealedIds: Record<string, string> = {};
+      for (let i = 0; i < counts.sealed; i++) {
+        const n = `${runTag}-${++flowNumber}`;
+        const onStep = (reached: SealedStep) => reached === step && strike();
+        running.push(
+          agents!.nextMaster(n).then((master) =>
+            // The first sealed flow of the round is the one a fault may look into.
+            sealedFlow(client, agents!, n, master, onStep, i === 0 ? sealedIds : {}).then(
+              (flow) => {
+                for (const line of flow.asked) notes.push(`round ${round}: asked again: ${line}`);
+                return flow;
+              },
+            ),
+          ),
+        );
       }
       for (const mp3 of audio) {
         running.push(
@@ -275,7 +382,7 @@ export async function runChaos(
       const at = Date.now();
       // Probed while the fault runs: with two replicas the platform may never stop answering.
       const [target, recovered] = await Promise.all([
-        fault.inject(platform, random),
+        fault.inject(platform, random, { step, agents, sealedIds }),
         timeToRecover(platform, at, probeToken),
       ]);
       recoveries.push(recovered);
@@ -283,7 +390,7 @@ export async function runChaos(
       flows.push(...done);
       for (const f of done) {
         if (!f.completed) notes.push(`round ${round}: ${f.kind} flow failed: ${f.error}`);
-        if (f.completed && f.kind === 'task') {
+        if (f.completed && (f.kind === 'task' || f.kind === 'sealed')) {
           for (const kind of ['upload', 'download', 'private'])
             knownTasks.add(`${kind}:${f.ids[kind]}`);
         }
@@ -294,6 +401,7 @@ export async function runChaos(
           `${done.filter((f) => f.completed).length}/${done.length} flows completed`,
       );
     }
+    await fault.finish?.(platform);
     const quiet = await settle(admin, platform.databaseUrl);
     if (!quiet) notes.push('the outbox or JOBS was not empty 120 s after the last round');
     const events = await readAllEvents(admin);

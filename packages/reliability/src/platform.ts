@@ -17,22 +17,26 @@ const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 export const SERVICES = ['tasks', 'assets', 'ipfs-worker', 'media-worker', 'gateway'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
+class ExitedBeforeReady extends Error {}
+
 /** One process of a service: started, killed and started again by the run. */
 export class Replica {
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
 
   constructor(
-    readonly service: ServiceName,
+    readonly service: ServiceName | 'agent',
     readonly index: number,
     private readonly env: Record<string, string>,
     private readonly log: WriteStream,
     /** The gateway's HTTP port (gateways only). */
     readonly port?: number,
+    /** Its name in the logs and the report; `<service>-<n>` unless given. */
+    private readonly label?: string,
   ) {}
 
   get name(): string {
-    return `${this.service}-${this.index + 1}`;
+    return this.label ?? `${this.service}-${this.index + 1}`;
   }
 
   get pid(): number | undefined {
@@ -50,11 +54,31 @@ export class Replica {
    * and assets services; a worker's, its consumers); a failure names its last output.
    */
   async start(timeoutMs = 90_000): Promise<void> {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join('services', this.service, 'src/main.ts')],
-      { cwd: repoRoot, env: { ...inheritedEnv(), ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.startOnce(timeoutMs);
+      } catch (err) {
+        if (!(err instanceof ExitedBeforeReady) || attempt >= 3) throw err;
+        // As a supervisor (Kubernetes) restarts a process that crashed while starting: a
+        // JetStream API call made at start-up can time out on a loaded machine (see
+        // docs/reliability.md); counted, so the report can say how often.
+        this.crashesAtStart++;
+        this.log.write(`--- ${this.name} exited while starting; started again ---\n`);
+        await new Promise((done) => setTimeout(done, 1_000));
+      }
+    }
+  }
+
+  /** Times this replica exited before it was ready and was started again. */
+  crashesAtStart = 0;
+
+  private async startOnce(timeoutMs: number): Promise<void> {
+    const args = ['--import', 'tsx', join('services', this.service, 'src/main.ts')];
+    const child = spawn(process.execPath, args, {
+      cwd: repoRoot,
+      env: { ...inheritedEnv(), ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     this.exited = new Promise((done) => child.once('exit', () => done()));
     const tail: string[] = [];
@@ -72,7 +96,7 @@ export class Replica {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (!this.running()) {
-        throw new Error(
+        throw new ExitedBeforeReady(
           `${this.name} exited (${child.signalCode ?? child.exitCode}) before ready:\n${tail.join('\n')}`,
         );
       }
@@ -128,6 +152,14 @@ export interface Platform {
   readonly jwtSecret: string;
   readonly replicas: Readonly<Record<ServiceName, readonly Replica[]>>;
   readonly gatewayUrls: readonly string[];
+  /** The run's directory (logs under logs/). */
+  readonly dir: string;
+  /** Stops `stop` with the platform (before the servers), e.g. for agents a run started. */
+  adopt(stop: () => Promise<unknown>): void;
+  /** A log file for a process the run starts beside the services. */
+  logFile(name: string): WriteStream;
+  /** Creds for a NATS user of the platform's operator (e.g. an agent). */
+  creds(identity: NatsIdentity): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -249,6 +281,10 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       jwtSecret,
       replicas,
       gatewayUrls: replicas.gateway.map((r) => `http://127.0.0.1:${r.port}`),
+      dir: opts.dir,
+      adopt: (stop) => void stops.push(stop),
+      logFile: (name) => createWriteStream(join(opts.dir, 'logs', `${name}.log`), { flags: 'a' }),
+      creds: (identity) => nats.creds(identity),
       stop: stopAll,
     };
   } catch (err) {
