@@ -139,6 +139,18 @@ export const FAULTS: Record<string, Fault> = {
       return `${agent.id} killed mid-${step} (${at})`;
     },
   },
+  'restart-nats-cluster': {
+    name: 'whole NATS cluster restarted',
+    description: 'all three nats-servers stopped together mid-flow, started again after 3 s',
+    at: { afterMs: [0, 3_000] },
+    flows: { task: 2, audio: 1, sealed: 1 },
+    async inject(platform) {
+      await Promise.all(platform.nats.nodes.map((n) => n.stop()));
+      await sleep(3_000);
+      await Promise.all(platform.nats.nodes.map((n) => n.start()));
+      return platform.nats.nodes.map((n) => n.name).join(' ');
+    },
+  },
   ...Object.fromEntries(SERVICES.map((s) => [`term-${s}`, terminateReplica(s)])),
 };
 
