@@ -15,6 +15,7 @@ import {
   type Mp3,
   type SealedStep,
 } from './flows.js';
+import { NetworkNamespace } from './netns.js';
 import { emptyStats, GatewayClient, signToken, type ClientStats } from './http-client.js';
 import { SERVICES, type Platform, type Replica, type ServiceName } from './platform.js';
 
@@ -85,6 +86,58 @@ function terminateReplica(service: ServiceName): Fault {
   };
 }
 
+/**
+ * One replica of `service` runs inside a network namespace of its own (moved there before the
+ * first round); each round cuts its link to the NATS cluster for 5–15 s and restores it. Postgres
+ * and Kubo stay reachable over its other link: a partition from NATS alone.
+ */
+function partitionReplica(service: 'tasks' | 'assets' | 'media-worker'): Fault {
+  let netns: NetworkNamespace | undefined;
+  const victimOf = (platform: Platform) => platform.replicas[service].at(-1)!;
+  return {
+    name: `${service} partitioned from NATS`,
+    description: `one ${service} replica in a network namespace; its link to the three nats-servers cut for 5–15 s, then restored`,
+    at: { afterMs: [0, 2_500] },
+    async prepare(platform) {
+      netns = await NetworkNamespace.create(process.pid);
+      const portOf = (url: string) => Number(new URL(url).port);
+      const natsPorts = platform.nats.nodes.map((n) => portOf(n.url));
+      for (const port of natsPorts) await netns.relay('nats', { port });
+      const pgPort = portOf(platform.databaseUrl);
+      const kuboPort = portOf(platform.kubo().apiUrl);
+      await netns.relay('other', { port: pgPort });
+      await netns.relay('other', { port: kuboPort });
+      const victim = victimOf(platform);
+      await victim.stop();
+      const other = netns.otherHost;
+      victim.place({
+        netns,
+        env: {
+          NATS_URL: natsPorts.map((p) => `nats://${netns!.natsHost}:${p}`).join(','),
+          DATABASE_URL: platform.databaseUrl.replace('127.0.0.1', other),
+          IPFS_API_URL: platform.kubo().apiUrl.replace('127.0.0.1', other),
+        },
+      });
+      await victim.start();
+    },
+    async inject(platform, random) {
+      const ms = Math.round(5_000 + random() * 10_000);
+      await netns!.cut();
+      await sleep(ms);
+      await netns!.heal();
+      return `${victimOf(platform).name} cut from NATS for ${ms} ms`;
+    },
+    async finish(platform) {
+      const victim = victimOf(platform);
+      await victim.stop();
+      victim.place(undefined);
+      await victim.start();
+      await netns?.destroy();
+      netns = undefined;
+    },
+  };
+}
+
 export const FAULTS: Record<string, Fault> = {
   ...Object.fromEntries(SERVICES.map((s) => [`kill-${s}`, killReplica(s)])),
   'kill-nats-node': {
@@ -151,6 +204,8 @@ export const FAULTS: Record<string, Fault> = {
       return platform.nats.nodes.map((n) => n.name).join(' ');
     },
   },
+  'partition-tasks': partitionReplica('tasks'),
+  'partition-assets': partitionReplica('assets'),
   ...Object.fromEntries(SERVICES.map((s) => [`term-${s}`, terminateReplica(s)])),
 };
 

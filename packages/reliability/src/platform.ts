@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { inheritedEnv } from './config.js';
 import { startNatsCluster, type NatsCluster } from './nats-cluster.js';
+import type { NetworkNamespace } from './netns.js';
 import { startPostgresServer, type PostgresServer } from './postgres-server.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
@@ -17,12 +18,20 @@ const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 export const SERVICES = ['tasks', 'assets', 'ipfs-worker', 'media-worker', 'gateway'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
+/** Where a replica runs when not on the host's loopback: inside a network namespace. */
+export interface Placement {
+  readonly netns: NetworkNamespace;
+  /** Settings that name the servers by the addresses the namespace reaches them on. */
+  readonly env: Record<string, string>;
+}
+
 class ExitedBeforeReady extends Error {}
 
 /** One process of a service: started, killed and started again by the run. */
 export class Replica {
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
+  private placement: Placement | undefined;
 
   constructor(
     readonly service: ServiceName | 'agent',
@@ -37,6 +46,11 @@ export class Replica {
 
   get name(): string {
     return this.label ?? `${this.service}-${this.index + 1}`;
+  }
+
+  /** Where the next `start` runs it: in a namespace, or (undefined) on the host again. */
+  place(placement: Placement | undefined): void {
+    this.placement = placement;
   }
 
   get pid(): number | undefined {
@@ -74,9 +88,13 @@ export class Replica {
 
   private async startOnce(timeoutMs: number): Promise<void> {
     const args = ['--import', 'tsx', join('services', this.service, 'src/main.ts')];
-    const child = spawn(process.execPath, args, {
+    const [command, argv] = this.placement
+      ? this.placement.netns.wrap(process.execPath, args)
+      : [process.execPath, args];
+    // `ip netns exec` execs the command in place: the child's pid is the service's own.
+    const child = spawn(command, argv, {
       cwd: repoRoot,
-      env: { ...inheritedEnv(), ...this.env },
+      env: { ...inheritedEnv(), ...this.env, ...this.placement?.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -100,7 +118,8 @@ export class Replica {
           `${this.name} exited (${child.signalCode ?? child.exitCode}) before ready:\n${tail.join('\n')}`,
         );
       }
-      const ready = await fetch(`http://127.0.0.1:${port}/readyz`, {
+      const host = this.placement?.netns.insideHost ?? '127.0.0.1';
+      const ready = await fetch(`http://${host}:${port}/readyz`, {
         signal: AbortSignal.timeout(2_000),
       })
         .then((res) => res.ok)
