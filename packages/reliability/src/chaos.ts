@@ -41,6 +41,12 @@ export interface Fault {
     | { readonly sealedSteps: readonly SealedStep[] };
   /** Flows of each kind a round starts together; default two task flows and one audio flow. */
   readonly flows?: { readonly task: number; readonly audio: number; readonly sealed: number };
+  /**
+   * Probe only once `inject` has restored the platform (still timed from the strike): a fault
+   * that takes a moment to bite, like stopping every NATS node, would otherwise let a probe
+   * answer before it.
+   */
+  readonly probeOnceRestored?: boolean;
   /** Before the fault's first round (e.g. moving a replica into a network namespace). */
   prepare?(platform: Platform): Promise<void>;
   /** After its last round, before the checks: puts back what `prepare` changed. */
@@ -175,14 +181,14 @@ export const FAULTS: Record<string, Fault> = {
   'kill-agent': {
     name: 'kill -9 an agent',
     description:
-      "SIGKILL of the studio's agent mid-seal or mid-release, or of the licensee's mid-fetch/compose (in turn), started again after 1 s",
+      "SIGKILL of the studio's agent mid-seal or mid-release, or of the licensee's mid-compose (in turn), started again after 1 s",
     at: { sealedSteps: ['seal', 'release', 'compose'] },
     flows: { task: 1, audio: 0, sealed: 1 },
     async inject(platform, random, { step, agents, sealedIds }) {
       const agent = step === 'compose' ? agents!.licensee : agents!.studio;
-      // A random moment inside the step: the seal of the run's master takes a second or two, a
-      // release well under one.
-      await sleep(random() * (step === 'seal' ? 1_000 : 300));
+      // A random moment inside the step, which the status event just announced: the seal of the
+      // run's master takes about a second, a compose a few hundred ms, a release tens of ms.
+      await sleep(random() * { seal: 500, release: 20, compose: 100 }[step!]);
       await agent.replica.kill9();
       // Where the flow stood when the agent died, from the database: the report says whether the
       // kill landed inside the step.
@@ -197,6 +203,7 @@ export const FAULTS: Record<string, Fault> = {
     description: 'all three nats-servers stopped together mid-flow, started again after 3 s',
     at: { afterMs: [0, 3_000] },
     flows: { task: 2, audio: 1, sealed: 1 },
+    probeOnceRestored: true,
     async inject(platform) {
       await Promise.all(platform.nats.nodes.map((n) => n.stop()));
       await sleep(3_000);
@@ -208,6 +215,40 @@ export const FAULTS: Record<string, Fault> = {
   'partition-assets': partitionReplica('assets'),
   ...Object.fromEntries(SERVICES.map((s) => [`term-${s}`, terminateReplica(s)])),
 };
+
+/**
+ * Strikes when the round's sealed flow reaches `step`, as its status events say: the upload at
+ * 1 or 2 (hashing, encrypting), its private task at 3 (the release under way), its download at
+ * 7 (composing). The flow is known by its master's file name, unique per flow.
+ */
+function watchSealedStep(
+  nc: NatsConnection,
+  step: SealedStep,
+  ids: Readonly<Record<string, string>>,
+  strike: () => void,
+) {
+  const wanted = {
+    seal: { kind: 'upload', statuses: [1, 2] },
+    release: { kind: 'private', statuses: [3] },
+    compose: { kind: 'download', statuses: [7] },
+  }[step];
+  return nc.subscribe(`events.tasks.${wanted.kind}.*`, {
+    callback: (err, msg) => {
+      if (err) return;
+      try {
+        const event = msg.json<{ status?: number; record?: { source_name?: string } }>();
+        if (
+          event.record?.source_name === ids.name &&
+          wanted.statuses.includes(event.status ?? -1)
+        ) {
+          strike();
+        }
+      } catch {
+        // not a status event
+      }
+    },
+  });
+}
 
 /** The statuses of a source's upload, private and download tasks, e.g. `upload 8 private 3 download 5`. */
 async function sealedStatuses(databaseUrl: string, sourceId: string | undefined): Promise<string> {
@@ -376,6 +417,7 @@ export async function runChaos(
   const knownTasks = new Set<string>();
   const knownAssets = new Set<string>();
   let previous = { doubled: 0, lost: 0, inconsistent: 0, orphans: 0 };
+  let previousChunks = { objects: 0, rows: 0 };
   const rows: FaultRow[] = [];
   let flowNumber = 0;
   const runTag = Date.now().toString(36);
@@ -417,19 +459,22 @@ export async function runChaos(
         running.push(taskFlow(client, users, `${runTag}-${++flowNumber}`, blocks));
       }
       const sealedIds: Record<string, string> = {};
+      // Aimed from the status events as they are published, not from the flow's polling: a
+      // release is over in well under a second.
+      const watch = step ? watchSealedStep(admin, step, sealedIds, strike) : undefined;
       for (let i = 0; i < counts.sealed; i++) {
         const n = `${runTag}-${++flowNumber}`;
-        const onStep = (reached: SealedStep) => reached === step && strike();
         running.push(
-          agents!.nextMaster(n).then((master) =>
-            // The first sealed flow of the round is the one a fault may look into.
-            sealedFlow(client, agents!, n, master, onStep, i === 0 ? sealedIds : {}).then(
+          agents!.nextMaster(n).then((master) => {
+            // The first sealed flow of the round is the one a fault aims at.
+            if (i === 0) sealedIds.name = master.name;
+            return sealedFlow(client, agents!, n, master, undefined, i === 0 ? sealedIds : {}).then(
               (flow) => {
                 for (const line of flow.asked) notes.push(`round ${round}: asked again: ${line}`);
                 return flow;
               },
-            ),
-          ),
+            );
+          }),
         );
       }
       for (const mp3 of audio) {
@@ -446,12 +491,18 @@ export async function runChaos(
         setTimeout(strike, low + random() * (high - low));
       }
       await struck;
+      watch?.unsubscribe();
       const at = Date.now();
       // Probed while the fault runs: with two replicas the platform may never stop answering.
-      const [target, recovered] = await Promise.all([
-        fault.inject(platform, random, { step, agents, sealedIds }),
-        timeToRecover(platform, at, probeToken),
-      ]);
+      const [target, recovered] = fault.probeOnceRestored
+        ? [
+            await fault.inject(platform, random, { step, agents, sealedIds }),
+            await timeToRecover(platform, at, probeToken),
+          ]
+        : await Promise.all([
+            fault.inject(platform, random, { step, agents, sealedIds }),
+            timeToRecover(platform, at, probeToken),
+          ]);
       recoveries.push(recovered);
       const done = await Promise.all(running);
       flows.push(...done);
@@ -492,10 +543,15 @@ export async function runChaos(
       orphans: state.orphanRowsNotFinal,
     };
     notes.push(...found.samples, ...state.samples, ...stats.samples.slice(0, 5));
-    if (state.chunkObjectsWithoutRow)
-      notes.push(`${state.chunkObjectsWithoutRow} chunk objects without their row`);
-    if (state.chunkRowsWithoutObject)
-      notes.push(`${state.chunkRowsWithoutObject} chunk rows without their object`);
+    // The counts are of the whole run: a row names only what appeared during its own fault.
+    if (state.chunkObjectsWithoutRow > previousChunks.objects)
+      notes.push(`${state.chunkObjectsWithoutRow} chunk objects without their row (run so far)`);
+    if (state.chunkRowsWithoutObject > previousChunks.rows)
+      notes.push(`${state.chunkRowsWithoutObject} chunk rows without their object (run so far)`);
+    previousChunks = {
+      objects: state.chunkObjectsWithoutRow,
+      rows: state.chunkRowsWithoutObject,
+    };
     rows.push({
       fault: fault.name,
       description: fault.description,
