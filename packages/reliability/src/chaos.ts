@@ -5,19 +5,54 @@ import { mkdir } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { checkEvents, checkState, readAllEvents } from './checks.js';
-import { audioFlow, taskFlow, type FlowBlocks, type FlowRecord, type Mp3 } from './flows.js';
+import { startSealedAgents, type SealedAgents } from './agents.js';
+import {
+  audioFlow,
+  sealedFlow,
+  taskFlow,
+  type FlowBlocks,
+  type FlowRecord,
+  type Mp3,
+  type SealedStep,
+} from './flows.js';
+import { NetworkNamespace } from './netns.js';
 import { emptyStats, GatewayClient, signToken, type ClientStats } from './http-client.js';
 import { SERVICES, type Platform, type Replica, type ServiceName } from './platform.js';
+
+/** What a fault's round knows besides the platform: the step struck and the run's agents. */
+export interface StrikeContext {
+  readonly step?: SealedStep;
+  readonly agents?: SealedAgents;
+  /** The task ids of the round's sealed flow, as far as it has them. */
+  readonly sealedIds?: Readonly<Record<string, string>>;
+}
 
 /** A fault the run injects, and how it puts things back as an operator (or Kubernetes) would. */
 export interface Fault {
   readonly name: string;
   readonly description: string;
-  /** When in a round to strike: a random time after the round starts, or at an audio flow step. */
+  /**
+   * When in a round to strike: a random time after the round starts, at an audio flow step, or
+   * at a step of the sealed flow (taken in turn, one per round).
+   */
   readonly at:
-    { readonly afterMs: readonly [number, number] } | { readonly step: 'chunks' | 'merge' };
+    | { readonly afterMs: readonly [number, number] }
+    | { readonly step: 'chunks' | 'merge' }
+    | { readonly sealedSteps: readonly SealedStep[] };
+  /** Flows of each kind a round starts together; default two task flows and one audio flow. */
+  readonly flows?: { readonly task: number; readonly audio: number; readonly sealed: number };
+  /**
+   * Probe only once `inject` has restored the platform (still timed from the strike): a fault
+   * that takes a moment to bite, like stopping every NATS node, would otherwise let a probe
+   * answer before it.
+   */
+  readonly probeOnceRestored?: boolean;
+  /** Before the fault's first round (e.g. moving a replica into a network namespace). */
+  prepare?(platform: Platform): Promise<void>;
+  /** After its last round, before the checks: puts back what `prepare` changed. */
+  finish?(platform: Platform): Promise<void>;
   /** Injects the fault and, once it is over, restores the platform (restarts what it stopped). */
-  inject(platform: Platform, random: () => number): Promise<string>;
+  inject(platform: Platform, random: () => number, context: StrikeContext): Promise<string>;
 }
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
@@ -57,6 +92,58 @@ function terminateReplica(service: ServiceName): Fault {
   };
 }
 
+/**
+ * One replica of `service` runs inside a network namespace of its own (moved there before the
+ * first round); each round cuts its link to the NATS cluster for 5–15 s and restores it. Postgres
+ * and Kubo stay reachable over its other link: a partition from NATS alone.
+ */
+function partitionReplica(service: 'tasks' | 'assets' | 'media-worker'): Fault {
+  let netns: NetworkNamespace | undefined;
+  const victimOf = (platform: Platform) => platform.replicas[service].at(-1)!;
+  return {
+    name: `${service} partitioned from NATS`,
+    description: `one ${service} replica in a network namespace; its link to the three nats-servers cut for 5–15 s, then restored`,
+    at: { afterMs: [0, 2_500] },
+    async prepare(platform) {
+      netns = await NetworkNamespace.create(process.pid);
+      const portOf = (url: string) => Number(new URL(url).port);
+      const natsPorts = platform.nats.nodes.map((n) => portOf(n.url));
+      for (const port of natsPorts) await netns.relay('nats', { port });
+      const pgPort = portOf(platform.databaseUrl);
+      const kuboPort = portOf(platform.kubo().apiUrl);
+      await netns.relay('other', { port: pgPort });
+      await netns.relay('other', { port: kuboPort });
+      const victim = victimOf(platform);
+      await victim.stop();
+      const other = netns.otherHost;
+      victim.place({
+        netns,
+        env: {
+          NATS_URL: natsPorts.map((p) => `nats://${netns!.natsHost}:${p}`).join(','),
+          DATABASE_URL: platform.databaseUrl.replace('127.0.0.1', other),
+          IPFS_API_URL: platform.kubo().apiUrl.replace('127.0.0.1', other),
+        },
+      });
+      await victim.start();
+    },
+    async inject(platform, random) {
+      const ms = Math.round(5_000 + random() * 10_000);
+      await netns!.cut();
+      await sleep(ms);
+      await netns!.heal();
+      return `${victimOf(platform).name} cut from NATS for ${ms} ms`;
+    },
+    async finish(platform) {
+      const victim = victimOf(platform);
+      await victim.stop();
+      victim.place(undefined);
+      await victim.start();
+      await netns?.destroy();
+      netns = undefined;
+    },
+  };
+}
+
 export const FAULTS: Record<string, Fault> = {
   ...Object.fromEntries(SERVICES.map((s) => [`kill-${s}`, killReplica(s)])),
   'kill-nats-node': {
@@ -91,8 +178,105 @@ export const FAULTS: Record<string, Fault> = {
       return 'kubo';
     },
   },
+  'kill-agent': {
+    name: 'kill -9 an agent',
+    description:
+      "SIGKILL of the studio's agent mid-seal or mid-release, or of the licensee's mid-compose (in turn), started again after 1 s",
+    at: { sealedSteps: ['seal', 'release', 'compose'] },
+    flows: { task: 1, audio: 0, sealed: 1 },
+    async inject(platform, random, { step, agents, sealedIds }) {
+      const agent = step === 'compose' ? agents!.licensee : agents!.studio;
+      // A random moment inside the step, which the status event just announced: the seal of the
+      // run's master takes about a second, a compose a few hundred ms, a release tens of ms.
+      await sleep(random() * { seal: 500, release: 20, compose: 100 }[step!]);
+      await agent.replica.kill9();
+      // Where the flow stood when the agent died, from the database: the report says whether the
+      // kill landed inside the step.
+      const at = await sealedStatuses(platform.databaseUrl, sealedIds?.source);
+      await sleep(restartDelayMs);
+      await agent.replica.start();
+      return `${agent.id} killed mid-${step} (${at})`;
+    },
+  },
+  'restart-nats-cluster': {
+    name: 'whole NATS cluster restarted',
+    description: 'all three nats-servers stopped together mid-flow, started again after 3 s',
+    at: { afterMs: [0, 3_000] },
+    flows: { task: 2, audio: 1, sealed: 1 },
+    probeOnceRestored: true,
+    async inject(platform) {
+      await Promise.all(platform.nats.nodes.map((n) => n.stop()));
+      await sleep(3_000);
+      await Promise.all(platform.nats.nodes.map((n) => n.start()));
+      return platform.nats.nodes.map((n) => n.name).join(' ');
+    },
+  },
+  'partition-tasks': partitionReplica('tasks'),
+  'partition-assets': partitionReplica('assets'),
   ...Object.fromEntries(SERVICES.map((s) => [`term-${s}`, terminateReplica(s)])),
 };
+
+/**
+ * Strikes when the round's sealed flow reaches `step`, as its status events say: the upload at
+ * 1 or 2 (hashing, encrypting), its private task at 3 (the release under way), its download at
+ * 7 (composing). The flow is known by its master's file name, unique per flow.
+ */
+function watchSealedStep(
+  nc: NatsConnection,
+  step: SealedStep,
+  ids: Readonly<Record<string, string>>,
+  strike: () => void,
+) {
+  const wanted = {
+    seal: { kind: 'upload', statuses: [1, 2] },
+    release: { kind: 'private', statuses: [3] },
+    compose: { kind: 'download', statuses: [7] },
+  }[step];
+  return nc.subscribe(`events.tasks.${wanted.kind}.*`, {
+    callback: (err, msg) => {
+      if (err) return;
+      try {
+        const event = msg.json<{ status?: number; record?: { source_name?: string } }>();
+        if (
+          event.record?.source_name === ids.name &&
+          wanted.statuses.includes(event.status ?? -1)
+        ) {
+          strike();
+        }
+      } catch {
+        // not a status event
+      }
+    },
+  });
+}
+
+/** The statuses of a source's upload, private and download tasks, e.g. `upload 8 private 3 download 5`. */
+async function sealedStatuses(databaseUrl: string, sourceId: string | undefined): Promise<string> {
+  if (!sourceId) return 'no source yet';
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const parts: string[] = [];
+    for (const [table, kind] of [
+      ['upload_tasks', 'upload'],
+      ['private_tasks', 'private'],
+      ['download_tasks', 'download'],
+    ] as const) {
+      const rows = await sql.unsafe<{ status: number }[]>(
+        `SELECT status FROM tasks.${table} WHERE source_id = $1 ORDER BY id`,
+        [Number(sourceId)],
+      );
+      parts.push(`${kind} ${rows.map((r) => r.status).join(',') || '-'}`);
+    }
+    return parts.join(' ');
+  } catch (err) {
+    return `statuses unreadable: ${(err as Error).message}`;
+  } finally {
+    await sql.end();
+  }
+}
+
+/** The agents of a platform, started the first time a fault's rounds need a sealed flow. */
+const agentsOf = new WeakMap<Platform, Promise<SealedAgents>>();
 
 export interface FaultRow {
   readonly fault: string;
@@ -119,6 +303,8 @@ export interface ChaosOptions {
   /** Flows of each kind started together in a round. */
   readonly taskFlows?: number;
   readonly audioFlows?: number;
+  /** Sealed round trips a round starts (the agents are started for the first). */
+  readonly sealedFlows?: number;
   readonly mp3Dir: string;
   readonly seed?: number;
   readonly log?: (line: string) => void;
@@ -231,6 +417,7 @@ export async function runChaos(
   const knownTasks = new Set<string>();
   const knownAssets = new Set<string>();
   let previous = { doubled: 0, lost: 0, inconsistent: 0, orphans: 0 };
+  let previousChunks = { objects: 0, rows: 0 };
   const rows: FaultRow[] = [];
   let flowNumber = 0;
   const runTag = Date.now().toString(36);
@@ -248,15 +435,47 @@ export async function runChaos(
     const recoveries: number[] = [];
     const flows: FlowRecord[] = [];
     const notes: string[] = [];
+    const counts = fault.flows ?? {
+      task: opts.taskFlows ?? 2,
+      audio: opts.audioFlows ?? 1,
+      sealed: opts.sealedFlows ?? 0,
+    };
+    let agents: SealedAgents | undefined;
+    if (counts.sealed > 0) {
+      if (!agentsOf.has(platform)) agentsOf.set(platform, startSealedAgents(platform));
+      agents = await agentsOf.get(platform)!;
+    }
+    await fault.prepare?.(platform);
     for (let round = 1; round <= opts.rounds; round++) {
-      const audio = await Promise.all(
-        Array.from({ length: opts.audioFlows ?? 1 }, () => nextMp3()),
-      );
+      const audio = await Promise.all(Array.from({ length: counts.audio }, () => nextMp3()));
       let strike: () => void = () => {};
       const struck = new Promise<void>((done) => (strike = done));
       const running: Promise<FlowRecord>[] = [];
-      for (let i = 0; i < (opts.taskFlows ?? 2); i++) {
+      const step =
+        'sealedSteps' in fault.at
+          ? fault.at.sealedSteps[(round - 1) % fault.at.sealedSteps.length]
+          : undefined;
+      for (let i = 0; i < counts.task; i++) {
         running.push(taskFlow(client, users, `${runTag}-${++flowNumber}`, blocks));
+      }
+      const sealedIds: Record<string, string> = {};
+      // Aimed from the status events as they are published, not from the flow's polling: a
+      // release is over in well under a second.
+      const watch = step ? watchSealedStep(admin, step, sealedIds, strike) : undefined;
+      for (let i = 0; i < counts.sealed; i++) {
+        const n = `${runTag}-${++flowNumber}`;
+        running.push(
+          agents!.nextMaster(n).then((master) => {
+            // The first sealed flow of the round is the one a fault aims at.
+            if (i === 0) sealedIds.name = master.name;
+            return sealedFlow(client, agents!, n, master, undefined, i === 0 ? sealedIds : {}).then(
+              (flow) => {
+                for (const line of flow.asked) notes.push(`round ${round}: asked again: ${line}`);
+                return flow;
+              },
+            );
+          }),
+        );
       }
       for (const mp3 of audio) {
         running.push(
@@ -272,18 +491,24 @@ export async function runChaos(
         setTimeout(strike, low + random() * (high - low));
       }
       await struck;
+      watch?.unsubscribe();
       const at = Date.now();
       // Probed while the fault runs: with two replicas the platform may never stop answering.
-      const [target, recovered] = await Promise.all([
-        fault.inject(platform, random),
-        timeToRecover(platform, at, probeToken),
-      ]);
+      const [target, recovered] = fault.probeOnceRestored
+        ? [
+            await fault.inject(platform, random, { step, agents, sealedIds }),
+            await timeToRecover(platform, at, probeToken),
+          ]
+        : await Promise.all([
+            fault.inject(platform, random, { step, agents, sealedIds }),
+            timeToRecover(platform, at, probeToken),
+          ]);
       recoveries.push(recovered);
       const done = await Promise.all(running);
       flows.push(...done);
       for (const f of done) {
         if (!f.completed) notes.push(`round ${round}: ${f.kind} flow failed: ${f.error}`);
-        if (f.completed && f.kind === 'task') {
+        if (f.completed && (f.kind === 'task' || f.kind === 'sealed')) {
           for (const kind of ['upload', 'download', 'private'])
             knownTasks.add(`${kind}:${f.ids[kind]}`);
         }
@@ -294,6 +519,7 @@ export async function runChaos(
           `${done.filter((f) => f.completed).length}/${done.length} flows completed`,
       );
     }
+    await fault.finish?.(platform);
     const quiet = await settle(admin, platform.databaseUrl);
     if (!quiet) notes.push('the outbox or JOBS was not empty 120 s after the last round');
     const events = await readAllEvents(admin);
@@ -317,10 +543,15 @@ export async function runChaos(
       orphans: state.orphanRowsNotFinal,
     };
     notes.push(...found.samples, ...state.samples, ...stats.samples.slice(0, 5));
-    if (state.chunkObjectsWithoutRow)
-      notes.push(`${state.chunkObjectsWithoutRow} chunk objects without their row`);
-    if (state.chunkRowsWithoutObject)
-      notes.push(`${state.chunkRowsWithoutObject} chunk rows without their object`);
+    // The counts are of the whole run: a row names only what appeared during its own fault.
+    if (state.chunkObjectsWithoutRow > previousChunks.objects)
+      notes.push(`${state.chunkObjectsWithoutRow} chunk objects without their row (run so far)`);
+    if (state.chunkRowsWithoutObject > previousChunks.rows)
+      notes.push(`${state.chunkRowsWithoutObject} chunk rows without their object (run so far)`);
+    previousChunks = {
+      objects: state.chunkObjectsWithoutRow,
+      rows: state.chunkRowsWithoutObject,
+    };
     rows.push({
       fault: fault.name,
       description: fault.description,

@@ -1,9 +1,15 @@
+import type { Agent, Grant, MasterSource } from '@media-vault/contracts';
+import { grantStatementFor, loadOwnerKey, OWNER_KEY_FILE, signGrant } from '@media-vault/sealed';
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SealedAgents, SealedMaster } from './agents.js';
 import type { GatewayClient } from './http-client.js';
 
 /** What a flow made, so the checks afterwards know which rows and subjects are the run's. */
 export interface FlowRecord {
-  readonly kind: 'task' | 'audio';
+  readonly kind: 'task' | 'audio' | 'sealed';
   readonly completed: boolean;
   readonly error?: string;
   readonly ms: number;
@@ -211,6 +217,172 @@ export async function audioFlow(
       error: (err as Error).message,
       ms: Date.now() - started,
       ids,
+    };
+  }
+}
+
+export type SealedStep = 'seal' | 'release' | 'compose';
+
+interface DownloadRecord {
+  readonly id: number;
+  readonly status: number;
+  readonly private_status?: number;
+  readonly reason?: string;
+}
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * The sealed round trip, as the README walks it with `vault upload`, `vault grant` and `vault
+ * download`: the studio creates an upload task naming its agent and the master's path, and
+ * the studio's agent seals it (public block to IPFS, private block to its vault); the owner
+ * signs a grant for the licensee's agent with the owner key beside the studio's agent; the
+ * licensee opens a download with its agent, the studio's agent releases the key to it, and the
+ * licensee's agent fetches, decrypts and composes; the composed file must be byte-identical.
+ *
+ * A task that ends in 9 is asked again the way the product says to (the API's retry 9 → 0:
+ * `vault private release` for a release, a download or upload reported 0 again); each ask is
+ * named in `asked`, so the report says when a user would have had to.
+ */
+export async function sealedFlow(
+  client: GatewayClient,
+  agents: SealedAgents,
+  n: string,
+  master: SealedMaster,
+  onStep: (step: SealedStep) => void = () => {},
+  /** Filled in as the flow learns its task ids, so a fault can look at them while it runs. */
+  ids: Record<string, string> = {},
+  timeoutMs = 240_000,
+): Promise<FlowRecord & { asked: string[] }> {
+  const started = Date.now();
+  const deadline = started + timeoutMs;
+  const asked: string[] = [];
+  const { studio, licensee } = agents;
+  const overdue = (what: string) => {
+    if (Date.now() > deadline) throw new Error(`${what} after ${timeoutMs} ms`);
+  };
+  try {
+    const created = data<TaskRecord>(
+      (
+        await client.request('POST', '/tasks/upload/pbulic/', {
+          token: studio.token,
+          json: {
+            series_id: 233,
+            uuid: `sealed-${n}`,
+            source_name: master.name,
+            path: master.path,
+            agent: studio.id,
+          },
+        })
+      ).body,
+    );
+    ids.upload = String(created.id);
+    ids.source = String(created.source_id);
+    for (;;) {
+      const source = data<MasterSource>(
+        (await client.request('GET', `/sources/${created.source_id}/`, { token: studio.token }))
+          .body,
+      );
+      if (source.status === 8) break;
+      if (source.status === 1 || source.status === 2) onStep('seal');
+      if (source.status === 9) {
+        asked.push(`upload ${created.id} ended in 9, reported 0 again`);
+        await client.request('PATCH', `/tasks/upload/pbulic/${created.id}/`, {
+          token: studio.token,
+          json: { status: 0 },
+        });
+      }
+      overdue(`source ${created.source_id} not sealed (status ${source.status})`);
+      await sleep(100);
+    }
+
+    // `vault grant <source> <user> --agent <licensee's agent>`, signed with the owner key.
+    const owner = loadOwnerKey(await readFile(join(studio.keyDir, OWNER_KEY_FILE), 'utf8'));
+    const source = data<MasterSource>(
+      (await client.request('GET', `/sources/${created.source_id}/`, { token: studio.token })).body,
+    );
+    const agentOf = async (id: string) =>
+      data<Agent>((await client.request('GET', `/agents/${id}/`, { token: studio.token })).body);
+    const statement = grantStatementFor({
+      source: { uuid: source.uuid, publicBlock: source.hash, owner: source.user_id },
+      sealer: await agentOf(source.sealed_by!),
+      recipient: await agentOf(licensee.id),
+      notBefore: null,
+      notAfter: null,
+    });
+    data<Grant>(
+      (
+        await client.request('POST', `/sources/${created.source_id}/grants/`, {
+          token: studio.token,
+          json: { user_id: licensee.userId, signed_grant: signGrant(statement, owner) },
+        })
+      ).body,
+    );
+
+    // `vault download <source> --agent <licensee's agent>`: asking again returns the same task.
+    const opened = data<DownloadRecord>(
+      (
+        await client.request(
+          'GET',
+          `/tasks/download/?source_id=${created.source_id}&agent=${licensee.id}`,
+          { token: licensee.token },
+        )
+      ).body,
+    );
+    ids.download = String(opened.id);
+    // The release the download asked for: the studio's private task for this source.
+    const privateTask = async () => {
+      const owed = data<TaskRecord[]>(
+        (await client.request('GET', '/tasks/upload/private/', { token: studio.token })).body,
+      ).find((t) => t.source_id === created.source_id);
+      if (owed) ids.private = String(owed.id);
+      return owed;
+    };
+    onStep('release');
+    for (;;) {
+      const download = data<DownloadRecord>(
+        (await client.request('GET', `/tasks/download/${opened.id}/`, { token: licensee.token }))
+          .body,
+      );
+      if (download.status === 8) break;
+      if (download.status === 6 || download.status === 7) onStep('compose');
+      const owed = download.private_status === 9 ? await privateTask() : undefined;
+      if (owed?.status === 9) {
+        asked.push(`release ${owed.id} ended in 9, released again`);
+        await client.request('PATCH', `/tasks/upload/private/${owed.id}`, {
+          token: studio.token,
+          json: { status: 0 },
+          accept: [409],
+        });
+      } else if (download.status === 9) {
+        asked.push(`download ${opened.id} ended in 9 (${download.reason ?? 'no reason'})`);
+        await client.request('PATCH', `/tasks/download/${opened.id}/`, {
+          token: licensee.token,
+          json: { status: 0 },
+          accept: [409],
+        });
+      }
+      overdue(`download ${opened.id} not composed (status ${download.status})`);
+      await sleep(100);
+    }
+    if (!(await privateTask())) throw new Error(`no private task for source ${created.source_id}`);
+    const composed = await sha256File(join(licensee.downloadDir, master.name));
+    if (composed !== master.sha256) {
+      throw new Error(`the composed ${master.name} differs from the master (sha256 ${composed})`);
+    }
+    return { kind: 'sealed', completed: true, ms: Date.now() - started, ids, asked };
+  } catch (err) {
+    return {
+      kind: 'sealed',
+      completed: false,
+      error: (err as Error).message,
+      ms: Date.now() - started,
+      ids,
+      asked,
     };
   }
 }

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { inheritedEnv } from './config.js';
 import { startNatsCluster, type NatsCluster } from './nats-cluster.js';
+import type { NetworkNamespace } from './netns.js';
 import { startPostgresServer, type PostgresServer } from './postgres-server.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
@@ -17,22 +18,39 @@ const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 export const SERVICES = ['tasks', 'assets', 'ipfs-worker', 'media-worker', 'gateway'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
+/** Where a replica runs when not on the host's loopback: inside a network namespace. */
+export interface Placement {
+  readonly netns: NetworkNamespace;
+  /** Settings that name the servers by the addresses the namespace reaches them on. */
+  readonly env: Record<string, string>;
+}
+
+class ExitedBeforeReady extends Error {}
+
 /** One process of a service: started, killed and started again by the run. */
 export class Replica {
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
+  private placement: Placement | undefined;
 
   constructor(
-    readonly service: ServiceName,
+    readonly service: ServiceName | 'agent',
     readonly index: number,
     private readonly env: Record<string, string>,
     private readonly log: WriteStream,
     /** The gateway's HTTP port (gateways only). */
     readonly port?: number,
+    /** Its name in the logs and the report; `<service>-<n>` unless given. */
+    private readonly label?: string,
   ) {}
 
   get name(): string {
-    return `${this.service}-${this.index + 1}`;
+    return this.label ?? `${this.service}-${this.index + 1}`;
+  }
+
+  /** Where the next `start` runs it: in a namespace, or (undefined) on the host again. */
+  place(placement: Placement | undefined): void {
+    this.placement = placement;
   }
 
   get pid(): number | undefined {
@@ -50,11 +68,35 @@ export class Replica {
    * and assets services; a worker's, its consumers); a failure names its last output.
    */
   async start(timeoutMs = 90_000): Promise<void> {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join('services', this.service, 'src/main.ts')],
-      { cwd: repoRoot, env: { ...inheritedEnv(), ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.startOnce(timeoutMs);
+      } catch (err) {
+        if (!(err instanceof ExitedBeforeReady) || attempt >= 3) throw err;
+        // As a supervisor (Kubernetes) restarts a process that crashed while starting: a
+        // JetStream API call made at start-up can time out on a loaded machine (see
+        // docs/reliability.md); counted, so the report can say how often.
+        this.crashesAtStart++;
+        this.log.write(`--- ${this.name} exited while starting; started again ---\n`);
+        await new Promise((done) => setTimeout(done, 1_000));
+      }
+    }
+  }
+
+  /** Times this replica exited before it was ready and was started again. */
+  crashesAtStart = 0;
+
+  private async startOnce(timeoutMs: number): Promise<void> {
+    const args = ['--import', 'tsx', join('services', this.service, 'src/main.ts')];
+    const [command, argv] = this.placement
+      ? this.placement.netns.wrap(process.execPath, args)
+      : [process.execPath, args];
+    // `ip netns exec` execs the command in place: the child's pid is the service's own.
+    const child = spawn(command, argv, {
+      cwd: repoRoot,
+      env: { ...inheritedEnv(), ...this.env, ...this.placement?.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     this.exited = new Promise((done) => child.once('exit', () => done()));
     const tail: string[] = [];
@@ -72,11 +114,12 @@ export class Replica {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (!this.running()) {
-        throw new Error(
+        throw new ExitedBeforeReady(
           `${this.name} exited (${child.signalCode ?? child.exitCode}) before ready:\n${tail.join('\n')}`,
         );
       }
-      const ready = await fetch(`http://127.0.0.1:${port}/readyz`, {
+      const host = this.placement?.netns.insideHost ?? '127.0.0.1';
+      const ready = await fetch(`http://${host}:${port}/readyz`, {
         signal: AbortSignal.timeout(2_000),
       })
         .then((res) => res.ok)
@@ -128,6 +171,14 @@ export interface Platform {
   readonly jwtSecret: string;
   readonly replicas: Readonly<Record<ServiceName, readonly Replica[]>>;
   readonly gatewayUrls: readonly string[];
+  /** The run's directory (logs under logs/). */
+  readonly dir: string;
+  /** Stops `stop` with the platform (before the servers), e.g. for agents a run started. */
+  adopt(stop: () => Promise<unknown>): void;
+  /** A log file for a process the run starts beside the services. */
+  logFile(name: string): WriteStream;
+  /** Creds for a NATS user of the platform's operator (e.g. an agent). */
+  creds(identity: NatsIdentity): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -249,6 +300,10 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
       jwtSecret,
       replicas,
       gatewayUrls: replicas.gateway.map((r) => `http://127.0.0.1:${r.port}`),
+      dir: opts.dir,
+      adopt: (stop) => void stops.push(stop),
+      logFile: (name) => createWriteStream(join(opts.dir, 'logs', `${name}.log`), { flags: 'a' }),
+      creds: (identity) => nats.creds(identity),
       stop: stopAll,
     };
   } catch (err) {

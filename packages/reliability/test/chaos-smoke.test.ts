@@ -37,6 +37,18 @@ describe('chaos suite, shortened', () => {
     expect(row, logsOnFailure()).toMatchObject({ lost: 0, doubled: 0, inconsistent: 0 });
   }, 300_000);
 
+  it("kill -9 of the studio's agent mid-seal: the sealed round trip still composes the same bytes", async () => {
+    const [row] = await runChaos(platform, admin, {
+      rounds: 1,
+      faults: ['kill-agent'],
+      mp3Dir: join(dir.path, 'mp3'),
+      seed: 3,
+    });
+    // The flow itself checks the composed file's sha256 against the master's.
+    expect(row!.flowsCompleted, JSON.stringify(row)).toBe(row!.flowsStarted);
+    expect(row, logsOnFailure()).toMatchObject({ lost: 0, doubled: 0, inconsistent: 0 });
+  }, 300_000);
+
   it('SIGTERM of a gateway under load with two replicas: no client request fails', async () => {
     const [row] = await runChaos(platform, admin, {
       rounds: 1,

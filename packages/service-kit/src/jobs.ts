@@ -39,6 +39,7 @@ export interface JobConsumerOptions<S extends TSchema> {
 }
 
 const NS_PER_MS = 1_000_000;
+const PULL_EXPIRES_MS = 5_000;
 
 /**
  * Runs a durable pull consumer on the JOBS work queue: explicit ack on success, `working()`
@@ -72,7 +73,10 @@ export async function consumeJobs<S extends TSchema>(
   const consumer = await jetstream(nc).consumers.get(Streams.jobs.name, opts.durable);
   const concurrency = Math.max(1, opts.concurrency ?? 1);
   // Pull no more than can run: a job waiting in this client's buffer is one no replica can take.
-  const messages = await consumer.consume({ max_messages: concurrency });
+  // Short pulls: a pull the servers held dies with them (a restart of the whole cluster), and the
+  // client finds out, or retries the check it makes on reconnecting, only after `expires`; with
+  // the default 30 s every job waited that long once the cluster was back.
+  const messages = await consumer.consume({ max_messages: concurrency, expires: PULL_EXPIRES_MS });
   const log = opts.log.child({ consumer: opts.durable });
 
   const handleOne = async (msg: JsMsg): Promise<void> => {
