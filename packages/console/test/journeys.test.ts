@@ -251,12 +251,12 @@ describe('console journeys in a real browser', () => {
     await reviewer.keyboard.press('a');
     await message.getByText(/resolve: asset \d+ is now POST/).waitFor();
     await reviewer.getByRole('radio', { name: 'Published' }).check();
-    const published = reviewer.getByRole('list', { name: /Published/ });
+    const published = reviewer.getByRole('list', { name: /published/ });
     await published.getByRole('button', { name: new RegExp(files[0]!.name) }).click();
     await reviewer.keyboard.press('d');
     await message.getByText(/disable: asset \d+ is now DISABLE/).waitFor();
     await reviewer.getByRole('radio', { name: 'Disabled' }).check();
-    const disabled = reviewer.getByRole('list', { name: /Disabled/ });
+    const disabled = reviewer.getByRole('list', { name: /disabled/ });
     await disabled.getByRole('button', { name: new RegExp(files[0]!.name) }).click();
     expect(await reviewer.getByRole('button', { name: /Approve|Disable/ }).count()).toBe(0);
     await reviewer.getByRole('button', { name: 'Recover' }).click();

@@ -136,7 +136,7 @@ export function ReviewQueue() {
       </p>
       {queue.isError && <p role="alert">Could not load the list: {queue.error.message}</p>}
       <div className="split">
-        <ul className="queue" aria-label={`${LIST_LABEL[list]}, oldest first`}>
+        <ul className="queue" aria-label={`Assets ${LIST_LABEL[list].toLowerCase()}, oldest first`}>
           {items.length === 0 && !queue.isPending && (
             <li>{list === 'SUBMIT' ? 'Nothing waits for review.' : 'None.'}</li>
           )}
@@ -241,7 +241,12 @@ function Player({ src, name }: { src: string; name: string }) {
         src={src}
         onPlay={() => setPlaying(true)}
         onPause={() => setPlaying(false)}
-        onTimeUpdate={(e) => setTime(e.currentTarget.currentTime)}
+        // While a seek is under way the element may still report the old position: showing it
+        // would pull the slider back under a person holding an arrow key.
+        onTimeUpdate={(e) => {
+          if (!e.currentTarget.seeking) setTime(e.currentTarget.currentTime);
+        }}
+        onSeeked={(e) => setTime(e.currentTarget.currentTime)}
         onDurationChange={(e) => setLength(e.currentTarget.duration || 0)}
         onError={(e) =>
           setError(`cannot play: ${e.currentTarget.error?.message || 'the file did not load'}`)
@@ -268,7 +273,9 @@ function Player({ src, name }: { src: string; name: string }) {
         aria-label={`Position in ${name}`}
         aria-valuetext={`${duration(time * 1000)} of ${duration(length * 1000)}`}
         onChange={(e) => {
-          if (audio.current) audio.current.currentTime = Number(e.target.value);
+          const to = Number(e.target.value);
+          setTime(to);
+          if (audio.current) audio.current.currentTime = to;
         }}
       />
       <span className="time">
