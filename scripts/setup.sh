@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the platform and its tests need and this machine lacks, one line per tool:
-# Postgres, ffmpeg, Chromium and python3-venv from Debian packages (apt-get), then the Go-built
-# servers (scripts/install-tools.sh). `npm run dev` and `npm test` run it first; with everything
-# present it only says so.
+# Postgres, ffmpeg, Chromium, a CJK font and python3-venv from Debian packages (apt-get), then
+# the Go-built servers (scripts/install-tools.sh). `npm run dev` and `npm test` run it first;
+# with everything present it only says so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +25,10 @@ check postgres postgresql 'the tests and DATABASE_URL' \
   bash -c 'ls /usr/lib/postgresql/*/bin/postgres || command -v postgres'
 # The console's browser journeys (packages/console) drive Debian's chromium with playwright-core.
 check chromium chromium "the console's browser tests" command -v chromium
+# Without a CJK font Chromium draws the seed's status names (上载中) as empty boxes, in the
+# console and in the screenshots the README shows.
+check cjk-font fonts-wqy-microhei "the seed's Chinese status names in Chromium" \
+  bash -c 'fc-list :lang=zh | grep -q .'
 # scripts/api-fuzz.sh keeps schemathesis in a virtualenv; Debian ships venv's pip separately.
 check python3-venv python3-venv 'the API fuzzing' python3 -c 'import ensurepip, venv'
 

@@ -1,6 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { currentSession, hasRole, Roles, signIn, signOut, type Session } from './api/session';
+import { tokenOfPaste } from './pasted-token';
 import { useEventStream } from './events/live-events';
 import { AuditLog } from './pages/audit-log';
 import { FilmMasters } from './pages/film-masters';
@@ -85,7 +86,7 @@ function SignIn() {
   }, [trade]);
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    void trade(token);
+    void trade(tokenOfPaste(token));
   };
   return (
     <main className="sign-in">
@@ -107,7 +108,9 @@ function SignIn() {
           required
         />
         <p className="hint">
-          Development: paste the output of <code>npm run token -- --user you --roles 100</code>.
+          Development: paste the token that <code>npm run -s token -- --user 7 --roles 100</code>{' '}
+          prints (roles: <code>100</code> contributor, <code>120</code> reviewer, none for film
+          masters).
         </p>
         <button type="submit">Sign in</button>
       </form>
@@ -166,7 +169,7 @@ function Console({ session }: { session: Session }) {
       <main>
         {page === 'review' && reviewer && <ReviewQueue />}
         {page === 'audio' && contributor && <MyAudio session={session} />}
-        {page === 'masters' && <FilmMasters />}
+        {page === 'masters' && <FilmMasters session={session} />}
         {page === 'audit' && <AuditLog key={auditSource ?? 0} sourceId={auditSource} />}
       </main>
     </>

@@ -1,13 +1,16 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useState, type FormEvent } from 'react';
 import { api, must } from '../api/client';
+import type { Session } from '../api/session';
 import { useLiveEvent, type LiveEvent } from '../events/live-events';
 import { taskStatusLabel } from '../format';
+import { forgetTask, rememberTask, seenTasks, type SeenTask } from '../seen-tasks';
 
 interface TaskRow {
   kind: string;
   id: number;
   source: string;
+  sourceId: number;
   status: number;
   percent: number;
   reason: string;
@@ -16,29 +19,74 @@ interface TaskRow {
 const rowOf = (kind: string, record: Record<string, unknown>): TaskRow => ({
   kind,
   id: Number(record.id),
-  source: String(record.source_name ?? record.source_id ?? ''),
+  source: String(record.source_name ?? ''),
+  sourceId: Number(record.source_id),
   status: Number(record.status),
   percent: Number(record.percent ?? 0),
   reason: String(record.reason ?? ''),
 });
 
+/**
+ * The seed's API lists only the private tasks a user owes; upload and download tasks are read one
+ * by one. So the page remembers (in this browser) each task it has seen an event of, and after a
+ * reload reads them again: an upload through its source, a download by its id.
+ */
+async function reread(task: SeenTask): Promise<TaskRow | 'gone' | undefined> {
+  if (task.kind === 'upload') {
+    const { data, response } = await api.GET('/api/v1/sources/{source_id}/', {
+      params: { path: { source_id: task.sourceId } },
+    });
+    if (response.status === 404) return 'gone';
+    return data && { ...rowOf('upload', data.data), id: data.data.upload_id };
+  }
+  const { data, response } = await api.GET('/api/v1/tasks/download/{id}/', {
+    params: { path: { id: task.id } },
+  });
+  if (response.status === 404) return 'gone';
+  return data && rowOf('download', data.data);
+}
+
 /** The caller's film master tasks, live; the grants of one of their sources. */
-export function FilmMasters() {
+export function FilmMasters({ session }: { session: Session }) {
+  const uid = session.user.id;
   const [live, setLive] = useState<Record<string, TaskRow>>({});
+  const [grantsOf, setGrantsOf] = useState<number>();
   const privateTasks = useQuery({
     queryKey: ['tasks', 'private'],
     queryFn: async () => must(await api.GET('/api/v1/tasks/upload/private/')).data,
   });
+  // Not under ['tasks']: events update these rows themselves, so they need no re-reading.
+  const earlier = useQuery({
+    queryKey: ['seen-tasks', uid],
+    queryFn: async () => {
+      const rows: TaskRow[] = [];
+      for (const task of seenTasks(uid)) {
+        // A deleted source (or a task reset with the database) is forgotten; a failed read is
+        // only left out this time.
+        const row = await reread(task).catch(() => undefined);
+        if (row === 'gone') forgetTask(uid, task);
+        else if (row) rows.push(row);
+      }
+      return rows;
+    },
+  });
 
-  const onEvent = useCallback((event: LiveEvent) => {
-    const kind = event.type.split('.')[0] ?? '';
-    if (!['upload', 'download', 'private'].includes(kind)) return;
-    const row = rowOf(kind, event.record);
-    setLive((all) => ({ ...all, [`${kind}-${row.id}`]: row }));
-  }, []);
+  const onEvent = useCallback(
+    (event: LiveEvent) => {
+      const kind = event.type.split('.')[0] ?? '';
+      if (!['upload', 'download', 'private'].includes(kind)) return;
+      const row = rowOf(kind, event.record);
+      if (kind === 'upload' || kind === 'download') {
+        rememberTask(uid, { kind, id: row.id, sourceId: row.sourceId });
+      }
+      setLive((all) => ({ ...all, [`${kind}-${row.id}`]: row }));
+    },
+    [uid],
+  );
   useLiveEvent(onEvent);
 
   const rows = new Map<string, TaskRow>();
+  for (const row of earlier.data ?? []) rows.set(`${row.kind}-${row.id}`, row);
   for (const task of privateTasks.data ?? []) {
     rows.set(`private-${task.id}`, rowOf('private', task as unknown as Record<string, unknown>));
   }
@@ -48,7 +96,11 @@ export function FilmMasters() {
     <section aria-labelledby="masters-title">
       <h2 id="masters-title">Film masters</h2>
       <h3 id="tasks-title">My tasks</h3>
-      <p className="hint">Upload, download and private tasks; status changes arrive live.</p>
+      <p className="hint">
+        Upload, download and private tasks; status changes arrive live. Upload and download tasks
+        show here once this browser has seen one of their changes (for example while{' '}
+        <code>vault upload</code> runs with this page open).
+      </p>
       {rows.size === 0 ? (
         <p>No tasks yet.</p>
       ) : (
@@ -67,7 +119,18 @@ export function FilmMasters() {
               <tr key={`${t.kind}-${t.id}`} data-task={`${t.kind}-${t.id}`}>
                 <td>{t.kind}</td>
                 <td>{t.id}</td>
-                <td>{t.source}</td>
+                <td>
+                  {t.source} <small>(source {t.sourceId})</small>{' '}
+                  {t.kind === 'upload' && (
+                    <button
+                      type="button"
+                      aria-label={`Grants of source ${t.sourceId}`}
+                      onClick={() => setGrantsOf(t.sourceId)}
+                    >
+                      Grants
+                    </button>
+                  )}
+                </td>
                 <td className="task-status">
                   {taskStatusLabel(t.status)}
                   {t.reason && ` — ${t.reason}`}
@@ -83,15 +146,15 @@ export function FilmMasters() {
           </tbody>
         </table>
       )}
-      <Grants />
+      <Grants key={grantsOf ?? 0} initial={grantsOf} />
     </section>
   );
 }
 
-function Grants() {
+function Grants({ initial }: { initial?: number | undefined }) {
   const queryClient = useQueryClient();
-  const [sourceId, setSourceId] = useState('');
-  const [shown, setShown] = useState<number>();
+  const [sourceId, setSourceId] = useState(initial === undefined ? '' : String(initial));
+  const [shown, setShown] = useState<number | undefined>(initial);
   const [user, setUser] = useState('');
   const [notAfter, setNotAfter] = useState('');
   const [message, setMessage] = useState('');

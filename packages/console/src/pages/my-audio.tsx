@@ -6,6 +6,9 @@ import { useLiveEvent, type LiveEvent } from '../events/live-events';
 import { bytes } from '../format';
 import { pendingUploads, uploadFile, type UploadProgress } from '../upload/chunked-upload';
 
+// The owner's list holds every status; drafts and rejections have tables of their own below.
+const elsewhere = new Set(['DRAFT', 'REJECT', 'DELETE']);
+
 /** Drop mp3 files, watch each upload, see drafts and rejects with their reasons. */
 export function MyAudio({ session }: { session: Session }) {
   const queryClient = useQueryClient();
@@ -40,8 +43,9 @@ export function MyAudio({ session }: { session: Session }) {
   const submitted = useQuery({
     queryKey: ['assets', 'mine', uid],
     queryFn: async () =>
-      must(await api.GET('/api/v1/assets/audio', { params: { query: { owner: uid, limit: 100 } } }))
-        .items,
+      must(
+        await api.GET('/api/v1/assets/audio', { params: { query: { owner: uid, limit: 100 } } }),
+      ).items.filter((a) => !elsewhere.has(a.status)),
   });
 
   const remove = useMutation({
@@ -113,6 +117,7 @@ export function MyAudio({ session }: { session: Session }) {
               {u.resumedChunks > 0 && ` (resumed, ${u.resumedChunks} chunks already stored)`}
               {u.status && `, ${u.status}`}
               {u.error && ` — ${u.error}`}
+              {u.notice && ` — ${u.notice}`}
               <progress max={u.totalBytes} value={u.sentBytes}>
                 {Math.round((100 * u.sentBytes) / Math.max(1, u.totalBytes))}%
               </progress>

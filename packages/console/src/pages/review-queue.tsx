@@ -2,18 +2,29 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { api, must } from '../api/client';
 import { bytes, duration } from '../format';
+import {
+  isShortcutKey,
+  LIST_LABEL,
+  mayTake,
+  type ReviewAction,
+  type ReviewList,
+} from '../review-actions';
 
-type Action = 'resolve' | 'disable' | 'recover' | 'delete' | 'reject';
+const LISTS: ReviewList[] = ['SUBMIT', 'POST', 'DISABLE'];
 
-/** SUBMIT assets oldest first, one selected: play it, read its probe, decide. */
+/**
+ * A reviewer's lists, oldest first: SUBMIT assets to approve or reject, published ones to disable
+ * or delete, disabled ones to recover or delete. One is selected: play it, read its probe, decide.
+ */
 export function ReviewQueue() {
   const queryClient = useQueryClient();
+  const [list, setList] = useState<ReviewList>('SUBMIT');
   const queue = useQuery({
-    queryKey: ['assets', 'review-queue'],
+    queryKey: ['assets', 'review-queue', list],
     queryFn: async () => {
       const page = must(
         await api.GET('/api/v1/assets/audio', {
-          params: { query: { status: 'SUBMIT', limit: 100 } },
+          params: { query: { status: list, limit: 100 } },
         }),
       );
       return [...page.items].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
@@ -27,7 +38,7 @@ export function ReviewQueue() {
   const selected = items.find((a) => a.id === selectedId) ?? items[0];
 
   const act = useMutation({
-    mutationFn: async ({ action, id }: { action: Action; id: string }) => {
+    mutationFn: async ({ action, id }: { action: ReviewAction; id: string }) => {
       const path = { params: { path: { id } } };
       if (action === 'reject') {
         return must(
@@ -45,8 +56,8 @@ export function ReviewQueue() {
     onError: (err) => setMessage(`failed: ${err.message}`),
   });
 
-  const run = (action: Action) => {
-    if (!selected) return;
+  const run = (action: ReviewAction) => {
+    if (!selected || !mayTake(list, action)) return;
     if (action === 'reject' && !reason.trim()) {
       setMessage('write the reason the contributor will see, then reject');
       reasonRef.current?.focus();
@@ -57,21 +68,14 @@ export function ReviewQueue() {
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      const target = event.target as HTMLElement;
-      if (
-        target.closest('textarea, input, select') ||
-        event.ctrlKey ||
-        event.metaKey ||
-        event.altKey
-      )
-        return;
+      if (!isShortcutKey({ ...event, target: event.target as HTMLInputElement | null })) return;
       const index = items.findIndex((a) => a.id === selected?.id);
       const keys: Record<string, () => void> = {
         j: () => setSelectedId(items[Math.min(items.length - 1, index + 1)]?.id),
         k: () => setSelectedId(items[Math.max(0, index - 1)]?.id),
-        a: () => run('resolve'),
-        r: () => reasonRef.current?.focus(),
-        d: () => run('disable'),
+        ...(mayTake(list, 'resolve') && { a: () => run('resolve') }),
+        ...(mayTake(list, 'reject') && { r: () => reasonRef.current?.focus() }),
+        ...(mayTake(list, 'disable') && { d: () => run('disable') }),
       };
       const handler = keys[event.key];
       if (handler) {
@@ -83,20 +87,59 @@ export function ReviewQueue() {
     return () => window.removeEventListener('keydown', onKey);
   });
 
+  const button = (action: ReviewAction, label: string, className?: string) =>
+    mayTake(list, action) && (
+      <button type="button" className={className} onClick={() => run(action)}>
+        {label}
+      </button>
+    );
+
   return (
     <section aria-labelledby="review-title">
       <h2 id="review-title">Review queue</h2>
+      <fieldset className="lists">
+        <legend>Show</legend>
+        {LISTS.map((l) => (
+          <label key={l}>
+            <input
+              type="radio"
+              name="review-list"
+              value={l}
+              checked={list === l}
+              onChange={() => {
+                setList(l);
+                setSelectedId(undefined);
+                setMessage('');
+              }}
+            />
+            {LIST_LABEL[l]}
+          </label>
+        ))}
+      </fieldset>
       <p className="hint">
-        Keys: <kbd>j</kbd>/<kbd>k</kbd> next/previous, <kbd>a</kbd> approve, <kbd>r</kbd> write a
-        rejection reason (<kbd>Ctrl</kbd>+<kbd>Enter</kbd> rejects), <kbd>d</kbd> disable.
+        Keys: <kbd>j</kbd>/<kbd>k</kbd> next/previous;{' '}
+        {list === 'SUBMIT' && (
+          <>
+            <kbd>a</kbd> approve, <kbd>r</kbd> write a rejection reason (<kbd>Ctrl</kbd>+
+            <kbd>Enter</kbd> rejects).
+          </>
+        )}
+        {list === 'POST' && (
+          <>
+            <kbd>d</kbd> disable.
+          </>
+        )}
+        {list === 'DISABLE' && <>recover or delete with the buttons.</>}
       </p>
       <p role="status" aria-live="polite" className="message">
         {message}
       </p>
-      {queue.isError && <p role="alert">Could not load the queue: {queue.error.message}</p>}
+      {queue.isError && <p role="alert">Could not load the list: {queue.error.message}</p>}
       <div className="split">
-        <ul className="queue" aria-label="Assets waiting for review, oldest first">
-          {items.length === 0 && !queue.isPending && <li>Nothing waits for review.</li>}
+        <ul className="queue" aria-label={`Assets ${LIST_LABEL[list].toLowerCase()}, oldest first`}>
+          {items.length === 0 && !queue.isPending && (
+            <li>{list === 'SUBMIT' ? 'Nothing waits for review.' : 'None.'}</li>
+          )}
           {items.map((asset) => (
             <li key={asset.id}>
               <button
@@ -115,16 +158,16 @@ export function ReviewQueue() {
         {selected && (
           <article className="detail" aria-label={`Asset ${selected.name}`}>
             <h3>{selected.name}</h3>
-            <audio
+            <Player
               key={selected.id}
-              controls
-              preload="metadata"
-              aria-label={`Play ${selected.name}`}
+              name={selected.name}
               src={`/api/v1/assets/audio/download/${selected.id}?file=2`}
             />
             <dl className="probe">
               <dt>Owner</dt>
               <dd>{selected.userId}</dd>
+              <dt>Status</dt>
+              <dd>{selected.status}</dd>
               <dt>Size</dt>
               <dd>{bytes(Number(selected.size))}</dd>
               {selected.probe && (
@@ -147,36 +190,98 @@ export function ReviewQueue() {
               </dd>
             </dl>
             <div className="actions">
-              <button type="button" onClick={() => run('resolve')}>
-                Approve (a)
-              </button>
-              <button type="button" onClick={() => run('disable')}>
-                Disable (d)
-              </button>
-              <button type="button" onClick={() => run('recover')}>
-                Recover
-              </button>
-              <button type="button" className="danger" onClick={() => run('delete')}>
-                Delete
-              </button>
+              {button('resolve', 'Approve (a)')}
+              {button('disable', 'Disable (d)')}
+              {button('recover', 'Recover')}
+              {button('delete', 'Delete', 'danger')}
             </div>
-            <label htmlFor="reject-reason">Reason for rejecting (the contributor sees it)</label>
-            <textarea
-              id="reject-reason"
-              ref={reasonRef}
-              value={reason}
-              maxLength={1000}
-              onChange={(e) => setReason(e.target.value)}
-              onKeyDown={(e) => {
-                if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) run('reject');
-              }}
-            />
-            <button type="button" onClick={() => run('reject')}>
-              Reject with reason
-            </button>
+            {mayTake(list, 'reject') && (
+              <>
+                <label htmlFor="reject-reason">
+                  Reason for rejecting (the contributor sees it)
+                </label>
+                <textarea
+                  id="reject-reason"
+                  ref={reasonRef}
+                  value={reason}
+                  maxLength={1000}
+                  onChange={(e) => setReason(e.target.value)}
+                  onKeyDown={(e) => {
+                    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) run('reject');
+                  }}
+                />
+                <button type="button" onClick={() => run('reject')}>
+                  Reject with reason
+                </button>
+              </>
+            )}
           </article>
         )}
       </div>
     </section>
+  );
+}
+
+/**
+ * The live rendition with the page's own controls. Chromium's built-in audio controls keep every
+ * key press to themselves once clicked, so after pressing play there the queue's shortcuts did
+ * nothing; a button and a slider pass the keys on and are reachable by Tab.
+ */
+function Player({ src, name }: { src: string; name: string }) {
+  const audio = useRef<HTMLAudioElement>(null);
+  const [playing, setPlaying] = useState(false);
+  const [time, setTime] = useState(0);
+  const [length, setLength] = useState(0);
+  const [error, setError] = useState('');
+  return (
+    <div className="player">
+      <audio
+        ref={audio}
+        preload="metadata"
+        src={src}
+        onPlay={() => setPlaying(true)}
+        onPause={() => setPlaying(false)}
+        // While a seek is under way the element may still report the old position: showing it
+        // would pull the slider back under a person holding an arrow key.
+        onTimeUpdate={(e) => {
+          if (!e.currentTarget.seeking) setTime(e.currentTarget.currentTime);
+        }}
+        onSeeked={(e) => setTime(e.currentTarget.currentTime)}
+        onDurationChange={(e) => setLength(e.currentTarget.duration || 0)}
+        onError={(e) =>
+          setError(`cannot play: ${e.currentTarget.error?.message || 'the file did not load'}`)
+        }
+      />
+      <button
+        type="button"
+        aria-label={`${playing ? 'Pause' : 'Play'} ${name}`}
+        onClick={() => {
+          const el = audio.current;
+          if (!el) return;
+          if (el.paused) el.play().catch((err: Error) => setError(`cannot play: ${err.message}`));
+          else el.pause();
+        }}
+      >
+        {playing ? 'Pause' : 'Play'}
+      </button>
+      <input
+        type="range"
+        min={0}
+        max={Math.max(1, Math.floor(length))}
+        step={1}
+        value={Math.floor(time)}
+        aria-label={`Position in ${name}`}
+        aria-valuetext={`${duration(time * 1000)} of ${duration(length * 1000)}`}
+        onChange={(e) => {
+          const to = Number(e.target.value);
+          setTime(to);
+          if (audio.current) audio.current.currentTime = to;
+        }}
+      />
+      <span className="time">
+        {duration(time * 1000)} / {duration(length * 1000)}
+      </span>
+      {error && <p role="alert">{error}</p>}
+    </div>
   );
 }

@@ -13,6 +13,8 @@ export interface UploadProgress {
   /** The asset's status after the merge (SUBMIT, or MERGING while the files are made). */
   readonly status?: string;
   readonly error?: string;
+  /** Why the upload waits (a lost connection it will retry). */
+  readonly notice?: string;
 }
 
 /** An upload that was started and not merged, remembered across page reloads by file hash. */
@@ -36,6 +38,52 @@ const savePending = (list: PendingUpload[]) => localStorage.setItem(KEY, JSON.st
 const remember = (upload: PendingUpload) =>
   savePending([...pendingUploads().filter((p) => p.hash !== upload.hash), upload]);
 const forget = (hash: string) => savePending(pendingUploads().filter((p) => p.hash !== hash));
+
+/** Waits between attempts at a chunk whose request never reached the gateway: about 2 minutes. */
+export const RETRY_DELAYS_MS = [1000, 2000, 4000, 8000, 15000, 15000, 30000, 30000];
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/** Resolves once the browser believes it is online again, or after `ms`, whichever is first. */
+const onlineOrAfter = (ms: number) =>
+  new Promise<void>((done) => {
+    const finish = () => {
+      window.removeEventListener('online', finish);
+      clearTimeout(timer);
+      done();
+    };
+    const timer = setTimeout(finish, ms);
+    window.addEventListener('online', finish);
+  });
+
+/**
+ * Sends one request again while it fails without an answer (fetch rejects: the connection is
+ * gone), so a dropped Wi-Fi or a restarted proxy does not end the upload; the file is still in
+ * the page. An answer, even an error, is returned at once.
+ */
+async function withRetries(
+  send: () => Promise<Response>,
+  waiting: (notice: string | undefined) => void,
+): Promise<Response> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const response = await send();
+      if (attempt > 0) waiting(undefined);
+      return response;
+    } catch (err) {
+      const delay = RETRY_DELAYS_MS[attempt];
+      if (delay === undefined) {
+        throw new Error(
+          'the connection was lost: drop the same file again to resume (the chunks sent so far are kept)',
+          { cause: err },
+        );
+      }
+      waiting(`connection lost, trying again in ${Math.round(delay / 1000)} s`);
+      if (navigator.onLine) await sleep(delay);
+      else await onlineOrAfter(delay);
+    }
+  }
+}
 
 const hex = (buffer: ArrayBuffer) =>
   [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, '0')).join('');
@@ -97,14 +145,15 @@ export async function uploadFile(
       if (stored.has(index)) continue;
       const slice = file.slice(index * chunkSize, Math.min(file.size, (index + 1) * chunkSize));
       const chunkHash = await sha256(slice);
-      const response = await fetch(
-        `/api/v1/assets/audio/chunk_file/${id}?index=${index}&hash=${chunkHash}`,
-        {
-          method: 'POST',
-          credentials: 'same-origin',
-          headers: { 'content-type': 'application/octet-stream', ...csrfHeaders() },
-          body: slice,
-        },
+      const response = await withRetries(
+        () =>
+          fetch(`/api/v1/assets/audio/chunk_file/${id}?index=${index}&hash=${chunkHash}`, {
+            method: 'POST',
+            credentials: 'same-origin',
+            headers: { 'content-type': 'application/octet-stream', ...csrfHeaders() },
+            body: slice,
+          }),
+        (notice) => update({ notice }),
       );
       if (!response.ok) {
         const body = (await response.json().catch(() => ({}))) as { message?: string };
