@@ -3,14 +3,8 @@
  * SeaweedFS server (started here, each peer with a bucket of its own):
  *   gateway: POST chunk_file → sha256 while streaming → S3 staging (OBJECT_STORE=s3) → one command
  *   tus:     @tus/server PATCH → @tus/s3-store, 5 MiB parts
- * 1. BENCH_ROUNDS (default 3) sequential uploads of one BENCH_S3_SIZE_MB file (default 256: an S3
- *    server on loopback is several times slower than the disk under it) in 5 MiB chunks, the peers
- *    alternating which goes first; medians and their ratio.
- * 2. The gateway's peak RSS after a 64 MiB upload and after the full-size rounds (flat in size).
- * 3. BENCH_CONCURRENT (16) uploads of BENCH_CONCURRENT_MB (64) at once: aggregate MB/s and the
- *    p99 latency of one chunk request, for both.
- * 4. The merge of one uploaded file, the media worker reading the chunks back from S3.
- * BENCH_CPU_PROF=<dir> writes the gateway's CPU profile there.
+ * BENCH_S3_SIZE_MB (default 256: an S3 server on loopback is several times slower than the disk
+ * under it) per sequential round; the rest as ingest-comparison.ts says.
  */
 import {
   CreateBucketCommand,
@@ -18,44 +12,12 @@ import {
   ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
-import {
-  createDatabase,
-  freePort,
-  makeTempDir,
-  natsAccess,
-  natsEnv,
-  principalSigningEnv,
-  principalVerifyEnv,
-  startS3,
-  startServers,
-  uniqueName,
-} from '@media-vault/test-harness';
-import { SignJWT } from 'jose';
-import { createHash, randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { join } from 'node:path';
-import { startTs, waitForLine, waitUntil, type BenchProcess } from './bench-processes.js';
-
-const SIZE = Number(process.env.BENCH_S3_SIZE_MB ?? 256) * 1024 * 1024;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 16);
-const CONCURRENT_SIZE = Number(process.env.BENCH_CONCURRENT_MB ?? 64) * 1024 * 1024;
-const SMALL = 64 * 1024 * 1024;
-const CHUNK = 5 * 1024 * 1024;
-const secret = 'bench-secret-0123456789abcdef';
-const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
-const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.ceil(xs.length * 0.99) - 1]!;
+import { makeTempDir, startS3, startServers } from '@media-vault/test-harness';
+import { runIngestComparison } from './ingest-comparison.js';
 
 const servers = await startServers({ postgres: true, nats: true });
 const s3 = await startS3({ label: 'bench seaweedfs' });
 const work = await makeTempDir('bench-ingest-s3');
-const processes: BenchProcess[] = [];
 const admin = new S3Client({
   endpoint: s3.endpoint,
   region: s3.region,
@@ -70,281 +32,46 @@ try {
   for (const Bucket of [gatewayBucket, tusBucket]) {
     await admin.send(new CreateBucketCommand({ Bucket }));
   }
-
-  // The same bytes for both peers, made once; smaller uploads read a prefix of it.
-  const file = join(work.path, 'input.bin');
-  const hashes = new Map<number, string>();
-  const hasher = createHash('sha256');
-  const out = createWriteStream(file);
-  const total = Math.max(SIZE, CONCURRENT_SIZE, SMALL);
-  for (let written = 0; written < total;) {
-    const piece = randomBytes(Math.min(4 * 1024 * 1024, total - written));
-    hasher.update(piece);
-    if (!out.write(piece)) await once(out, 'drain');
-    written += piece.length;
-    if (written === CONCURRENT_SIZE || written === SMALL || written === SIZE) {
-      hashes.set(written, hasher.copy().digest('hex'));
-    }
-  }
-  out.end();
-  await once(out, 'finish');
-
-  const nats = natsAccess(servers.urls);
-  // Every process reads and writes the same bucket, as a cluster would.
-  const staging = {
-    OBJECT_STORE: 's3',
-    S3_ENDPOINT: s3.endpoint,
-    S3_REGION: s3.region,
-    S3_BUCKET: gatewayBucket,
-    S3_ACCESS_KEY_ID: s3.accessKeyId,
-    S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-  };
-  const common = { LOG_LEVEL: 'warn', HEALTH_PORT: '0', ...staging };
-  const assets = startTs('services/assets/src/main.ts', {
-    ...common,
-    ...(await natsEnv(nats, { kind: 'assets' })),
-    ...principalVerifyEnv(),
-    DATABASE_URL: await createDatabase(servers.urls.postgresUrl!, uniqueName('bench')),
-    ASSET_CHUNK_SIZE: String(CHUNK),
-    ASSET_MAX_SIZE: String(total * 2),
-  });
-  const media = startTs('services/media-worker/src/main.ts', {
-    ...common,
-    ...(await natsEnv(nats, { kind: 'media-worker' })),
-    DATA_DIR: work.path,
-  });
-  const port = await freePort();
-  const gateway = startTs(
-    'services/gateway/src/main.ts',
-    {
-      ...common,
-      ...(await natsEnv(nats, { kind: 'gateway' })),
-      ...principalSigningEnv(),
-      DATA_DIR: work.path,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      JWT_SECRET: secret,
+  await runIngestComparison({
+    title: 'chunk ingest on S3 (SeaweedFS on loopback, one server, a bucket per peer)',
+    gatewayPath: 'gateway → S3 staging',
+    tusPath: '@tus/server + s3 store',
+    size: Number(process.env.BENCH_S3_SIZE_MB ?? 256) * 1024 * 1024,
+    small: 64 * 1024 * 1024,
+    servers,
+    workDir: work.path,
+    // Every process reads and writes the same bucket, as a cluster would.
+    staging: {
+      OBJECT_STORE: 's3',
+      S3_ENDPOINT: s3.endpoint,
+      S3_REGION: s3.region,
+      S3_BUCKET: gatewayBucket,
+      S3_ACCESS_KEY_ID: s3.accessKeyId,
+      S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
     },
-    [],
-    process.env.BENCH_CPU_PROF
-      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
-      : [],
-  );
-  const tus = startTs('services/gateway/bench/tus-s3-server.ts', {
-    TUS_S3_BUCKET: tusBucket,
-    TUS_S3_ENDPOINT: s3.endpoint,
-    TUS_S3_REGION: s3.region,
-    TUS_S3_ACCESS_KEY_ID: s3.accessKeyId,
-    TUS_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    tus: {
+      entry: 'services/gateway/bench/tus-s3-server.ts',
+      env: {
+        TUS_S3_BUCKET: tusBucket,
+        TUS_S3_ENDPOINT: s3.endpoint,
+        TUS_S3_REGION: s3.region,
+        TUS_S3_ACCESS_KEY_ID: s3.accessKeyId,
+        TUS_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      },
+    },
+    // tus's objects removed from its bucket, page by page.
+    clearTus: async () => {
+      for (;;) {
+        const page = await admin.send(new ListObjectsV2Command({ Bucket: tusBucket }));
+        const keys = (page.Contents ?? []).map((c) => ({ Key: c.Key! }));
+        if (keys.length === 0) return;
+        await admin.send(
+          new DeleteObjectsCommand({ Bucket: tusBucket, Delete: { Objects: keys } }),
+        );
+      }
+    },
   });
-  processes.push(assets, media, gateway, tus);
-  const tusPort = Number((await waitForLine(tus.child, /listening (\d+)/))[1]);
-
-  const base = `http://127.0.0.1:${port}`;
-  const token = await new SignJWT({ roles: [100] })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject('bench')
-    .setExpirationTime('2h')
-    .sign(new TextEncoder().encode(secret));
-  const headers = { token, 'content-type': 'application/json' };
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      ...(body ? { headers, body: JSON.stringify(body) } : { headers: { token } }),
-    });
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    return res.json() as Promise<Record<string, unknown>>;
-  };
-  await waitUntil('gateway and assets service', async () => {
-    const res = await fetch(`${base}/api/v1/assets/audio?limit=1`, { headers });
-    return res.ok;
-  });
-
-  console.error('platform ready');
-  const piece = (start: number, size: number) =>
-    createReadStream(file, { start, end: Math.min(start + CHUNK, size) - 1 });
-
-  /** One upload through the gateway; returns its asset id and each chunk request's latency. */
-  let uploads = 0;
-  const viaGateway = async (size: number) => {
-    const plan = await call('POST', '/api/v1/assets/audio', {
-      name: `bench-${++uploads}.mp3`,
-      size: String(size),
-      hash: hashes.get(size),
-    });
-    const id = plan.id as string;
-    const latencies: number[] = [];
-    for (let index = 0, offset = 0; offset < size; index++, offset += CHUNK) {
-      const t0 = performance.now();
-      const res = await fetch(`${base}/api/v1/assets/audio/chunk_file/${id}?index=${index}`, {
-        method: 'POST',
-        headers: { token, 'content-type': 'application/octet-stream' },
-        body: piece(offset, size),
-        duplex: 'half',
-      } as RequestInit);
-      if (!res.ok) throw new Error(`chunk ${index}: ${res.status} ${await res.text()}`);
-      await res.arrayBuffer();
-      latencies.push(performance.now() - t0);
-    }
-    return { id, latencies };
-  };
-
-  const tusBase = `http://127.0.0.1:${tusPort}`;
-  const viaTus = async (size: number) => {
-    const latencies: number[] = [];
-    const created = await fetch(`${tusBase}/files`, {
-      method: 'POST',
-      headers: { 'tus-resumable': '1.0.0', 'upload-length': String(size) },
-    });
-    if (created.status !== 201) throw new Error(`tus POST: ${created.status}`);
-    const location = new URL(created.headers.get('location') ?? '', tusBase).toString();
-    for (let offset = 0; offset < size; offset += CHUNK) {
-      const t0 = performance.now();
-      const res = await fetch(location, {
-        method: 'PATCH',
-        headers: {
-          'tus-resumable': '1.0.0',
-          'upload-offset': String(offset),
-          'content-type': 'application/offset+octet-stream',
-        },
-        body: piece(offset, size),
-        duplex: 'half',
-      } as RequestInit);
-      if (res.status !== 204) throw new Error(`tus PATCH at ${offset}: ${res.status}`);
-      await res.arrayBuffer();
-      latencies.push(performance.now() - t0);
-    }
-    return { latencies };
-  };
-  // Neither peer's bucket grows between rounds: the gateway's drafts are deleted (their staged
-  // chunks go with them), tus's objects removed from its bucket.
-  const clearGateway = async (id: string) => call('DELETE', `/api/v1/assets/audio/drafts/${id}`);
-  const clearTus = async () => {
-    for (;;) {
-      const page = await admin.send(new ListObjectsV2Command({ Bucket: tusBucket }));
-      const keys = (page.Contents ?? []).map((c) => ({ Key: c.Key! }));
-      if (keys.length === 0) return;
-      await admin.send(new DeleteObjectsCommand({ Bucket: tusBucket, Delete: { Objects: keys } }));
-    }
-  };
-  const timed = async <T>(run: () => Promise<T>) => {
-    const t0 = performance.now();
-    const result = await run();
-    return { ms: performance.now() - t0, result };
-  };
-
-  // 2a. A small upload first: the gateway's memory after it, to compare with after the rounds.
-  const small = await viaGateway(SMALL);
-  await clearGateway(small.id);
-  const rssSmall = await gateway.peakRssMiB();
-
-  // 1. Sequential rounds, alternating which peer goes first.
-  const gatewayMs: number[] = [];
-  const tusMs: number[] = [];
-  let mergeId = '';
-  for (let round = 0; round < ROUNDS; round++) {
-    const runGateway = async () => {
-      const { ms, result } = await timed(() => viaGateway(SIZE));
-      gatewayMs.push(ms);
-      if (round === ROUNDS - 1) mergeId = result.id;
-      else await clearGateway(result.id);
-    };
-    const runTus = async () => {
-      tusMs.push((await timed(() => viaTus(SIZE))).ms);
-      await clearTus();
-    };
-    if (round % 2 === 0) {
-      await runGateway();
-      await runTus();
-    } else {
-      await runTus();
-      await runGateway();
-    }
-    console.error(
-      `round ${round + 1}: gateway ${mbps(SIZE, gatewayMs.at(-1)!).toFixed(1)} MB/s, ` +
-        `tus ${mbps(SIZE, tusMs.at(-1)!).toFixed(1)} MB/s`,
-    );
-  }
-  const rssFull = await gateway.peakRssMiB();
-
-  // 4. Merge: the media worker reads the chunks back from S3, concatenates and verifies; random
-  // bytes then fail the mp3 probe, which ends the merge before renditions.
-  const started = performance.now();
-  await call('POST', '/api/v1/assets/audio/merge', { id: mergeId });
-  let merged: Record<string, unknown> = {};
-  await waitUntil(
-    'merge result',
-    async () => {
-      merged = (
-        (await call('GET', `/api/v1/assets/audio/by_id?id=${mergeId}`)) as {
-          asset: Record<string, unknown>;
-        }
-      ).asset;
-      return merged.status !== 'MERGING';
-    },
-    30 * 60_000,
-  );
-  const mergeMs = performance.now() - started;
-  await clearGateway(mergeId);
-
-  // 3. Many uploads at once, gateway then tus.
-  const concurrently = async <R extends { latencies: number[] }>(
-    one: (size: number) => Promise<R>,
-  ) => {
-    const t0 = performance.now();
-    const results = await Promise.all(
-      Array.from({ length: CONCURRENT }, () => one(CONCURRENT_SIZE)),
-    );
-    const ms = performance.now() - t0;
-    return { ms, latencies: results.flatMap((r) => r.latencies), results };
-  };
-  const manyGateway = await concurrently(viaGateway);
-  for (const r of manyGateway.results) await clearGateway(r.id);
-  const manyTus = await concurrently(viaTus);
-  await clearTus();
-  const rssMany = await gateway.peakRssMiB();
-  const tusRss = await tus.peakRssMiB();
-
-  const sizeMiB = (SIZE / 2 ** 20).toFixed(0);
-  const all = CONCURRENT * CONCURRENT_SIZE;
-  console.log(
-    `\nchunk ingest on S3 (SeaweedFS on loopback, one server, a bucket per peer): ${sizeMiB} MiB ` +
-      `in ${CHUNK / 2 ** 20} MiB chunks, ${ROUNDS} alternating rounds (medians)\n`,
-  );
-  console.table([
-    {
-      path: 'gateway → S3 staging',
-      'MB/s': mbps(SIZE, median(gatewayMs)).toFixed(1),
-      rounds: gatewayMs.map((ms) => mbps(SIZE, ms).toFixed(1)).join(' / '),
-      [`${CONCURRENT}×${CONCURRENT_SIZE / 2 ** 20} MiB MB/s`]: mbps(all, manyGateway.ms).toFixed(1),
-      'p99 chunk ms': p99(manyGateway.latencies).toFixed(0),
-      'peak RSS MiB': rssMany.toFixed(0),
-    },
-    {
-      path: '@tus/server + s3 store',
-      'MB/s': mbps(SIZE, median(tusMs)).toFixed(1),
-      rounds: tusMs.map((ms) => mbps(SIZE, ms).toFixed(1)).join(' / '),
-      [`${CONCURRENT}×${CONCURRENT_SIZE / 2 ** 20} MiB MB/s`]: mbps(all, manyTus.ms).toFixed(1),
-      'p99 chunk ms': p99(manyTus.latencies).toFixed(0),
-      'peak RSS MiB': tusRss.toFixed(0),
-    },
-  ]);
-  console.log(
-    `gateway/tus on S3: sequential ${(median(tusMs) / median(gatewayMs)).toFixed(2)}×, ` +
-      `${CONCURRENT} at once ${(manyTus.ms / manyGateway.ms).toFixed(2)}×`,
-  );
-  console.log(
-    `gateway peak RSS: ${rssSmall.toFixed(0)} MiB after ${SMALL / 2 ** 20} MiB, ` +
-      `${rssFull.toFixed(0)} MiB after ${sizeMiB} MiB uploads, ` +
-      `${rssMany.toFixed(0)} MiB after ${CONCURRENT} at once`,
-  );
-  console.log(
-    `merge from S3 (concatenate + sha256 + probe): ${mbps(SIZE, mergeMs).toFixed(1)} MB/s, ` +
-      `ended ${String(merged.status)}${merged.reason ? ` (${String(merged.reason).slice(0, 80)})` : ''}; ` +
-      `media worker peak RSS ${(await media.peakRssMiB()).toFixed(0)} MiB`,
-  );
 } finally {
-  await Promise.all(processes.map((p) => p.stop()));
   admin.destroy();
   await s3.stop();
   await servers.stop();
