@@ -70,8 +70,11 @@ export function createPrincipalSigner(signingKey: string): PrincipalSigner {
   const key = privateKeyOf(signingKey);
   const kid = keyIdOf(rawPublicKey(createPublicKey(key)));
   return {
-    sign: (principal, subject, requestId, body) =>
-      new SignJWT({
+    sign: (principal, subject, requestId, body) => {
+      // One reading of the clock: reading it once for `iat` and again for `exp` now and then
+      // straddles a second, and the token would live longer than the verifier allows.
+      const now = Math.floor(Date.now() / 1000);
+      return new SignJWT({
         name: principal.name,
         roles: principal.roles,
         rid: requestId,
@@ -82,9 +85,10 @@ export function createPrincipalSigner(signingKey: string): PrincipalSigner {
         .setSubject(principal.id)
         .setAudience(subject)
         .setJti(randomUUID())
-        .setIssuedAt()
-        .setExpirationTime(`${PRINCIPAL_TOKEN_TTL_S}s`)
-        .sign(key),
+        .setIssuedAt(now)
+        .setExpirationTime(now + PRINCIPAL_TOKEN_TTL_S)
+        .sign(key);
+    },
   };
 }
 
