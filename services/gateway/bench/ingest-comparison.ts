@@ -287,23 +287,22 @@ export async function runIngestComparison(opts: IngestComparison): Promise<void>
       `\n${opts.title}: ${sizeMiB} MiB in ${CHUNK / 2 ** 20} MiB chunks, ` +
         `${ROUNDS} alternating rounds (medians)\n`,
     );
+    const row = (
+      path: string,
+      roundsMs: number[],
+      many: { ms: number; latencies: number[] },
+      rss: number,
+    ) => ({
+      path,
+      'MB/s': mbps(SIZE, median(roundsMs)).toFixed(1),
+      rounds: roundsMs.map((ms) => mbps(SIZE, ms).toFixed(1)).join(' / '),
+      [manyColumn]: mbps(all, many.ms).toFixed(1),
+      'p99 chunk ms': p99(many.latencies).toFixed(0),
+      'peak RSS MiB': rss.toFixed(0),
+    });
     console.table([
-      {
-        path: opts.gatewayPath,
-        'MB/s': mbps(SIZE, median(gatewayMs)).toFixed(1),
-        rounds: gatewayMs.map((ms) => mbps(SIZE, ms).toFixed(1)).join(' / '),
-        [manyColumn]: mbps(all, manyGateway.ms).toFixed(1),
-        'p99 chunk ms': p99(manyGateway.latencies).toFixed(0),
-        'peak RSS MiB': rssMany.toFixed(0),
-      },
-      {
-        path: opts.tusPath,
-        'MB/s': mbps(SIZE, median(tusMs)).toFixed(1),
-        rounds: tusMs.map((ms) => mbps(SIZE, ms).toFixed(1)).join(' / '),
-        [manyColumn]: mbps(all, manyTus.ms).toFixed(1),
-        'p99 chunk ms': p99(manyTus.latencies).toFixed(0),
-        'peak RSS MiB': tusRss.toFixed(0),
-      },
+      row(opts.gatewayPath, gatewayMs, manyGateway, rssMany),
+      row(opts.tusPath, tusMs, manyTus, tusRss),
     ]);
     console.log(
       `gateway/tus: sequential ${(median(tusMs) / median(gatewayMs)).toFixed(2)}×, ` +
