@@ -5,7 +5,9 @@ export async function healthRoutes(
   app: FastifyInstance,
   opts: { checks: readonly ReadinessCheck[]; metrics: Metrics },
 ): Promise<void> {
-  const hidden = { schema: { hide: true } };
+  // Balancers and kubelets ask every few seconds: an info line per probe would drown the
+  // request log. A probe that fails still shows, as the 503 that the caller acts on.
+  const hidden = { schema: { hide: true }, logLevel: 'warn' } as const;
   app.get('/healthz', hidden, async () => ({ status: 'ok' }));
   app.get('/readyz', hidden, async (_request, reply) => {
     const failures = await runChecks(opts.checks);
