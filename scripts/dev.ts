@@ -74,9 +74,8 @@ async function startLocalKubo(): Promise<{ url: string; stop(): Promise<void> } 
     swarmPort: DEV_PORTS.kuboSwarm,
     online: true,
   });
-  console.log(
-    `kubo ${kubo.version} (online, loopback only) on ${kubo.apiUrl}, swarm ${kubo.swarmAddress}`,
-  );
+  // startKubo already said it is ready, with its API address; the swarm address is what agents need.
+  console.log(`kubo swarm ${kubo.swarmAddress} (the agents of npm run agent peer with it)`);
   return { url: kubo.apiUrl, stop: () => kubo.stop() };
 }
 

@@ -28,3 +28,29 @@ export const bytes = (n: number): string =>
     : n < 1048576
       ? `${(n / 1024).toFixed(1)} KiB`
       : `${(n / 1048576).toFixed(1)} MiB`;
+
+/** Audio statuses after an upload, in words a contributor reads at a glance. */
+const AFTER_UPLOAD: Record<string, string> = {
+  MERGING: 'uploaded, merging',
+  SUBMIT: 'uploaded, waiting for review',
+  POST: 'published',
+  DRAFT: 'uploaded, kept as a draft',
+  REJECT: 'rejected',
+  DISABLE: 'disabled',
+};
+
+const UPLOAD_STATE: Record<string, string> = {
+  hashing: 'reading the file',
+  uploading: 'uploading',
+  merging: 'asking for the merge',
+  failed: 'failed',
+};
+
+/**
+ * One phrase for an upload row. Once the bytes are in, the asset's own status says more than
+ * the upload's ("done, MERGING" read as both finished and not).
+ */
+export const uploadLabel = (state: string, status?: string): string =>
+  state === 'done'
+    ? ((status && AFTER_UPLOAD[status]) ?? (status ? `uploaded, ${status}` : 'uploaded'))
+    : (UPLOAD_STATE[state] ?? state);

@@ -3,7 +3,7 @@ import { useCallback, useState, type DragEvent } from 'react';
 import { api, must } from '../api/client';
 import type { Session } from '../api/session';
 import { useLiveEvent, type LiveEvent } from '../events/live-events';
-import { bytes } from '../format';
+import { bytes, uploadLabel } from '../format';
 import { pendingUploads, uploadFile, type UploadProgress } from '../upload/chunked-upload';
 
 // The owner's list holds every status; drafts and rejections have tables of their own below.
@@ -113,9 +113,8 @@ export function MyAudio({ session }: { session: Session }) {
         {Object.values(uploads).map((u) => (
           <li key={u.name} data-upload={u.name} data-state={u.state}>
             <label>
-              {u.name}: {u.state}
+              {u.name}: {uploadLabel(u.state, u.status)}
               {u.resumedChunks > 0 && ` (resumed, ${u.resumedChunks} chunks already stored)`}
-              {u.status && `, ${u.status}`}
               {u.error && ` — ${u.error}`}
               {u.notice && ` — ${u.notice}`}
               <progress max={u.totalBytes} value={u.sentBytes}>
