@@ -299,7 +299,7 @@ describe('console journeys in a real browser', () => {
     expect(await seriousViolations(studio)).toEqual([]);
     await screenshot(studio, 'film-masters');
 
-    // The seed lists no upload tasks: after a reload the page reads the ones it saw again.
+    // After a reload the page reads the caller's tasks again (GET /api/v1/tasks/).
     await studio.reload();
     await row.getByText('上载中 · uploading').waitFor({ timeout: 20_000 });
     expect(await row.locator('.percent').textContent()).toBe('40%');
@@ -307,6 +307,20 @@ describe('console journeys in a real browser', () => {
     await row.getByText(`(source ${sourceId})`).waitFor();
     await row.getByRole('button', { name: `Grants of source ${sourceId}` }).click();
     await studio.getByRole('table', { name: `Grants of source ${sourceId}` }).waitFor();
+
+    // A task made while no console was open shows in a browser that never saw an event of it.
+    const unseen = await api('POST', '/api/v1/tasks/upload/pbulic/', {
+      series_id: 7,
+      uuid: `film-unseen-${Date.now()}`,
+      source_name: 'Night Ferry',
+    });
+    expect(unseen.status).toBe(200);
+    const elsewhere = await newPage();
+    await signIn(elsewhere, platform.url, token);
+    await elsewhere.getByRole('heading', { name: 'Film masters' }).waitFor();
+    const listed = elsewhere.locator(`[data-task="upload-${unseen.body.data.id}"]`);
+    await listed.getByText('未开始 · not started').waitFor({ timeout: 20_000 });
+    await elsewhere.locator(`[data-task="upload-${created.body.data.id}"]`).waitFor();
   });
 
   it("studio: after a grant, the source's audit log is verified in the browser", async () => {

@@ -11,6 +11,7 @@ import {
   CreateGrantBody,
   CreateUploadTaskBody,
   GrantParams,
+  ListMyTasksQuery,
   MasterSourceParams,
   MasterTaskCommandSubjects as M,
   MasterTaskParams,
@@ -68,7 +69,10 @@ export const AgentBindings = [
   }),
 ] as const satisfies readonly HttpBinding[];
 
-/** The seven seed 000 task routes, paths exactly as the seed writes them (typo `pbulic` included). */
+/**
+ * The seven seed 000 task routes, paths exactly as the seed writes them (typo `pbulic` included),
+ * and our list of the caller's own tasks.
+ */
 export const MasterTaskBindings = [
   bind({
     method: 'POST',
@@ -146,6 +150,18 @@ export const MasterTaskBindings = [
       value: { status_choices: PrivateStatusChoices },
     },
     errors: [401, 503, 504],
+  }),
+  bind({
+    method: 'GET',
+    paths: ['/api/v1/tasks/'],
+    style: envelope,
+    subject: M.mine,
+    tags: tasks,
+    summary: 'Your upload and download tasks, newest first (ours)',
+    description:
+      '`{uploads, downloads}`, at most `limit` of each. The private block uploads you owe are listed by `GET /api/v1/tasks/upload/private/`.',
+    query: ListMyTasksQuery,
+    errors: [400, 401, 503, 504],
   }),
   bind({
     method: 'PATCH',

@@ -104,6 +104,17 @@ export type DownloadTask = Static<typeof DownloadTask>;
 export const PrivateUploadTaskList = Type.Array(PrivateUploadTask);
 export type PrivateUploadTaskList = Static<typeof PrivateUploadTaskList>;
 
+/**
+ * `GET /api/v1/tasks/` (ours): the caller's own upload and download tasks, newest first, so a
+ * studio's page can list work that changed while it was closed. The private uploads a caller owes
+ * have the seed's own list.
+ */
+export const MyTasks = Type.Object({
+  uploads: Type.Array(UploadTask),
+  downloads: Type.Array(DownloadTask),
+});
+export type MyTasks = Static<typeof MyTasks>;
+
 /** `GET /api/v1/sources/{source_id}/`: a master and its public block. */
 export const MasterSource = Type.Object({
   id: MasterSourceId,
@@ -259,6 +270,20 @@ export const UpdateDownloadTaskRequest = withId({
 export type UpdateDownloadTaskRequest = Static<typeof UpdateDownloadTaskRequest>;
 export const GetDownloadTaskRequest = MasterTaskParams;
 export const ListPrivateTasksRequest = Type.Object({}, { additionalProperties: false });
+export const ListMyTasksQuery = Type.Object(
+  {
+    limit: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100,
+        default: 50,
+        description: 'at most this many of each kind, newest first',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ListMyTasksQuery = Static<typeof ListMyTasksQuery>;
 export const GetSourceRequest = MasterSourceParams;
 export const DeleteSourceRequest = MasterSourceParams;
 export const CreateGrantRequest = Type.Object(
@@ -285,6 +310,7 @@ export const MasterTaskCommandSubjects = {
   downloadUpdate: 'svc.tasks.download.update',
   downloadGet: 'svc.tasks.download.get',
   privateList: 'svc.tasks.private.list',
+  mine: 'svc.tasks.mine',
   privateUpdate: 'svc.tasks.private.update',
   sourceGet: 'svc.tasks.source.get',
   sourceDelete: 'svc.tasks.source.delete',
@@ -301,6 +327,7 @@ export const MasterTaskCommands = {
   [M.downloadUpdate]: { request: UpdateDownloadTaskRequest, response: DownloadTask },
   [M.downloadGet]: { request: GetDownloadTaskRequest, response: DownloadTask },
   [M.privateList]: { request: ListPrivateTasksRequest, response: PrivateUploadTaskList },
+  [M.mine]: { request: ListMyTasksQuery, response: MyTasks },
   [M.privateUpdate]: { request: UpdatePrivateTaskRequest, response: PrivateUploadTask },
   [M.sourceGet]: { request: GetSourceRequest, response: MasterSource },
   [M.sourceDelete]: { request: DeleteSourceRequest, response: MasterSource },

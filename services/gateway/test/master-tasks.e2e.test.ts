@@ -5,6 +5,7 @@ import {
   type FetchJob,
   type Grant,
   type MasterSource,
+  type MyTasks,
   type PrivateUploadTask,
   type ReleaseJob,
   type SealJob,
@@ -618,6 +619,7 @@ describe('film master task API (seed 000) over HTTP', () => {
         ['PATCH', '/api/v1/tasks/download/1/'],
         ['GET', '/api/v1/tasks/download/1/'],
         ['GET', '/api/v1/tasks/upload/private/'],
+        ['GET', '/api/v1/tasks/'],
         ['PATCH', '/api/v1/tasks/upload/private/1'],
         ['GET', '/api/v1/sources/1/'],
         ['POST', '/api/v1/sources/1/grants/'],
@@ -627,6 +629,57 @@ describe('film master task API (seed 000) over HTTP', () => {
         const res = await stack.call(method, path);
         expect(res.status, `${method} ${path}`).toBe(401);
       }
+    });
+  });
+
+  describe("GET /api/v1/tasks/: the caller's own tasks, newest first", () => {
+    it('lists uploads and downloads with their current status, each only to its own user', async () => {
+      const studio = await stack.token(userId('studio'));
+      const first = await readySource(studio);
+      const second = await createUpload(studio);
+      const viewer = userId('viewer');
+      const viewerToken = await stack.token(viewer);
+      ok(
+        await stack.call('POST', `/api/v1/sources/${first.source_id}/grants/`, {
+          token: studio,
+          fields: { user_id: viewer },
+        }),
+      );
+      const download = await openDownload(first.source_id, viewerToken);
+
+      const mine = ok<MyTasks>(await stack.call('GET', '/api/v1/tasks/', { token: studio }));
+      expect(mine.uploads.map((t) => [t.id, t.status])).toEqual([
+        [second.id, 0],
+        [first.id, 8],
+      ]);
+      expect(mine.uploads[1]).toMatchObject({ hash: PUBLIC_HASH, source_id: first.source_id });
+      expect(mine.downloads).toEqual([]);
+
+      const theirs = ok<MyTasks>(await stack.call('GET', '/api/v1/tasks/', { token: viewerToken }));
+      expect(theirs.uploads).toEqual([]);
+      expect(theirs.downloads).toEqual([download]);
+      // The same record as the download's own detail route.
+      expect(theirs.downloads[0]).toEqual(
+        ok<DownloadTask>(
+          await stack.call('GET', `/api/v1/tasks/download/${download.id}/`, {
+            token: viewerToken,
+          }),
+        ),
+      );
+
+      const one = ok<MyTasks>(await stack.call('GET', '/api/v1/tasks/?limit=1', { token: studio }));
+      expect(one.uploads.map((t) => t.id)).toEqual([second.id]);
+    });
+
+    it('a limit out of range or of another type is a 400 naming it', async () => {
+      for (const limit of ['0', '101', 'ten', '-1']) {
+        const res = await stack.call('GET', `/api/v1/tasks/?limit=${limit}`, { token: owner });
+        expect(res.status, limit).toBe(400);
+        expect((res.body as Envelope<null>).message).toMatch(/limit/);
+      }
+      // Unknown query parameters are ignored, as on every route (a client's cache-buster).
+      const busted = await stack.call('GET', '/api/v1/tasks/?_=123', { token: owner });
+      expect(busted.status).toBe(200);
     });
   });
 

@@ -284,6 +284,21 @@ const SEED_000: RouteRow[] = [
     },
   }),
   master({
+    method: 'GET',
+    path: '/api/v1/tasks/',
+    who: signedIn,
+    // The caller is the downloader here; the studio is someone else.
+    prepare: (s) => openDownload(s, thirdId, ownerId),
+    request: () => ({ path: '/api/v1/tasks/' }),
+    check: (body, caller, fx) => {
+      const { downloads } = (body as { data: { downloads: { id: number }[] } }).data;
+      const ids = downloads.map((t) => String(t.id));
+      // Always the caller's own tasks: root sees no one else's either.
+      if (caller.owner) expect(ids).toContain(fx.downloadId);
+      else expect(ids).not.toContain(fx.downloadId);
+    },
+  }),
+  master({
     method: 'PATCH',
     path: '/api/v1/tasks/upload/private/{id}',
     // The private block is owed by the source's owner, not the downloader.

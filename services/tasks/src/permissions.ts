@@ -62,6 +62,7 @@ export const TasksPermissions = {
   [S.downloadUpdate]: { roles: signedIn, object: 'taskReporter' },
   [S.downloadGet]: { roles: signedIn, object: 'taskReader' },
   [S.privateList]: { roles: signedIn, object: 'callersRows' },
+  [S.mine]: { roles: signedIn, object: 'callersRows' },
   [S.privateUpdate]: { roles: signedIn, object: 'taskReporter' },
   [S.sourceGet]: { roles: signedIn, object: 'sourceReader' },
   [S.sourceDelete]: { roles: signedIn, object: 'sourceManager' },

@@ -228,6 +228,21 @@ const ROWS: Row[] = [
     },
   }),
   row({
+    name: 'mine',
+    command: S.mine,
+    request: () => ({}),
+    expected: everyone('ok'),
+    check: (tasks, fx, caller) => {
+      // Only the caller's own tasks, root included: the owner's upload, the grantee's download.
+      const uploads = tasks.uploads.map((t) => t.id);
+      const downloads = tasks.downloads.map((t) => t.id);
+      if (caller === 'owner') expect(uploads).toContain(fx.uploadId);
+      else expect(uploads).not.toContain(fx.uploadId);
+      if (caller === 'grantee') expect(downloads).toContain(fx.downloadId);
+      else expect(downloads).not.toContain(fx.downloadId);
+    },
+  }),
+  row({
     name: 'private.update',
     command: S.privateUpdate,
     request: (fx) => ({ id: fx.privateId, status: 3, percent: 10 }),

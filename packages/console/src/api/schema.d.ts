@@ -1478,6 +1478,166 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/tasks/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Your upload and download tasks, newest first (ours)
+     * @description `{uploads, downloads}`, at most `limit` of each. The private block uploads you owe are listed by `GET /api/v1/tasks/upload/private/`.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description at most this many of each kind, newest first */
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              data: {
+                uploads: {
+                  /** @description task id */
+                  id: number;
+                  /** @description 0=未开始 1=分块中 2=加密中 3=上载中 4=下载中 5=等待授权中 6=下载密钥中 7=合成中 8=已完成 9=出现错误 */
+                  status: number;
+                  /** @description progress, 0–100 */
+                  percent: number;
+                  /** @description series (programme) id */
+                  series_id: number;
+                  /** @description source (master file) id */
+                  source_id: number;
+                  /** @description name of the original master file */
+                  source_name: string;
+                  /** @description programme master uuid */
+                  uuid: string;
+                  /** @description IPFS address of the uploading machine */
+                  ip: string;
+                  /** @description folder name */
+                  file: string;
+                  /** @description block file name */
+                  name: string;
+                  /** @description bytes */
+                  size: number;
+                  /** @description IPFS hash of the block */
+                  hash: string;
+                  /** @description UTC, `YYYY-MM-DD HH:mm:ss` as in seed 000 */
+                  created_at: string;
+                }[];
+                downloads: {
+                  /** @description task id */
+                  id: number;
+                  /** @description 0=未开始 1=分块中 2=加密中 3=上载中 4=下载中 5=等待授权中 6=下载密钥中 7=合成中 8=已完成 9=出现错误 */
+                  status: number;
+                  /** @description progress, 0–100 */
+                  percent: number;
+                  /** @description series (programme) id */
+                  series_id: number;
+                  /** @description source (master file) id */
+                  source_id: number;
+                  /** @description name of the original master file */
+                  source_name: string;
+                  /** @description programme master uuid */
+                  uuid: string;
+                  /** @description IPFS address of the uploading machine */
+                  ip: string;
+                  /** @description folder name */
+                  file: string;
+                  /** @description block file name */
+                  name: string;
+                  /** @description bytes */
+                  size: number;
+                  /** @description IPFS hash of the block */
+                  hash: string;
+                  /** @description UTC, `YYYY-MM-DD HH:mm:ss` as in seed 000 */
+                  created_at: string;
+                  /** @description 0=未开始 1=分块中 2=加密中 3=上载中 4=下载中 5=等待授权中 6=下载密钥中 7=合成中 8=已完成 9=出现错误 */
+                  private_status: number;
+                  private_name: string;
+                  /** @description bytes */
+                  private_size: number;
+                  private_hash: string;
+                }[];
+              };
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        504: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {object|null} */
+              data: never | null;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/tasks/upload/private/{id}': {
     parameters: {
       query?: never;

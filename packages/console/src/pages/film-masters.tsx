@@ -4,7 +4,6 @@ import { api, must } from '../api/client';
 import type { Session } from '../api/session';
 import { useLiveEvent, type LiveEvent } from '../events/live-events';
 import { taskStatusLabel } from '../format';
-import { forgetTask, rememberTask, seenTasks, type SeenTask } from '../seen-tasks';
 
 interface TaskRow {
   kind: string;
@@ -26,26 +25,6 @@ const rowOf = (kind: string, record: Record<string, unknown>): TaskRow => ({
   reason: String(record.reason ?? ''),
 });
 
-/**
- * The seed's API lists only the private tasks a user owes; upload and download tasks are read one
- * by one. So the page remembers (in this browser) each task it has seen an event of, and after a
- * reload reads them again: an upload through its source, a download by its id.
- */
-async function reread(task: SeenTask): Promise<TaskRow | 'gone' | undefined> {
-  if (task.kind === 'upload') {
-    const { data, response } = await api.GET('/api/v1/sources/{source_id}/', {
-      params: { path: { source_id: task.sourceId } },
-    });
-    if (response.status === 404) return 'gone';
-    return data && { ...rowOf('upload', data.data), id: data.data.upload_id };
-  }
-  const { data, response } = await api.GET('/api/v1/tasks/download/{id}/', {
-    params: { path: { id: task.id } },
-  });
-  if (response.status === 404) return 'gone';
-  return data && rowOf('download', data.data);
-}
-
 /** The caller's film master tasks, live; the grants of one of their sources. */
 export function FilmMasters({ session }: { session: Session }) {
   const uid = session.user.id;
@@ -55,34 +34,24 @@ export function FilmMasters({ session }: { session: Session }) {
     queryKey: ['tasks', 'private'],
     queryFn: async () => must(await api.GET('/api/v1/tasks/upload/private/')).data,
   });
-  // Not under ['tasks']: events update these rows themselves, so they need no re-reading.
+  // The caller's uploads and downloads as they stand; events then update the rows themselves.
   const earlier = useQuery({
-    queryKey: ['seen-tasks', uid],
+    queryKey: ['tasks', 'mine', uid],
     queryFn: async () => {
-      const rows: TaskRow[] = [];
-      for (const task of seenTasks(uid)) {
-        // A deleted source (or a task reset with the database) is forgotten; a failed read is
-        // only left out this time.
-        const row = await reread(task).catch(() => undefined);
-        if (row === 'gone') forgetTask(uid, task);
-        else if (row) rows.push(row);
-      }
-      return rows;
+      const { uploads, downloads } = must(await api.GET('/api/v1/tasks/')).data;
+      return [
+        ...uploads.map((t) => rowOf('upload', t as unknown as Record<string, unknown>)),
+        ...downloads.map((t) => rowOf('download', t as unknown as Record<string, unknown>)),
+      ];
     },
   });
 
-  const onEvent = useCallback(
-    (event: LiveEvent) => {
-      const kind = event.type.split('.')[0] ?? '';
-      if (!['upload', 'download', 'private'].includes(kind)) return;
-      const row = rowOf(kind, event.record);
-      if (kind === 'upload' || kind === 'download') {
-        rememberTask(uid, { kind, id: row.id, sourceId: row.sourceId });
-      }
-      setLive((all) => ({ ...all, [`${kind}-${row.id}`]: row }));
-    },
-    [uid],
-  );
+  const onEvent = useCallback((event: LiveEvent) => {
+    const kind = event.type.split('.')[0] ?? '';
+    if (!['upload', 'download', 'private'].includes(kind)) return;
+    const row = rowOf(kind, event.record);
+    setLive((all) => ({ ...all, [`${kind}-${row.id}`]: row }));
+  }, []);
   useLiveEvent(onEvent);
 
   const rows = new Map<string, TaskRow>();
@@ -97,9 +66,8 @@ export function FilmMasters({ session }: { session: Session }) {
       <h2 id="masters-title">Film masters</h2>
       <h3 id="tasks-title">My tasks</h3>
       <p className="hint">
-        Upload, download and private tasks; status changes arrive live. Upload and download tasks
-        show here once this browser has seen one of their changes (for example while{' '}
-        <code>vault upload</code> runs with this page open).
+        Your upload, download and private tasks, newest first; status changes arrive live (for
+        example while <code>vault upload</code> runs).
       </p>
       {rows.size === 0 ? (
         <p>No tasks yet.</p>

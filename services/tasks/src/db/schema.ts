@@ -132,6 +132,8 @@ export const downloadTasks = tasksSchema.table(
       .on(t.userId, t.sourceId)
       .where(sql`${t.status} not in (8, 9)`),
     index('download_tasks_source_id_idx').on(t.sourceId),
+    // A user's downloads, newest first (GET /api/v1/tasks/).
+    index('download_tasks_user_id_idx').on(t.userId, t.id),
     ...taskChecks('download_tasks', t),
   ],
 );

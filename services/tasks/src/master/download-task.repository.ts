@@ -1,5 +1,5 @@
 import { TaskStatus } from '@media-vault/contracts';
-import { and, asc, eq, ne, notInArray } from 'drizzle-orm';
+import { and, asc, desc, eq, ne, notInArray } from 'drizzle-orm';
 import type { Db, ReadOptions } from '../db/access.js';
 import { downloadTasks, type DownloadTaskRow } from '../db/schema.js';
 
@@ -81,4 +81,18 @@ export async function listDownloadTasksOfSource(
     .where(eq(downloadTasks.sourceId, sourceId))
     .orderBy(asc(downloadTasks.id))
     .for('update');
+}
+
+/** A user's downloads, newest first. */
+export async function listDownloadTasksOfUser(
+  db: Db,
+  userId: string,
+  limit: number,
+): Promise<DownloadTaskRow[]> {
+  return db
+    .select()
+    .from(downloadTasks)
+    .where(eq(downloadTasks.userId, userId))
+    .orderBy(desc(downloadTasks.id))
+    .limit(limit);
 }

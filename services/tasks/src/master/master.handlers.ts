@@ -4,6 +4,7 @@ import type { TasksDatabase } from '../db/index.js';
 import { BlockReports } from './block-reports.use-case.js';
 import { Downloads } from './downloads.use-case.js';
 import { Grants } from './grants.use-case.js';
+import { MyTasks } from './my-tasks.use-case.js';
 import { PrivateBlocks } from './private-blocks.use-case.js';
 import { SourceDeletion } from './source-deletion.use-case.js';
 import { UploadTasks } from './upload-tasks.use-case.js';
@@ -15,6 +16,7 @@ export interface MasterUseCases {
   readonly reports: BlockReports;
   readonly downloads: Downloads;
   readonly privates: PrivateBlocks;
+  readonly mine: MyTasks;
   readonly grants: Grants;
   readonly sources: SourceDeletion;
 }
@@ -24,6 +26,7 @@ export const createMasterUseCases = (db: TasksDatabase): MasterUseCases => ({
   reports: new BlockReports(db),
   downloads: new Downloads(db),
   privates: new PrivateBlocks(db),
+  mine: new MyTasks(db),
   grants: new Grants(db),
   sources: new SourceDeletion(db),
 });
@@ -52,6 +55,7 @@ export const masterTaskHandlers = (
       (await notifying(master.downloads.update(principal, request))).task,
     [S.downloadGet]: async ({ id }, { principal }) => master.downloads.get(principal, id),
     [S.privateList]: async (_request, { principal }) => master.privates.list(principal),
+    [S.mine]: async (query, { principal }) => master.mine.list(principal, query),
     [S.privateUpdate]: async (request, { principal }) =>
       (await notifying(master.reports.reportPrivate(principal, request))).task,
     [S.sourceGet]: async ({ source_id }, { principal }) =>

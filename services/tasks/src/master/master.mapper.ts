@@ -55,7 +55,11 @@ export const toUploadTask = ({ source, upload }: UploadView): UploadTask => ({
   created_at: seedTimestamp(upload.createdAt),
 });
 
-export const toDownloadTask = ({ source, upload, download }: DownloadView): DownloadTask => ({
+export const toDownloadTask = ({
+  source,
+  upload,
+  download,
+}: Pick<DownloadView, 'source' | 'upload' | 'download'>): DownloadTask => ({
   id: download.id,
   status: download.status,
   percent: download.percent,

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { desc, eq, inArray } from 'drizzle-orm';
 import type { Db, ReadOptions } from '../db/access.js';
 import { uploadTasks, type UploadTaskRow } from '../db/schema.js';
 import type { BlockReport } from './block-report.rules.js';
@@ -25,6 +25,32 @@ export async function findUploadTaskOfSource(
   sourceId: number,
 ): Promise<UploadTaskRow | undefined> {
   return (await db.select().from(uploadTasks).where(eq(uploadTasks.sourceId, sourceId)))[0];
+}
+
+/** The upload tasks of these sources (one each). */
+export async function findUploadTasksOfSources(
+  db: Db,
+  sourceIds: readonly number[],
+): Promise<UploadTaskRow[]> {
+  if (sourceIds.length === 0) return [];
+  return db
+    .select()
+    .from(uploadTasks)
+    .where(inArray(uploadTasks.sourceId, [...sourceIds]));
+}
+
+/** A user's uploads, newest first. */
+export async function listUploadTasksOfUser(
+  db: Db,
+  userId: string,
+  limit: number,
+): Promise<UploadTaskRow[]> {
+  return db
+    .select()
+    .from(uploadTasks)
+    .where(eq(uploadTasks.userId, userId))
+    .orderBy(desc(uploadTasks.id))
+    .limit(limit);
 }
 
 export async function updateUploadTask(

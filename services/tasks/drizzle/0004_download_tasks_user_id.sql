@@ -1,0 +1,1 @@
+CREATE INDEX "download_tasks_user_id_idx" ON "tasks"."download_tasks" USING btree ("user_id","id");
