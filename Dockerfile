@@ -59,7 +59,8 @@ RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --workspace "@media-vault/${SERVICE}" --no-audit --no-fund
 COPY --from=build /out/ ./
 # One entry point whatever the service: Node resolves the link, so the bundle finds its
-# dependencies and migrations from where it really lies.
+# dependencies and migrations from where it really lies. No --enable-source-maps: main.js turns
+# source maps on for the service's own bundle, where the flag would also parse every dependency's.
 RUN ln -s "services/${SERVICE}/dist/main.js" main.js
 
 # A fixed numeric user, so Kubernetes can check runAsNonRoot without reading the image. The
@@ -71,4 +72,4 @@ RUN groupadd --system --gid 10001 app \
     && chown 10001:10001 /data
 USER 10001:10001
 ENV DATA_DIR=/data
-CMD ["node", "--enable-source-maps", "main.js"]
+CMD ["node", "main.js"]

@@ -2,4 +2,4 @@ export function bundleService(
   serviceDir: string,
   outfile: string,
   logLevel?: 'info' | 'warning' | 'error' | 'silent',
-): Promise<void>;
+): Promise<{ entry: string; bundle: string }>;

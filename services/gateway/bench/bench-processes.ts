@@ -24,9 +24,21 @@ export function startTs(
 }
 
 /**
+ * The NODE_OPTIONS the deployment gives a service's container (its `<service>-env` ConfigMap in
+ * deploy/base), so a bench runs it with the same heap settings, not a copy that could drift.
+ */
+export async function deployedNodeOptions(service: string): Promise<string | undefined> {
+  const kustomization = await readFile(
+    join(repoRoot, 'deploy/base', service, 'kustomization.yaml'),
+    'utf8',
+  ).catch(() => ''); // a service the cluster does not run (the agent) has none
+  return /^\s*- NODE_OPTIONS=(.+)$/m.exec(kustomization)?.[1]?.trim();
+}
+
+/**
  * Runs a service the way its container image does: bundled by esbuild (workspace packages in,
- * other dependencies external) and started by plain node, so its memory is the service's own and
- * not the on-the-fly TypeScript loader's.
+ * other dependencies external), started by plain node, with the NODE_OPTIONS its deployment
+ * sets; so its memory is the service's own and not the on-the-fly TypeScript loader's.
  */
 export async function startBuilt(
   service: string,
@@ -35,13 +47,19 @@ export async function startBuilt(
 ): Promise<BenchProcess> {
   // Next to the sources, so the bundle's bare imports resolve from the repository's node_modules.
   const outfile = join(repoRoot, 'services', service, 'dist', `bench-${process.pid}.js`);
-  await bundleService(join(repoRoot, 'services', service), outfile, 'warning');
-  const started = startNode([...nodeOptions, '--enable-source-maps', outfile], env);
+  const { bundle } = await bundleService(join(repoRoot, 'services', service), outfile, 'warning');
+  const deployed = await deployedNodeOptions(service);
+  const started = startNode([...nodeOptions, outfile], {
+    ...env,
+    ...(deployed === undefined
+      ? {}
+      : { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${deployed}`.trim() }),
+  });
   return {
     ...started,
     async stop() {
       await started.stop();
-      await Promise.all([outfile, `${outfile}.map`].map((f) => rm(f, { force: true })));
+      await Promise.all([outfile, bundle, `${bundle}.map`].map((f) => rm(f, { force: true })));
     },
   };
 }
