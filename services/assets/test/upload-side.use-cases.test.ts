@@ -251,9 +251,10 @@ describeOnDatabases('asset use cases, upload side, on $driver', (backend) => {
       ['a short chunk', { index: 0, size: CHUNK - 1 }, /chunk 0 has 65535 bytes; expected 65536/],
       ['a long last chunk', { index: 1, size: 101 }, /chunk 1 is larger than its 100 bytes/],
       ['an index past the plan', { index: 2, size: 100 }, /index: 2 is out of range/],
-    ])('commit refuses %s and stores nothing', async (_label, c, message) => {
+    ])('commit refuses %s and changes nothing', async (_label, c, message) => {
       const p = user();
       const { id } = await up.draft(p, CHUNK + 100, []);
+      const before = (await assetRow(t.db, id))!.updatedAt;
       await expect(
         assets.upload.chunkCommit(p, {
           id,
@@ -263,6 +264,8 @@ describeOnDatabases('asset use cases, upload side, on $driver', (backend) => {
         }),
       ).rejects.toMatchObject({ kind: 'badRequest', message: expect.stringMatching(message) });
       expect(await chunkRows(t.db, id)).toEqual([]);
+      // Not even the mark that keeps a draft alive: a refused chunk is no upload activity.
+      expect((await assetRow(t.db, id))!.updatedAt).toEqual(before);
     });
 
     it('commit refuses an object name that belongs to another chunk or asset', async () => {
@@ -302,9 +305,11 @@ describeOnDatabases('asset use cases, upload side, on $driver', (backend) => {
           }),
         ).rejects.toMatchObject({ kind: 'notFound', message: `audio asset ${id} not found` });
       }
+      const untouched = (await assetRow(t.db, id))!.updatedAt;
       await expect(assets.upload.chunks(owner, 999_999_999n)).rejects.toMatchObject({
         kind: 'notFound',
       });
+      expect((await assetRow(t.db, id))!.updatedAt).toEqual(untouched);
       const root = user([ROOT]);
       expect((await up.commit(root, id, 1, bytes)).duplicate).toBe(false);
       expect((await assets.upload.chunks(owner, id)).chunks.map((c) => c.index)).toEqual([0, 1]);

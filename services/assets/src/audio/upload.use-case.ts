@@ -14,9 +14,8 @@ import { toAudioAsset } from './asset.mapper.js';
 import {
   findAsset,
   insertAsset,
-  lockAsset,
+  lockAndTouchAsset,
   lockOwnAssetsByHash,
-  updateAsset,
 } from './asset.repository.js';
 import {
   checkUploadSize,
@@ -103,7 +102,8 @@ export class UploadUseCase {
       throw new VaultError('badRequest', 'object: does not belong to this chunk');
     }
     return this.db.transaction(async (tx) => {
-      const asset = writableOrNotFound(p, c.id, await lockAsset(tx, c.id));
+      // A chunk arriving keeps the draft from expiring; a refused one rolls the mark back.
+      const asset = writableOrNotFound(p, c.id, await lockAndTouchAsset(tx, c.id));
       checkUploadable(asset);
       const expected = expectedChunkSize(asset, c.index);
       if (c.size > expected) {
@@ -122,11 +122,7 @@ export class UploadUseCase {
         size: c.size,
         hash: c.hash,
       });
-      if (inserted) {
-        // A chunk arriving keeps the draft from expiring.
-        await updateAsset(tx, c.id, {});
-        return { chunk: inserted, duplicate: false };
-      }
+      if (inserted) return { chunk: inserted, duplicate: false };
       return { chunk: (await findChunk(tx, c.id, c.index)) as AudioChunkRow, duplicate: true };
     });
   }
