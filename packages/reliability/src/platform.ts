@@ -15,6 +15,13 @@ import { startPostgresServer, type PostgresServer } from './postgres-server.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
+/**
+ * The assets service's orphan chunk sweep, shortened so that a run can wait for it: a chunk object
+ * no row names is deleted once this old. Still longer than a commit can be on its way (the
+ * gateway's COMMAND_TIMEOUT_MS, 10 s), which the grace exists to protect.
+ */
+export const ORPHAN_SWEEP = { graceMs: 30_000, everyMs: 5_000 } as const;
+
 export const SERVICES = ['tasks', 'assets', 'ipfs-worker', 'media-worker', 'gateway'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
@@ -249,6 +256,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
             PRINCIPAL_KEYS: keys.publicKey,
             ASSET_CHUNK_SIZE: String(opts.chunkSize ?? 65_536),
             ASSET_MAX_SIZE: String((opts.chunkSize ?? 65_536) * 10_000),
+            ORPHAN_CHUNK_GRACE_MINUTES: String(ORPHAN_SWEEP.graceMs / 60_000),
+            DRAFT_SWEEP_SECONDS: String(ORPHAN_SWEEP.everyMs / 1000),
           };
         case 'ipfs-worker':
           return { ...base, IPFS_API_URL: kubo.apiUrl };
