@@ -32,8 +32,6 @@ export interface Placement {
   readonly env: Record<string, string>;
 }
 
-class ExitedBeforeReady extends Error {}
-
 /** One process of a service: started, killed and started again by the run. */
 export class Replica {
   private child: ChildProcess | undefined;
@@ -75,23 +73,8 @@ export class Replica {
    * and assets services; a worker's, its consumers); a failure names its last output.
    */
   async start(timeoutMs = 90_000): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.startOnce(timeoutMs);
-      } catch (err) {
-        if (!(err instanceof ExitedBeforeReady) || attempt >= 3) throw err;
-        // As a supervisor (Kubernetes) restarts a process that crashed while starting: a
-        // JetStream API call made at start-up can time out on a loaded machine (see
-        // docs/reliability.md); counted, so the report can say how often.
-        this.crashesAtStart++;
-        this.log.write(`--- ${this.name} exited while starting; started again ---\n`);
-        await new Promise((done) => setTimeout(done, 1_000));
-      }
-    }
+    return this.startOnce(timeoutMs);
   }
-
-  /** Times this replica exited before it was ready and was started again. */
-  crashesAtStart = 0;
 
   private async startOnce(timeoutMs: number): Promise<void> {
     const args = ['--import', 'tsx', join('services', this.service, 'src/main.ts')];
@@ -121,7 +104,7 @@ export class Replica {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (!this.running()) {
-        throw new ExitedBeforeReady(
+        throw new Error(
           `${this.name} exited (${child.signalCode ?? child.exitCode}) before ready:\n${tail.join('\n')}`,
         );
       }
