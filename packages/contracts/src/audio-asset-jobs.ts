@@ -25,6 +25,14 @@ export const CleanupJob = Type.Object({
   id: JobId,
   bucket: Type.String(),
   objects: Type.Array(Type.String()),
+  /**
+   * Also every object under this prefix: an asset that takes no more chunks (merged, deleted)
+   * names its own (`chunkObjectsPrefix`), so objects stored for it and never recorded go too. One
+   * asset's prefix and nothing wider: never empty, never a path of its own.
+   */
+  prefix: Type.Optional(
+    Type.String({ pattern: '^[1-9][0-9]{0,18}/$', description: 'an asset id and a slash' }),
+  ),
 });
 export type CleanupJob = Static<typeof CleanupJob>;
 

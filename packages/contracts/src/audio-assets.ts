@@ -123,6 +123,9 @@ export const MAX_ASSET_CHUNK_SIZE = 64 * 1024 * 1024;
 export const chunkObjectKey = (id: string | bigint, index: number, attempt: string): string =>
   `${id}/${index}/${attempt}`;
 
+/** The prefix of every staging key chunkObjectKey gives for asset `id`, whatever its chunk. */
+export const chunkObjectsPrefix = (id: string | bigint): string => `${id}/`;
+
 /** Whether `object` was named for chunk `index` of asset `id` (by chunkObjectKey). */
 export const objectBelongsToChunk = (object: string, id: string | bigint, index: number): boolean =>
   object.startsWith(`${id}/${index}/`) && object.split('/').length === 3;

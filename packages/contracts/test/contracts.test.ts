@@ -4,6 +4,9 @@ import {
   AppendAuditBody,
   AuditCommandSubjects,
   AuditEntry,
+  chunkObjectKey,
+  chunkObjectsPrefix,
+  CleanupJob,
   CommandSubjects,
   Commands,
   ErrorKinds,
@@ -138,5 +141,28 @@ describe('agent registration schema', () => {
     expect(Value.Check(RegisterAgentBody, { ...valid, id: 'has space' })).toBe(false);
     expect(Value.Check(RegisterAgentBody, { ...valid, public_key: 'c2hvcnQ=' })).toBe(false);
     expect(Value.Check(RegisterAgentBody, { ...valid, signing_key: undefined })).toBe(false);
+  });
+});
+
+describe('cleanup jobs', () => {
+  const job = { id: 'j1', bucket: 'asset-chunks', objects: [] };
+  // The prefix deletes every object under it: one asset's, never the bucket or a path.
+  it.each([
+    ['42/', true],
+    ['9007199254740993/', true],
+    ['', false],
+    ['/', false],
+    ['42', false],
+    ['42/1/', false],
+    ['../', false],
+    ['042/', false],
+    ['4*/', false],
+  ])('prefix %j is accepted: %s', (prefix, accepted) => {
+    expect(Value.Check(CleanupJob, { ...job, prefix })).toBe(accepted);
+  });
+
+  it('names an asset the way chunk keys do', () => {
+    expect(chunkObjectKey(42n, 3, 'a').startsWith(chunkObjectsPrefix(42n))).toBe(true);
+    expect(Value.Check(CleanupJob, { ...job, prefix: chunkObjectsPrefix(42n) })).toBe(true);
   });
 });

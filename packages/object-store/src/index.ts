@@ -33,3 +33,4 @@ export {
   type StagingSettings,
 } from './staging.js';
 export { withPrefix } from './prefixed.js';
+export { storeFailureOf, type StoreFailure } from './store-errors.js';

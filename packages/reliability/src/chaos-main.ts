@@ -62,10 +62,6 @@ try {
     seed: Number(values.seed),
     log,
   });
-  const crashesAtStart = Object.values(platform.replicas)
-    .flat()
-    .filter((r) => r.crashesAtStart > 0)
-    .map((r) => `${r.name} ${r.crashesAtStart}×`);
   const command = `npm run chaos -- --rounds ${rounds} --seed ${values.seed}${
     values.faults === Object.keys(FAULTS).join(',') ? '' : ` --faults ${values.faults}`
   }`;
@@ -79,11 +75,6 @@ try {
         ? [`- **${r.fault}** (${r.description}): ${r.notes.slice(0, 8).join('; ')}`]
         : [],
     ),
-    ...(crashesAtStart.length
-      ? [
-          `- **exited while starting** (started again, as a supervisor would): ${crashesAtStart.join(', ')}`,
-        ]
-      : []),
   ].join('\n');
   if (values.out === '-') console.log(body);
   else await writeSection(values.out, values.section, body);

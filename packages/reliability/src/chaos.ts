@@ -4,7 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { mkdir } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { checkEvents, checkState, readAllEvents } from './checks.js';
+import { checkEvents, checkState, readAllEvents, untilOrphanChunksSwept } from './checks.js';
 import { startSealedAgents, type SealedAgents } from './agents.js';
 import {
   audioFlow,
@@ -17,7 +17,13 @@ import {
 } from './flows.js';
 import { NetworkNamespace } from './netns.js';
 import { emptyStats, GatewayClient, signToken, type ClientStats } from './http-client.js';
-import { SERVICES, type Platform, type Replica, type ServiceName } from './platform.js';
+import {
+  ORPHAN_SWEEP,
+  SERVICES,
+  type Platform,
+  type Replica,
+  type ServiceName,
+} from './platform.js';
 
 /** What a fault's round knows besides the platform: the step struck and the run's agents. */
 export interface StrikeContext {
@@ -522,6 +528,12 @@ export async function runChaos(
     await fault.finish?.(platform);
     const quiet = await settle(admin, platform.databaseUrl);
     if (!quiet) notes.push('the outbox or JOBS was not empty 120 s after the last round');
+    const sweep = await untilOrphanChunksSwept(admin, platform.databaseUrl, ORPHAN_SWEEP);
+    if (sweep.swept > 0) {
+      notes.push(
+        `${sweep.swept} chunk objects without their row deleted by the orphan sweep before the checks`,
+      );
+    }
     const events = await readAllEvents(admin);
     const found = checkEvents(events);
     const state = await checkState(admin, platform.databaseUrl, events, {

@@ -75,6 +75,40 @@ export function checkEvents(events: readonly StoredEvent[]): EventFindings {
   return { events: events.length, doubled, chainBreaks, samples };
 }
 
+/**
+ * Waits for the assets service's orphan sweep to have run over every chunk object no row names:
+ * until none is left, or until the youngest of them is `graceMs + 2 × everyMs` old (past the
+ * grace, and a whole sweep interval besides). What is still there then is counted by
+ * `checkState`: an object no sweep removes is an inconsistency, not something to wait out.
+ * Returns how many such objects there were at first and how many went.
+ */
+export async function untilOrphanChunksSwept(
+  nc: NatsConnection,
+  databaseUrl: string,
+  sweep: { readonly graceMs: number; readonly everyMs: number },
+): Promise<{ before: number; swept: number }> {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const unrecorded = async () => {
+      const rows = await sql.unsafe<{ object: string }[]>('SELECT object FROM assets.audio_chunks');
+      const named = new Set(rows.map((r) => r.object));
+      const store = await new Objm(nc).open(AssetBuckets.chunks);
+      return (await store.list()).filter((i) => !i.deleted && !named.has(i.name));
+    };
+    const first = await unrecorded();
+    let left = first;
+    while (left.length > 0) {
+      const youngest = Math.max(...left.map((i) => new Date(i.mtime).getTime()));
+      if (Date.now() > youngest + sweep.graceMs + 2 * sweep.everyMs) break;
+      await new Promise((done) => setTimeout(done, 1_000));
+      left = await unrecorded();
+    }
+    return { before: first.length, swept: first.length - left.length };
+  } finally {
+    await sql.end();
+  }
+}
+
 export interface StateFindings {
   /** Rows whose last event is missing or names another status than the row has. */
   readonly rowsWithoutTheirEvent: number;

@@ -17,7 +17,8 @@ export interface HealthServer {
  */
 export async function startHealthServer(opts: {
   port: number;
-  checks: readonly ReadinessCheck[];
+  /** The checks, or where to read them at each probe (they change once a service has started). */
+  checks: readonly ReadinessCheck[] | (() => readonly ReadinessCheck[]);
   metrics: Metrics;
   log: Logger;
 }): Promise<HealthServer> {
@@ -26,7 +27,8 @@ export async function startHealthServer(opts: {
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
     } else if (path === '/readyz') {
-      void runChecks(opts.checks).then((failures) => {
+      const checks = typeof opts.checks === 'function' ? opts.checks() : opts.checks;
+      void runChecks(checks).then((failures) => {
         const ok = failures.length === 0;
         res
           .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })

@@ -12,6 +12,7 @@ export * from './metrics.js';
 export * from './nats.js';
 export * from './outbox.js';
 export * from './streams.js';
+export * from './startup.js';
 export * from './runtime.js';
 export * from './jobs.js';
 export * from './serve-jobs.js';

@@ -10,6 +10,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { Logger } from './logger.js';
+import { isNatsUnavailable, untilNatsReady } from './startup.js';
 
 /** A job that can never succeed (bad input, unsupported media): terminated, not retried. */
 export class PermanentJobError extends Error {
@@ -53,7 +54,6 @@ export async function consumeJobs<S extends TSchema>(
 ): Promise<{ stop(): Promise<void> }> {
   const ackWaitMs = opts.ackWaitMs ?? 30_000;
   const maxDeliver = opts.maxDeliver ?? 5;
-  const jsm = await jetstreamManager(nc);
   const config = {
     durable_name: opts.durable,
     filter_subject: opts.subject,
@@ -65,18 +65,29 @@ export async function consumeJobs<S extends TSchema>(
     // up, and its owner would wait for an answer forever.
     max_deliver: -1,
   };
-  const existing = await jsm.consumers.info(Streams.jobs.name, opts.durable).catch(() => undefined);
-  if (existing) await jsm.consumers.update(Streams.jobs.name, opts.durable, config);
-  else await jsm.consumers.add(Streams.jobs.name, config);
-
-  const check = TypeCompiler.Compile(opts.schema);
-  const consumer = await jetstream(nc).consumers.get(Streams.jobs.name, opts.durable);
   const concurrency = Math.max(1, opts.concurrency ?? 1);
-  // Pull no more than can run: a job waiting in this client's buffer is one no replica can take.
-  // Short pulls: a pull the servers held dies with them (a restart of the whole cluster), and the
-  // client finds out, or retries the check it makes on reconnecting, only after `expires`; with
-  // the default 30 s every job waited that long once the cluster was back.
-  const messages = await consumer.consume({ max_messages: concurrency, expires: PULL_EXPIRES_MS });
+  // At start JetStream may not answer yet (a loaded machine, a cluster electing leaders): the
+  // set-up is tried again until it does rather than ending the process.
+  const messages = await untilNatsReady(
+    `job consumer ${opts.durable}`,
+    async () => {
+      const jsm = await jetstreamManager(nc);
+      const existing = await jsm.consumers.info(Streams.jobs.name, opts.durable).catch((err) => {
+        if (isNatsUnavailable(err)) throw err;
+        return undefined;
+      });
+      if (existing) await jsm.consumers.update(Streams.jobs.name, opts.durable, config);
+      else await jsm.consumers.add(Streams.jobs.name, config);
+      const consumer = await jetstream(nc).consumers.get(Streams.jobs.name, opts.durable);
+      // Pull no more than can run: a job waiting in this client's buffer is one no replica can
+      // take. Short pulls: a pull the servers held dies with them (a restart of the whole
+      // cluster), and the client finds out, or retries the check it makes on reconnecting, only
+      // after `expires`; with the default 30 s every job waited that long once the cluster was back.
+      return consumer.consume({ max_messages: concurrency, expires: PULL_EXPIRES_MS });
+    },
+    { log: opts.log },
+  );
+  const check = TypeCompiler.Compile(opts.schema);
   const log = opts.log.child({ consumer: opts.durable });
 
   const handleOne = async (msg: JsMsg): Promise<void> => {

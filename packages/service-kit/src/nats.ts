@@ -14,7 +14,10 @@ export interface NatsOptions {
   readonly inboxPrefix?: string | undefined;
 }
 
-/** Connects with unlimited reconnects: a service outlives NATS restarts instead of exiting. */
+/**
+ * Connects with unlimited reconnects: a service outlives NATS restarts instead of exiting, and
+ * one started before NATS is reachable waits for it (`waitOnFirstConnect`).
+ */
 export async function connectNats(opts: NatsOptions, log: Logger): Promise<NatsConnection> {
   const authenticator = opts.credsFile
     ? credsAuthenticator(new Uint8Array(await readFile(opts.credsFile)))
@@ -24,6 +27,7 @@ export async function connectNats(opts: NatsOptions, log: Logger): Promise<NatsC
     name: opts.name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
+    waitOnFirstConnect: true,
     ...(authenticator ? { authenticator } : {}),
     ...(opts.inboxPrefix ? { inboxPrefix: opts.inboxPrefix } : {}),
     ...(opts.caFile ? { tls: { caFile: opts.caFile } } : {}),

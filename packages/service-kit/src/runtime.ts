@@ -1,7 +1,7 @@
 import type { StreamName } from '@media-vault/contracts';
 import { join } from 'node:path';
 import type { openDatabase, OpenDatabase } from './database.js';
-import { startHealthServer, type ReadinessCheck } from './health-server.js';
+import { startHealthServer, type HealthServer, type ReadinessCheck } from './health-server.js';
 import { Lifecycle } from './lifecycle.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -17,7 +17,12 @@ export interface RuntimeOptions<S extends Record<string, unknown>> {
   /** The prefix of this process's reply subjects: its NATS user may subscribe only there. */
   readonly natsInboxPrefix: string;
   readonly logLevel: string;
-  readonly healthPort: number;
+  /**
+   * Where `/healthz`, `/readyz` and `/metrics` listen, from the start: `/readyz` answers 503
+   * until the service calls `serveHealth`. None for a process that serves them itself (the
+   * gateway).
+   */
+  readonly healthPort?: number;
   /** The streams this process uses, waited for at start (their NATS user may only look them up). */
   readonly streams: readonly StreamName[];
   /** For services that own tables: their schema (with the outbox table) and migrations. */
@@ -46,7 +51,7 @@ export interface ServiceRuntime<S extends Record<string, unknown>> {
   readonly lifecycle: Lifecycle;
   readonly database: S extends Record<string, never> ? undefined : OpenDatabase<S>;
   readonly relay: S extends Record<string, never> ? undefined : OutboxRelay;
-  /** Starts the health server once the service is wired; returns its port. */
+  /** Marks the service started: `/readyz` runs the checks from now on. Returns the port. */
   serveHealth(extraChecks?: readonly ReadinessCheck[]): Promise<number>;
 }
 
@@ -60,7 +65,30 @@ export async function createRuntime<S extends Record<string, unknown> = Record<s
   const log = createLogger(opts.service, opts.logLevel);
   const lifecycle = new Lifecycle(log);
   const metrics = new Metrics(opts.service);
+  // Listening before anything else: a process waiting for NATS or JetStream is alive (`/healthz`)
+  // and says what it waits for (`/readyz` 503), rather than refusing connections or exiting.
+  let phase = 'opening the database';
+  let readiness: readonly ReadinessCheck[] = [
+    [
+      'start-up',
+      () => {
+        throw new Error(`starting: ${phase}`);
+      },
+    ],
+  ];
+  let health: HealthServer | undefined;
+  const listen = async () => {
+    health = await startHealthServer({
+      port: opts.healthPort ?? 0,
+      checks: () => readiness,
+      metrics,
+      log,
+    });
+    const server = health;
+    lifecycle.onClose('health server', () => server.close());
+  };
   try {
+    if (opts.healthPort !== undefined) await listen();
     let database: OpenDatabase<S> | undefined;
     if (opts.database) {
       database = await opts.database.drivers.openDatabase({
@@ -73,6 +101,7 @@ export async function createRuntime<S extends Record<string, unknown> = Record<s
       const db = database;
       lifecycle.onClose('database', () => db.close());
     }
+    phase = 'connecting to NATS';
     const nc = await connectNats(
       {
         servers: opts.natsUrl,
@@ -85,7 +114,9 @@ export async function createRuntime<S extends Record<string, unknown> = Record<s
     );
     // Draining lets replies and publishes in flight finish before the connection closes.
     lifecycle.onClose('nats', () => nc.drain());
+    phase = 'waiting for JetStream and the streams';
     await waitForStreams(nc, opts.streams, log);
+    phase = 'setting up';
 
     let relay: OutboxRelay | undefined;
     if (database && opts.database) {
@@ -113,15 +144,20 @@ export async function createRuntime<S extends Record<string, unknown> = Record<s
       database: database as ServiceRuntime<S>['database'],
       relay: relay as ServiceRuntime<S>['relay'],
       async serveHealth(extraChecks = []) {
-        const server = await startHealthServer({
-          port: opts.healthPort,
-          checks: [...checks, ...extraChecks],
-          metrics,
-          log,
+        if (!health) await listen();
+        readiness = [...checks, ...extraChecks];
+        // Registered last so it runs first: probes fail while the rest shuts down.
+        lifecycle.onClose('readiness', () => {
+          readiness = [
+            [
+              'shutdown',
+              () => {
+                throw new Error('stopping');
+              },
+            ],
+          ];
         });
-        // Registered last so it closes first: probes fail while the rest shuts down.
-        lifecycle.onClose('health server', () => server.close());
-        return server.port;
+        return health!.port;
       },
     };
   } catch (err) {

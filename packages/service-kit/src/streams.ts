@@ -1,6 +1,7 @@
 import type { StreamName } from '@media-vault/contracts';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { untilNatsReady } from './startup.js';
 
 /**
  * Waits until the streams exist. Services do not manage streams (their NATS users may only look
@@ -9,10 +10,14 @@ import type { NatsConnection } from '@nats-io/transport-node';
 export async function waitForStreams(
   nc: NatsConnection,
   streams: readonly StreamName[],
-  log: { info(obj: object, msg: string): void },
+  log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void },
   opts: { pollMs?: number; signal?: AbortSignal } = {},
 ): Promise<void> {
-  const jsm = await jetstreamManager(nc);
+  // Asks JetStream for the account's limits: fails while JetStream cannot answer yet.
+  const jsm = await untilNatsReady('JetStream', () => jetstreamManager(nc), {
+    log,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
   let told = false;
   for (const name of streams) {
     while (!(await jsm.streams.info(name).catch(() => undefined))) {

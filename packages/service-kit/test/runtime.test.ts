@@ -114,17 +114,4 @@ describe('createRuntime', () => {
       if (!closed) await runtime.lifecycle.close();
     }
   });
-
-  it('fails start-up when NATS is unreachable instead of running half-wired', async () => {
-    await expect(
-      createRuntime({
-        service: 'runtime-fail',
-        natsUrl: 'nats://127.0.0.1:1',
-        natsInboxPrefix: '_INBOX',
-        logLevel: 'silent',
-        healthPort: 0,
-        streams: [],
-      }),
-    ).rejects.toThrow();
-  });
 });

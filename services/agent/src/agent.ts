@@ -20,6 +20,7 @@ import {
   type JobContext,
   type Logger,
   type NatsConnection,
+  untilNatsReady,
 } from '@media-vault/service-kit';
 import { mkdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -76,7 +77,7 @@ function handlers(agent: AgentContext, ipfs: IpfsPort, nc: NatsConnection): Agen
 
 /** The platform creates the JOBS stream; an agent started first waits for it rather than fail. */
 async function waitForJobsStream(nc: NatsConnection, log: Logger): Promise<void> {
-  const jsm = await jetstreamManager(nc);
+  const jsm = await untilNatsReady('JetStream', () => jetstreamManager(nc), { log });
   for (let attempt = 1; ; attempt++) {
     try {
       await jsm.streams.info(Streams.jobs.name);

@@ -6,6 +6,7 @@ import {
   databaseDrivers,
   principalKeysOf,
   serveCommands,
+  untilNatsReady,
   type ServiceRuntime,
 } from '@media-vault/service-kit';
 import { fileURLToPath } from 'node:url';
@@ -49,7 +50,11 @@ export async function startAssetsService(config: AssetsConfig): Promise<AssetsSe
     },
   });
   try {
-    const staging = await openAssetBuckets(runtime.nc, config, config.STREAM_REPLICAS);
+    const staging = await untilNatsReady(
+      'staging buckets',
+      () => openAssetBuckets(runtime.nc, config, config.STREAM_REPLICAS),
+      { log: runtime.log },
+    );
     const { db } = runtime.database;
     const assets = createAssetUseCases(db, {
       chunkSize: config.ASSET_CHUNK_SIZE,

@@ -7,6 +7,7 @@ import {
   mergeFailedReason,
   mergeStep,
   statusAfterMerge,
+  takesChunks,
 } from '../src/audio/asset-state.rules.js';
 
 const asset = (status: AssetStatus, merged = false) => ({ id: 5n, status, merged });
@@ -26,6 +27,18 @@ describe('chunk upload', () => {
     ['DISABLE', true, 'asset 5 is DISABLE; chunks go only to an unmerged DRAFT'],
   ] as const)('is refused to %s (merged: %s)', (status, merged, message) => {
     expect(() => checkUploadable(asset(status, merged))).toThrow(conflict(message));
+  });
+
+  // Once no chunk can be recorded, every staged object of the asset is garbage.
+  it.each([
+    ['DRAFT', false, true],
+    ['DRAFT', true, false],
+    ['MERGING', false, false],
+    ['SUBMIT', true, false],
+    ['DELETE', false, false],
+    ['DELETE', true, false],
+  ] as const)('%s (merged: %s) takes chunks: %s', (status, merged, takes) => {
+    expect(takesChunks(asset(status, merged))).toBe(takes);
   });
 });
 

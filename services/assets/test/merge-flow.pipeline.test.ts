@@ -1,9 +1,10 @@
 import {
   AssetBuckets,
   AudioAssetCommandSubjects as S,
+  chunkObjectKey,
   type Principal,
 } from '@media-vault/contracts';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ASSETS,
@@ -307,6 +308,69 @@ describe('audio assets with the merge pipeline: resume, merge, dedupe, unpin, fa
       unpins.stop();
     }
     await stack.untilUnpinned(cids);
+  });
+
+  describe('objects stored for a chunk and never recorded (a gateway killed before the commit)', () => {
+    /** What a gateway killed between storing chunk `index` and committing it leaves behind. */
+    const strand = async (id: string, index: number, piece: Buffer) => {
+      const key = chunkObjectKey(id, index, randomUUID());
+      const store = await stack.bucket(AssetBuckets.chunks);
+      await store.put(
+        key,
+        (async function* () {
+          yield new Uint8Array(piece);
+        })(),
+      );
+      return key;
+    };
+    const noObjectsOf = (id: string) =>
+      waitFor(`every staged object of asset ${id} to be deleted`, async () =>
+        (await stack.chunkObjects(id)).length === 0 ? true : undefined,
+      );
+
+    it('are deleted with the recorded ones once the merge is done', async () => {
+      const file = await makeMp3(stack.dir, { seconds: 3 });
+      const plan = await stack.created(alice, 'stranded.mp3', file);
+      // The first attempt at chunk 1 was cut off; the client's retry stored it under a new key.
+      const stranded = await strand(plan.id, 1, stack.piece(file.bytes, 1));
+      await stack.upload(alice, plan.id, file.bytes);
+      expect(await stack.chunkObjects(plan.id)).toContain(stranded);
+      await stack.merge(alice, plan.id);
+      expect(await stack.settled(alice, plan.id)).toMatchObject({ status: 'SUBMIT' });
+      await noObjectsOf(plan.id);
+    });
+
+    it('are deleted with the draft', async () => {
+      const bytes = randomBytes(stack.chunkSize + 10);
+      const { id } = await stack.create(alice, {
+        name: 'dropped.mp3',
+        size: bytes.length,
+        hash: sha256(bytes),
+      });
+      await stack.upload(alice, id, bytes, [0]);
+      await strand(id, 1, stack.piece(bytes, 1));
+      expect(await stack.command(alice, S.assetDeleteDraft, { id })).toEqual({});
+      await noObjectsOf(id);
+    });
+
+    it('stay while the asset takes chunks: after a failed merge, it may be an upload on its way', async () => {
+      const bytes = randomBytes(stack.chunkSize + 1000);
+      const { id } = await stack.create(alice, {
+        name: 'retry.mp3',
+        size: bytes.length,
+        hash: sha256(bytes),
+      });
+      await stack.upload(alice, id, bytes);
+      const recorded = await stack.chunkObjects(id);
+      await stack.merge(alice, id);
+      // Stored while the merge ran, its commit not yet answered.
+      const inFlight = await strand(id, 0, stack.piece(bytes, 0));
+      expect(await stack.settled(alice, id)).toMatchObject({ status: 'DRAFT', merged: false });
+      await waitFor('the recorded chunks to be deleted', async () => {
+        const left = await stack.chunkObjects(id);
+        return left.some((k) => recorded.includes(k)) ? undefined : left;
+      }).then((left) => expect(left).toEqual([inFlight]));
+    });
   });
 
   it('unpins the files in Kubo once the last asset referencing them is deleted', async () => {

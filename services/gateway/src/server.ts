@@ -27,7 +27,6 @@ export async function buildGateway(config: GatewayConfig): Promise<GatewayServer
     natsCaFile: config.NATS_CA_FILE,
     natsInboxPrefix: natsPermissions({ kind: 'gateway' }).inboxPrefix,
     logLevel: config.LOG_LEVEL,
-    healthPort: 0,
     // Commands are plain requests; the gateway neither publishes events nor takes jobs.
     streams: [],
   });

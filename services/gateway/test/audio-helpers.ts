@@ -22,6 +22,7 @@ import {
   uniqueName,
   waitFor,
   type NatsAccess,
+  type S3Access,
   type StagingEnv,
   type StagingKind,
   type StartedNats,
@@ -213,6 +214,8 @@ export interface AudioStackOptions {
    * the test's environment, else fs (one directory they all share).
    */
   readonly staging?: StagingKind;
+  /** The S3 server of `staging: 's3'`; default the run's shared one. */
+  readonly s3?: S3Access;
 }
 
 export interface HttpOptions {
@@ -268,7 +271,11 @@ export class AudioStack {
       const nc = await connectAs(nats);
       cleanup.push(() => nc.close());
       const databaseUrl = await createDatabase(postgresUrl, uniqueName('audio'));
-      const staging = await stagingEnvFor(opts.staging ?? stagingKindFromEnv(), dir.path, s3);
+      const staging = await stagingEnvFor(
+        opts.staging ?? stagingKindFromEnv(),
+        dir.path,
+        opts.s3 ?? s3,
+      );
 
       const processes: Record<string, ServiceProcess> = {};
       const probeAs = { id: 'readiness-probe', name: 'probe', roles: [] };

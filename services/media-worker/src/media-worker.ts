@@ -1,6 +1,11 @@
 import { AssetBuckets, natsPermissions, Streams } from '@media-vault/contracts';
 import { FfmpegRunner, toolVersion } from '@media-vault/media-tools';
-import { createRuntime, serveJobs, type ServiceRuntime } from '@media-vault/service-kit';
+import {
+  createRuntime,
+  serveJobs,
+  untilNatsReady,
+  type ServiceRuntime,
+} from '@media-vault/service-kit';
 import { openNatsObjectStore, stagingFromSettings } from '@media-vault/object-store';
 import { jetstream } from '@nats-io/jetstream';
 import { mkdir } from 'node:fs/promises';
@@ -44,15 +49,19 @@ export async function startMediaWorker(config: MediaWorkerConfig): Promise<Media
     ]);
     // On NATS it is created here as well as by the assets service, so it exists before any
     // merge job; a directory is made by opening it.
-    const filesStore =
-      config.OBJECT_STORE === 'nats'
-        ? await openNatsObjectStore(js(), config.FILES_BUCKET, {
-            create: {
-              description: 'Merged audio files on their way from the media worker to IPFS.',
-              replicas: config.STREAM_REPLICAS,
-            },
-          })
-        : await buckets.open(config.FILES_BUCKET);
+    const filesStore = await untilNatsReady(
+      `bucket ${config.FILES_BUCKET}`,
+      () =>
+        config.OBJECT_STORE === 'nats'
+          ? openNatsObjectStore(js(), config.FILES_BUCKET, {
+              create: {
+                description: 'Merged audio files on their way from the media worker to IPFS.',
+                replicas: config.STREAM_REPLICAS,
+              },
+            })
+          : buckets.open(config.FILES_BUCKET),
+      { log: runtime.log },
+    );
     const ffmpeg = new FfmpegRunner({
       ffmpegPath: config.FFMPEG_PATH,
       ffprobePath: config.FFPROBE_PATH,

@@ -7,9 +7,13 @@ export interface AssetState {
   readonly merged: boolean;
 }
 
+/** Whether a chunk may still be recorded for the asset: only an unmerged DRAFT takes them. */
+export const takesChunks = (asset: Pick<AssetState, 'status' | 'merged'>): boolean =>
+  asset.status === 'DRAFT' && !asset.merged;
+
 /** Chunks go only to an unmerged DRAFT. */
 export function checkUploadable(asset: AssetState): void {
-  if (asset.status !== 'DRAFT' || asset.merged) {
+  if (!takesChunks(asset)) {
     const state = asset.status === 'DRAFT' ? 'a merged DRAFT' : asset.status;
     throw new VaultError(
       'conflict',

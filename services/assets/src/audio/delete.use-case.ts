@@ -1,25 +1,38 @@
-import { AssetBuckets, type Principal } from '@media-vault/contracts';
+import { AssetBuckets, chunkObjectsPrefix, type Principal } from '@media-vault/contracts';
 import { enqueueEvents, type OutboxEvent } from '@media-vault/service-kit';
 import { randomUUID } from 'node:crypto';
 import type { AssetsDatabase } from '../db/index.js';
 import type { AudioAssetRow } from '../db/schema.js';
 import type { AssetsTx } from '../db/transaction.js';
 import { ownOrNotFound } from './access.rules.js';
-import { checkOwnDelete } from './asset-state.rules.js';
+import { checkOwnDelete, takesChunks } from './asset-state.rules.js';
 import { assetStatusEvent, cleanupJobEvent, unpinJobEvent } from './asset.events.js';
 import { liveAssetUsesCid, lockAsset, updateAsset } from './asset.repository.js';
 import { deleteChunks } from './chunk.repository.js';
 import { distinctCids } from './shared-files.rules.js';
 
-/** Deletes the chunk rows and schedules their staging objects for deletion. */
-export async function freeChunks(tx: AssetsTx, id: bigint): Promise<OutboxEvent[]> {
+/**
+ * Deletes the chunk rows and schedules their staging objects for deletion. Once the asset takes
+ * no more chunks (`after`: merged or deleted), every object stored for it goes too, recorded or
+ * not: a gateway killed between storing a chunk and recording it, or a commit whose answer was
+ * lost, leaves an object the client's retry does not reuse (each attempt has a fresh key), and
+ * no commit can record one any more. While it still takes chunks, only the recorded ones: an
+ * unrecorded object may be an upload whose commit is on its way (the orphan sweep's grace).
+ */
+export async function freeChunks(
+  tx: AssetsTx,
+  id: bigint,
+  after: Pick<AudioAssetRow, 'status' | 'merged'>,
+): Promise<OutboxEvent[]> {
   const removed = await deleteChunks(tx, id);
-  if (removed.length === 0) return [];
+  const everyStaged = !takesChunks(after);
+  if (removed.length === 0 && !everyStaged) return [];
   return [
     cleanupJobEvent({
       id: randomUUID(),
       bucket: AssetBuckets.chunks,
       objects: removed.map((c) => c.object),
+      ...(everyStaged ? { prefix: chunkObjectsPrefix(id) } : {}),
     }),
   ];
 }
@@ -39,8 +52,11 @@ async function unpinIfUnreferenced(tx: AssetsTx, row: AudioAssetRow): Promise<Ou
  * staging chunks and the pins nothing else needs. Returns the deleted row.
  */
 export async function removeAsset(tx: AssetsTx, asset: AudioAssetRow): Promise<AudioAssetRow> {
-  const freed = [...(await freeChunks(tx, asset.id)), ...(await unpinIfUnreferenced(tx, asset))];
   const row = await updateAsset(tx, asset.id, { status: 'DELETE' });
+  const freed = [
+    ...(await freeChunks(tx, asset.id, row)),
+    ...(await unpinIfUnreferenced(tx, asset)),
+  ];
   await enqueueEvents(tx, [assetStatusEvent(row, asset.status), ...freed]);
   return row;
 }

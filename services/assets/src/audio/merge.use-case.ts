@@ -118,7 +118,7 @@ export class MergeUseCase {
         update = { status: 'DRAFT' as const, reason: mergeFailedReason(result.reason) };
       }
       const row = await updateAsset(tx, id, { ...update, mergeJobId: null });
-      const events = [assetStatusEvent(row, 'MERGING'), ...(await freeChunks(tx, id))];
+      const events = [assetStatusEvent(row, 'MERGING'), ...(await freeChunks(tx, id, row))];
       if (unpinCids.length > 0) {
         events.push(unpinJobEvent({ id: randomUUID(), cids: unpinCids }));
       }

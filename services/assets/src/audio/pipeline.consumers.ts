@@ -30,6 +30,11 @@ export async function consumePipelineJobs(
           const store = await buckets.open(job.bucket);
           // Deleting a missing object is fine: a redelivered job finds some already gone.
           for (const name of job.objects) await store.delete(name);
+          if (job.prefix !== undefined) {
+            const stray: string[] = [];
+            for await (const object of store.list(job.prefix)) stray.push(object.key);
+            for (const name of stray) await store.delete(name);
+          }
         },
       },
     },

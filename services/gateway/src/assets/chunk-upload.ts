@@ -9,6 +9,7 @@ import {
 import {
   ObjectContentError,
   ObjectExistsError,
+  storeFailureOf,
   type StagingBuckets,
 } from '@media-vault/object-store';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -31,6 +32,24 @@ function contentRefusal(err: ObjectContentError, index: number, sent?: string) {
     'badRequest',
     `chunk ${index} is larger than ${MAX_ASSET_CHUNK_SIZE} bytes, more than any chunk plan allows`,
   );
+}
+
+/**
+ * The staging store's backend failing (unreachable, a disk error, no space) is an outage the
+ * client may retry through: 503, naming the store. Out of space is a 503 too, not a 507: the
+ * client's chunk is fine and space comes back as merges and sweeps free it, and grpc-gateway
+ * clients know no 507 (RESOURCE_EXHAUSTED would read as 429, the caller's own rate).
+ */
+function storeOutage(err: unknown): unknown {
+  const failure = storeFailureOf(err);
+  if (failure === undefined) return err;
+  const message =
+    failure === 'full'
+      ? 'the chunk store is out of space; try again later'
+      : failure === 'failed'
+        ? 'the chunk store reported a storage error; try again shortly'
+        : 'the chunk store is unreachable; try again shortly';
+  return new VaultError('unavailable', message, { cause: err });
 }
 
 /**
@@ -61,7 +80,9 @@ export class ChunkUploader {
   ): Promise<ChunkResult> {
     const claimed = target.hash?.toLowerCase();
     const object = chunkObjectKey(target.id, target.index, randomUUID());
-    const store = await this.staging.open(AssetBuckets.chunks);
+    const store = await this.staging.open(AssetBuckets.chunks).catch((err: unknown) => {
+      throw storeOutage(err);
+    });
     let stored;
     try {
       stored = await store.put(object, source, {
@@ -76,7 +97,7 @@ export class ChunkUploader {
       // back wrapped by the stream that carried them.
       const cause = (err as { cause?: unknown }).cause;
       if (!(err instanceof VaultError) && cause instanceof VaultError) throw cause;
-      throw err;
+      throw storeOutage(err);
     }
     const discard = () => store.delete(object).catch(() => undefined);
     let committed: ChunkResult;
