@@ -90,6 +90,8 @@ function namer(platform: Platform) {
     }
     if (comm === 'postgres') return 'postgres';
     if (comm === 'ipfs') return 'kubo';
+    // tsx's esbuild helper runs beside the run's own code: part of the load generator.
+    if (comm === 'esbuild') return LOAD_GENERATOR;
     return comm;
   };
 }

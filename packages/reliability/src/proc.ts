@@ -73,19 +73,21 @@ export function parseCpuLine(text: string): CpuTimes {
 }
 
 /**
- * One group's memory: the private pages of every process in it plus the largest shared-memory
- * share of any one of them. For a single process that is exactly VmRSS; for Postgres (postmaster
- * and backends, all mapping the same shared buffers) summing VmRSS would count the buffers once
- * per backend and show growth whenever a backend touched more of them.
+ * One group's memory: a process and the processes below it. The top process counts in full
+ * (VmRSS: anonymous, file and shared pages); each one below it adds its anonymous pages; shared
+ * memory counts once, the largest share any of them maps. For a single process that is exactly
+ * its VmRSS. Summing VmRSS over Postgres' backends instead would count the binary's pages and
+ * the shared buffers once per backend, and show growth whenever a backend connected or touched
+ * more of the buffers.
  */
-export function groupRssKiB(members: readonly ProcMemory[]): number {
-  let privateKiB = 0;
-  let shmemKiB = 0;
-  for (const m of members) {
-    privateKiB += m.anonKiB + m.fileKiB;
+export function groupRssKiB(top: ProcMemory, below: readonly ProcMemory[]): number {
+  let kib = top.anonKiB + top.fileKiB;
+  let shmemKiB = top.shmemKiB;
+  for (const m of below) {
+    kib += m.anonKiB;
     shmemKiB = Math.max(shmemKiB, m.shmemKiB);
   }
-  return privateKiB + shmemKiB;
+  return kib + shmemKiB;
 }
 
 /** `pid` and every process below it, from a list of stats (parent links). */

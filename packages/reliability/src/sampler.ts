@@ -101,10 +101,11 @@ export class ProcessSampler {
       }
       const rss = new Map<string, number>();
       for (const [name, pids] of members) {
-        const mems = (await Promise.all(pids.map((p) => readMemory(p)))).filter(
-          (m): m is ProcMemory => m !== undefined,
-        );
-        if (mems.length) rss.set(name, groupRssKiB(mems) / 1024);
+        // The first pid of a name is its top process (the run itself, or the child of it).
+        const [top, ...below] = await Promise.all(pids.map((p) => readMemory(p)));
+        if (!top) continue;
+        const rest = below.filter((m): m is ProcMemory => m !== undefined);
+        rss.set(name, groupRssKiB(top, rest) / 1024);
       }
       this.samples.push({ t, rss, ticks, machine });
     } finally {
