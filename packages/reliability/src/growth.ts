@@ -182,3 +182,40 @@ export function cpuTable(windows: readonly CpuWindow[], groups: readonly string[
   }
   return lines.join('\n');
 }
+
+/**
+ * The heap left after each full collection, from a process' `--trace-gc` lines (`… 61234 ms:
+ * Mark-Compact 150.3 (170.2) -> 90.1 (160.5) MB, …`): `t` is the line's ms since the process
+ * started. What a full collection leaves is what the program still holds, so a leak shows there
+ * as a rising floor even where RSS only follows V8 growing and shrinking its heap.
+ */
+export function heapAfterFullGc(log: string): RssPoint[] {
+  const out: RssPoint[] = [];
+  for (const m of log.matchAll(
+    /^\[\d+:0x[0-9a-f]+\]\s+(\d+) ms: Mark-Compact(?: \(reduce\))? [\d.]+ \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB/gm,
+  )) {
+    out.push({ t: Number(m[1]), miB: Number(m[2]) });
+  }
+  return out;
+}
+
+/** The soak's heap table: per node process, the heap after full collections, judged as RSS is. */
+export function heapTable(
+  rows: readonly { readonly name: string; readonly series: readonly RssPoint[] }[],
+  thresholdMiBPerMin: number,
+): string {
+  const lines = [
+    '| process | full collections | heap after them, MiB: first → last (min, max) | slope, 2nd half (MiB/min) | R² | verdict |',
+    '| ------- | ---------------: | --------------------------------------------- | ------------------------: | -: | ------- |',
+  ];
+  for (const r of rows) {
+    const v = r.series.map((p) => p.miB);
+    const g = growthOf(r.series, thresholdMiBPerMin);
+    lines.push(
+      `| ${r.name} | ${v.length} | ${fmt(v[0] ?? Number.NaN)} → ${fmt(v.at(-1) ?? Number.NaN)} (${fmt(
+        v.length ? Math.min(...v) : Number.NaN,
+      )}, ${fmt(v.length ? Math.max(...v) : Number.NaN)}) | ${fmt(g.slopeMiBPerMin, 2)} | ${fmt(g.r2, 2)} | ${g.verdict} |`,
+    );
+  }
+  return lines.join('\n');
+}

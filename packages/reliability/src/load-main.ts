@@ -11,10 +11,19 @@
  *                   [--dir /tmp/load] [--keep] [--out docs/reliability.md | --out -]
  */
 import { makeTempDir } from '@media-vault/test-harness';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cpuTable, growthOf, soakTable, type CpuWindow } from './growth.js';
+import { preloadInChildren } from './config.js';
+import {
+  cpuTable,
+  growthOf,
+  heapAfterFullGc,
+  heapTable,
+  soakTable,
+  type CpuWindow,
+} from './growth.js';
 import { signToken } from './http-client.js';
 import {
   loadTable,
@@ -37,6 +46,7 @@ const { values } = parseArgs({
     soak: { type: 'boolean', default: false },
     interval: { type: 'string' },
     'growth-threshold': { type: 'string', default: '1' },
+    'gc-log': { type: 'boolean', default: false },
     dir: { type: 'string' },
     keep: { type: 'boolean', default: false },
     out: { type: 'string', default: join(repoRoot, 'docs/reliability.md') },
@@ -124,6 +134,17 @@ function cpuWindow(sampler: ProcessSampler, label: string, a: Mark, b: Mark): Cp
   return { label, groups, machineBusyPercent: cpu.machineBusyPercent, cores: cpu.cores };
 }
 
+if (values['gc-log']) {
+  // --trace-gc is not allowed in NODE_OPTIONS; a preloaded module may set it. Only the services
+  // see this: the variable is set after this process started.
+  await mkdir(dir, { recursive: true });
+  const preload = join(dir, 'trace-gc.mjs');
+  await writeFile(
+    preload,
+    "import { setFlagsFromString } from 'node:v8';\nsetFlagsFromString('--trace-gc');\n",
+  );
+  preloadInChildren(preload);
+}
 // Request logs at info would measure the log writer: warn, as a loaded deployment would run.
 const platform = await startPlatform({ dir, logLevel: 'warn' });
 let code = 0;
@@ -179,8 +200,8 @@ try {
       cpuPercent: cpu.get(name) ?? 0,
     }));
     const command = `npm run load -- --soak --duration ${values.duration ?? '10m'} --connections ${connections}${
-      values.traffic === 'seed000,seed002' ? '' : ` --traffic ${values.traffic}`
-    }`;
+      values['gc-log'] ? ' --gc-log' : ''
+    }${values.traffic === 'seed000,seed002' ? '' : ` --traffic ${values.traffic}`}`;
     const body = [
       `Measured ${date} with \`${command}\` ${where}; RSS and CPU read from \`/proc\` every ${intervalSeconds} s.`,
       '',
@@ -195,8 +216,29 @@ try {
         CPU_GROUPS,
       ),
     ].join('\n');
-    if (values.out === '-') console.log(body);
-    else await writeSection(values.out, 'soak', body);
+    const heaps = values['gc-log']
+      ? await Promise.all(
+          Object.values(platform.replicas)
+            .flat()
+            .map(async (r) => ({
+              name: r.name,
+              series: heapAfterFullGc(
+                await readFile(join(dir, 'logs', `${r.name}.log`), 'utf8').catch(() => ''),
+              ),
+            })),
+        )
+      : [];
+    const report = heaps.length
+      ? [
+          body,
+          '',
+          "The heap each full collection left (`--trace-gc`), over the services' whole lives:",
+          '',
+          heapTable(heaps, threshold),
+        ].join('\n')
+      : body;
+    if (values.out === '-') console.log(report);
+    else await writeSection(values.out, 'soak', report);
     const grown = processes.filter((p) => growthOf(p.series, threshold).verdict === 'grows');
     if (grown.length) log(`growing: ${grown.map((p) => p.name).join(', ')}`);
   } else {

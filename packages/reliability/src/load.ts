@@ -124,7 +124,12 @@ export async function runLoad(opts: {
     );
   });
   instance.on('response', (_client, statusCode) => {
-    const m = Math.floor((Date.now() - started) / 60_000);
+    // Replies that arrive after the last second (autocannon stops a moment late) count in the
+    // last minute rather than a minute of their own.
+    const m = Math.min(
+      Math.floor((Date.now() - started) / 60_000),
+      Math.ceil(opts.seconds / 60) - 1,
+    );
     const minute = (minutes[m] ??= { requests: 0, bad: 0 });
     minute.requests++;
     if (statusCode < 200 || statusCode > 299) minute.bad++;

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   cpuTable,
   growthOf,
+  heapAfterFullGc,
+  heapTable,
   linearFit,
   perMinute,
   soakTable,
@@ -207,6 +209,39 @@ describe('cpuTable', () => {
       '| --- | --: | --: | --: | --: | --: | --: |',
       '| seed000, 1 gateway | 80 % | 40 % | 0 % | 1.20 | 95 % | 0.70 |',
       '| seed000, 2 gateways | 90 % | 45 % | 10 % | 1.45 | 50 % | 0.00 |',
+    ]);
+  });
+});
+
+describe('heapAfterFullGc', () => {
+  it('takes what each full collection left, and nothing of scavenges or other output', () => {
+    const log = [
+      '[14189:0x9382d40]       81 ms: Scavenge 4.8 (4.9) -> 4.2 (5.9) MB, 3.12 / 0.01 ms  (average mu = 1.000, current mu = 1.000) allocation failure; ',
+      '[14120:0x308cee20]      501 ms: Mark-Compact 18.1 (30.5) -> 12.9 (32.0) MB, 6.32 / 0.01 ms  (+ 0.2 ms in 5 steps since start of marking) finalize incremental marking via task; GC in old space requested',
+      '{"level":40,"msg":"Mark-Compact 1.0 (2.0) -> 0.5 (2.0) MB in a log message"}',
+      '[14120:0x308cee20]    61234 ms: Mark-Compact (reduce) 150.3 (170.2) -> 90.1 (160.5) MB, 12.34 / 0.00 ms  (average mu = 0.990, current mu = 0.980) memory reducer',
+      '',
+    ].join('\n');
+    expect(heapAfterFullGc(log)).toEqual([
+      { t: 501, miB: 12.9 },
+      { t: 61_234, miB: 90.1 },
+    ]);
+    expect(heapAfterFullGc('')).toEqual([]);
+  });
+});
+
+describe('heapTable', () => {
+  it('judges the heap after full collections as RSS is judged', () => {
+    const table = heapTable(
+      [
+        { name: 'gateway-1', series: series(10, (m) => 60 + (m % 1) * 5) },
+        { name: 'tasks-1', series: series(10, (m) => 50 + 2 * m) },
+      ],
+      1,
+    );
+    expect(table.split('\n').slice(2)).toEqual([
+      '| gateway-1 | 61 | 60.0 → 60.0 (60.0, 64.2) | 0.10 | 0.01 | flat |',
+      '| tasks-1 | 61 | 50.0 → 70.0 (50.0, 70.0) | 2.00 | 1.00 | grows |',
     ]);
   });
 });
