@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { Replica } from './platform.js';
+import type { Mark, ProcessSampler } from './sampler.js';
 
 export type Traffic = 'seed000' | 'seed002';
 
@@ -25,13 +25,10 @@ export interface LoadRow {
     readonly endMiB: number;
     readonly maxMiB: number;
   }[];
-}
-
-/** VmRSS of a process in MiB, from /proc. */
-export async function rssMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
-  return Math.round((kb / 1024) * 10) / 10;
+  /** Replies per minute of the run (the last minute may be partial), and how many were not 2xx. */
+  readonly minutes: readonly { readonly requests: number; readonly bad: number }[];
+  /** The sampler's marks at the start and the end, for its CPU figures. */
+  readonly marks: readonly [Mark, Mark];
 }
 
 interface Ctx {
@@ -98,7 +95,7 @@ function requestsOf(traffic: Traffic, token: string): Requests {
 
 /**
  * One load run: autocannon against `gateways` (connections alternate between them, as behind a
- * round-robin balancer) while every gateway's RSS is sampled once a second.
+ * round-robin balancer) while `sampler` reads the RSS and CPU of every process.
  */
 export async function runLoad(opts: {
   readonly traffic: Traffic;
@@ -106,27 +103,39 @@ export async function runLoad(opts: {
   readonly token: string;
   readonly seconds: number;
   readonly connections: number;
-  readonly onSample?: (line: string) => void;
+  readonly sampler: ProcessSampler;
 }): Promise<LoadRow> {
   const urls = opts.gateways.map((g) => `http://127.0.0.1:${g.port}`);
-  const samples = new Map<string, number[]>(opts.gateways.map((g) => [g.name, []]));
-  const sample = async () => {
-    for (const g of opts.gateways) {
-      if (g.pid) samples.get(g.name)!.push(await rssMiB(g.pid).catch(() => Number.NaN));
-    }
-  };
-  await sample();
-  const timer = setInterval(() => void sample(), 1_000);
-  const result = await autocannon({
-    // autocannon takes several URLs and spreads the connections over them (its types say one).
-    url: urls as unknown as string,
-    connections: opts.connections,
-    duration: opts.seconds,
-    requests: requestsOf(opts.traffic, opts.token),
-    timeout: 30,
+  const begin = await opts.sampler.mark();
+  const started = Date.now();
+  const minutes: { requests: number; bad: number }[] = [];
+  let instance!: autocannon.Instance;
+  const done = new Promise<autocannon.Result>((resolve, reject) => {
+    instance = autocannon(
+      {
+        // autocannon takes several URLs and spreads the connections over them (its types say one).
+        url: urls as unknown as string,
+        connections: opts.connections,
+        duration: opts.seconds,
+        requests: requestsOf(opts.traffic, opts.token),
+        timeout: 30,
+      },
+      (err, result) => (err ? reject(err as Error) : resolve(result)),
+    );
   });
-  clearInterval(timer);
-  await sample();
+  instance.on('response', (_client, statusCode) => {
+    // Replies that arrive after the last second (autocannon stops a moment late) count in the
+    // last minute rather than a minute of their own.
+    const m = Math.min(
+      Math.floor((Date.now() - started) / 60_000),
+      Math.ceil(opts.seconds / 60) - 1,
+    );
+    const minute = (minutes[m] ??= { requests: 0, bad: 0 });
+    minute.requests++;
+    if (statusCode < 200 || statusCode > 299) minute.bad++;
+  });
+  const result = await done;
+  const end = await opts.sampler.mark();
   const total = result.requests.total;
   const bad = result.non2xx + result.errors + result.timeouts;
   return {
@@ -142,14 +151,20 @@ export async function runLoad(opts: {
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
     rss: opts.gateways.map((g) => {
-      const values = samples.get(g.name)!.filter((v) => !Number.isNaN(v));
+      const values = opts.sampler
+        .series(g.name, begin)
+        .filter((p) => p.t <= end.t)
+        .map((p) => p.miB);
+      const round = (v: number) => Math.round(v * 10) / 10;
       return {
         name: g.name,
-        startMiB: values[0] ?? Number.NaN,
-        endMiB: values.at(-1) ?? Number.NaN,
-        maxMiB: Math.max(...values),
+        startMiB: round(values[0] ?? Number.NaN),
+        endMiB: round(values.at(-1) ?? Number.NaN),
+        maxMiB: round(Math.max(...values)),
       };
     }),
+    minutes: Array.from(minutes, (m) => m ?? { requests: 0, bad: 0 }),
+    marks: [begin, end],
   };
 }
 
@@ -166,4 +181,30 @@ export function loadTable(rows: readonly LoadRow[]): string {
     );
   }
   return lines.join('\n');
+}
+
+/** The soak's traffic table: a row per traffic, with its replies per second minute by minute. */
+export function soakTrafficTable(rows: readonly LoadRow[]): string {
+  const lines = [
+    '| traffic | gateways | connections | seconds | requests | req/s | p50 (ms) | p99 (ms) | errors | req/s per minute | errors per minute |',
+    '| ------- | -------: | ----------: | ------: | -------: | ----: | -------: | -------: | -----: | ---------------- | ----------------- |',
+  ];
+  for (const r of rows) {
+    // The last minute may be partial: its rate is over the seconds it had.
+    const rates = r.minutes.map((m, i) =>
+      Math.round(m.requests / Math.max(1, Math.min(60, r.seconds - i * 60))),
+    );
+    lines.push(
+      `| ${r.traffic} | ${r.gateways} | ${r.connections} | ${r.seconds} | ${r.requests} | ${r.perSecond} | ${r.p50} | ${r.p99} | ${(r.errorRate * 100).toFixed(2)} % | ${rates.join(' ')} | ${r.minutes.map((m) => m.bad).join(' ')} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** `600`, `600s`, `10m` or `1h` as seconds; undefined when it is none of those or not positive. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+)(s|m|h)?$/.exec(text.trim());
+  if (!m) return undefined;
+  const seconds = Number(m[1]) * { s: 1, m: 60, h: 3600 }[(m[2] ?? 's') as 's' | 'm' | 'h'];
+  return seconds >= 1 ? seconds : undefined;
 }
