@@ -22,7 +22,7 @@ import { createIpfs } from '@media-vault/ipfs';
 import { DEFAULT_SEGMENT_SIZE, generateContentKey } from '@media-vault/sealed';
 import { makeTempDir, startKubo } from '@media-vault/test-harness';
 import { spawn } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,22 +79,22 @@ let profiles = 0;
 /**
  * Runs one pipeline in its own Node process, so only that pipeline's memory is measured, and
  * notes the CPU time Kubo spent meanwhile. With BENCH_CPU_PROF=<dir> each process also writes a
- * V8 CPU profile there (`<kind>-<n>.cpuprofile`, for Chrome DevTools or `bench/cpu-profile.ts`).
+ * V8 CPU profile there (`<kind>-<n>.cpuprofile`, for Chrome DevTools or `bench/cpu-profile.ts`),
+ * and the measured span beside it (`<kind>-<n>.cpuprofile.window.json`).
  */
 async function runPipeline(task: PipelineTask): Promise<Run> {
   const profileDir = process.env.BENCH_CPU_PROF;
+  const profileName = `${task.kind}-${++profiles}.cpuprofile`;
   const profiling = profileDir
-    ? [
-        '--cpu-prof',
-        '--cpu-prof-dir',
-        profileDir,
-        '--cpu-prof-name',
-        `${task.kind}-${++profiles}.cpuprofile`,
-      ]
+    ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', profileName]
     : [];
   const kuboBefore = await kuboCpuSeconds(task.apiUrl);
   const result = await runProcess(task, profiling);
   const kuboCpuMs = ((await kuboCpuSeconds(task.apiUrl)) - kuboBefore) * 1000;
+  // Beside the profile: the span the timings cover, so its summary can leave start-up out.
+  if (profileDir) {
+    await writeFile(join(profileDir, `${profileName}.window.json`), JSON.stringify(result.window));
+  }
   return { ...result, kuboCpuMs };
 }
 
