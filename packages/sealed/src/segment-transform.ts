@@ -26,7 +26,7 @@ export interface SegmentStreamOptions {
 
 /**
  * Framing and error plumbing shared by the seal and open streams. Back-pressure comes from
- * Transform itself: what one segment pushes fills the readable high-water mark, so the next
+ * Transform itself: each pushed segment is larger than the readable high-water mark, so the next
  * input chunk is not taken until the consumer has read the previous segment. In memory at any
  * time: one partial input segment in the framer, the segment being pushed, and the writer's
  * current chunk.
@@ -38,11 +38,7 @@ export abstract class SegmentTransform extends Transform {
 
   /** `input` says which side comes in: plaintext segments, or sealed ones that carry a tag. */
   constructor(options: SegmentStreamOptions, input: 'plaintext' | 'public block') {
-    // A sealed segment leaves as two buffers, its ciphertext and its tag. A byte-mode reader that
-    // takes whatever is buffered (as `for await` does) would get them joined, a copy of the whole
-    // segment; as objects each buffer is handed over as it is, and a high-water mark of one keeps
-    // the back-pressure at one segment.
-    super(input === 'plaintext' ? { readableObjectMode: true, readableHighWaterMark: 1 } : {});
+    super();
     const layout = sealedLayout(options.plaintextSize, options.segmentSize);
     const tagLength = input === 'public block' ? SEGMENT_TAG_LENGTH : 0;
     this.layout = layout;

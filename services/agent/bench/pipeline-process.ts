@@ -118,7 +118,9 @@ async function run(task: PipelineTask, ipfs: IpfsPort, tracker: MemoryTracker) {
       // checked against the digest segment by segment. The memory checkpoints are the seal's.
       const options = sealOptions(task.seal);
       const reader = new MasterReader(options.segmentSize);
+      const digestStarted = performance.now();
       const digested = await reader.digest(task.input, options);
+      const digestMs = performance.now() - digestStarted;
       const sealer = createSealStream({ ...options, digested });
       let added: Outcome['added'];
       await reader.seal(
@@ -134,7 +136,8 @@ async function run(task: PipelineTask, ipfs: IpfsPort, tracker: MemoryTracker) {
         tracker.passed,
       );
       const { plaintextSha256, publicBlockSize } = sealer.result;
-      return { added, plaintextSha256: plaintextSha256.toString('hex'), publicBlockSize };
+      const hex = plaintextSha256.toString('hex');
+      return { added, plaintextSha256: hex, publicBlockSize, digestMs };
     }
     case 'add': {
       let added: Outcome['added'];

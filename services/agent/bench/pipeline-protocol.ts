@@ -84,6 +84,8 @@ export interface PipelineResult {
   /** seal: what the private block would record. */
   readonly plaintextSha256?: string;
   readonly publicBlockSize?: number;
+  /** seal: how long of `ms` the first pass (read and digest, before any encryption) took. */
+  readonly digestMs?: number;
   readonly memory: MemoryReport;
 }
 
