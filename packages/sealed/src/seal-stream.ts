@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { PrefixCheck, type PlaintextDigest } from './plaintext-digest.js';
+import { createHash, type Hash } from 'node:crypto';
+import { SegmentCheck, type PlaintextDigest } from './plaintext-digest.js';
 import type { Frame } from './segment-framer.js';
 import { sealSegment } from './segment-cipher.js';
 import type { SealedLayout } from './segment-layout.js';
@@ -11,7 +11,8 @@ export interface SealStreamOptions extends SegmentStreamOptions {
    * against it before it is encrypted, and the first one that differs fails the stream with
    * `plaintext-changed` before any of its ciphertext exists. A content key derived from the
    * digest thereby never seals other bytes than those it was derived from, even when the file
-   * changes between the two passes or during the seal.
+   * changes between the two passes or during the seal. Since every segment is then the digested
+   * one, the result's sha256 is the digest's, and the stream does not compute it a second time.
    */
   readonly digested?: PlaintextDigest;
 }
@@ -22,19 +23,27 @@ export interface SealResult extends SealedLayout {
 }
 
 /**
- * Plaintext in, public block out (one output chunk per sealed segment). Fails with `truncated` or
+ * Plaintext in, public block out (each sealed segment as its ciphertext, then its tag). Fails with `truncated` or
  * `trailing-data` when the input is not exactly `plaintextSize` bytes, so a file that changed
  * while being read cannot produce a public block that disagrees with its private block. No input
  * chunk is kept once its write callback has run, so a writer may then read into its buffer again.
  */
 export class SealStream extends SegmentTransform {
-  private readonly hash = createHash('sha256');
-  private readonly prefixCheck: PrefixCheck | undefined;
+  /** Without a first pass, the stream's own sha256; with one, the check against it. */
+  private readonly hash: Hash | undefined;
+  private readonly segmentCheck: SegmentCheck | undefined;
+  private readonly digestedSha256: Buffer | undefined;
   private sealed: SealResult | undefined;
 
   constructor(options: SealStreamOptions) {
     super(options, 'plaintext');
-    this.prefixCheck = options.digested && PrefixCheck.for(options.digested, this.layout);
+    const { digested } = options;
+    if (digested) {
+      this.segmentCheck = SegmentCheck.for(digested, this.layout);
+      this.digestedSha256 = Buffer.from(digested.plaintextSha256);
+    } else {
+      this.hash = createHash('sha256');
+    }
   }
 
   /** Available once the stream has ended; reading it earlier is a bug. */
@@ -43,14 +52,15 @@ export class SealStream extends SegmentTransform {
     return this.sealed;
   }
 
-  protected override transformFrame(frame: Frame): Buffer {
-    this.hash.update(frame.bytes);
-    this.prefixCheck?.check(this.hash, frame.index, this.layout.segmentCount);
+  protected override transformFrame(frame: Frame): readonly Buffer[] {
+    this.segmentCheck?.check(frame.index, frame.bytes, this.layout.segmentCount);
+    this.hash?.update(frame.bytes);
     return sealSegment(this.context, frame.index, frame.bytes);
   }
 
   protected override finish(): void {
-    this.sealed = { ...this.layout, plaintextSha256: this.hash.digest() };
+    const plaintextSha256 = this.digestedSha256 ?? this.hash!.digest();
+    this.sealed = { ...this.layout, plaintextSha256 };
   }
 }
 

@@ -56,15 +56,23 @@ export function segmentAad(binding: Uint8Array, index: number, segmentCount: num
   ]);
 }
 
-/** Returns ciphertext || tag as one buffer, so each output chunk is exactly one sealed segment. */
-export function sealSegment(context: SegmentContext, index: number, plaintext: Uint8Array): Buffer {
+/**
+ * Returns the ciphertext and then its tag: written one after the other they are the sealed
+ * segment. They stay two buffers because joining them would copy every byte of the public block
+ * once more (services/agent/bench: some 0.4 s of CPU per GB).
+ */
+export function sealSegment(
+  context: SegmentContext,
+  index: number,
+  plaintext: Uint8Array,
+): readonly [body: Buffer, tag: Buffer] {
   const cipher = createCipheriv('aes-256-gcm', context.contentKey, segmentNonce(index), {
     authTagLength: SEGMENT_TAG_LENGTH,
   });
   cipher.setAAD(segmentAad(context.binding, index, context.segmentCount));
   const body = cipher.update(plaintext);
   cipher.final();
-  return Buffer.concat([body, cipher.getAuthTag()]);
+  return [body, cipher.getAuthTag()];
 }
 
 /**

@@ -54,7 +54,8 @@ export abstract class SegmentTransform extends Transform {
     );
   }
 
-  protected abstract transformFrame(frame: Frame): Buffer;
+  /** What one segment becomes, in order; several buffers are pushed one after the other. */
+  protected abstract transformFrame(frame: Frame): Buffer | readonly Buffer[];
 
   /** Checks that can only run once every segment has passed. */
   protected abstract finish(): void;
@@ -73,7 +74,9 @@ export abstract class SegmentTransform extends Transform {
   private emitFrames(frames: Iterable<Frame>): void {
     for (const frame of frames) {
       const out = this.transformFrame(frame);
-      if (out.length > 0) this.push(out);
+      for (const bytes of Buffer.isBuffer(out) ? [out] : out) {
+        if (bytes.length > 0) this.push(bytes);
+      }
     }
   }
 

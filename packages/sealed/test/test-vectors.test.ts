@@ -132,7 +132,10 @@ describe('test vectors in docs/sealed-format.md', () => {
     expect(hex(sealed)).toBe(v.publicBlock);
     expect(sha256(sealed)).toBe(v.publicBlockSha256);
     expect(hex(result.plaintextSha256)).toBe(v.plaintextSha256);
-    expect(pushed.map(hex)).toEqual(v.segments.map((segment) => segment.sealed));
+    // Each segment is pushed as its ciphertext, then its tag.
+    const pairs = v.segments.map((_, i) => Buffer.concat(pushed.slice(2 * i, 2 * i + 2)));
+    expect(pushed).toHaveLength(2 * v.segments.length);
+    expect(pairs.map(hex)).toEqual(v.segments.map((segment) => segment.sealed));
     for (const segment of v.segments) {
       expect(hex(segmentNonce(segment.index))).toBe(segment.nonce);
       expect(hex(segmentAad(sourceBinding(v.sourceUuid), segment.index, v.segments.length))).toBe(

@@ -21,6 +21,9 @@ import type {
 } from './pipeline-protocol.js';
 
 const SAMPLE_MS = 50;
+
+/** CLOCK_MONOTONIC in µs, the clock V8 stamps CPU profile samples with. */
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 const QUARTERS = [0.25, 0.5, 0.75, 1];
 
 /** Records RSS periodically and as the byte count crosses each quarter of the expected total. */
@@ -104,7 +107,7 @@ const expectedBytes = (task: PipelineTask): number => {
   }
 };
 
-type Outcome = Omit<PipelineResult, 'ms' | 'cpuMs' | 'memory'>;
+type Outcome = Omit<PipelineResult, 'ms' | 'cpuMs' | 'window' | 'memory'>;
 
 async function run(task: PipelineTask, ipfs: IpfsPort, tracker: MemoryTracker) {
   const { counter } = tracker;
@@ -115,7 +118,9 @@ async function run(task: PipelineTask, ipfs: IpfsPort, tracker: MemoryTracker) {
       // checked against the digest segment by segment. The memory checkpoints are the seal's.
       const options = sealOptions(task.seal);
       const reader = new MasterReader(options.segmentSize);
+      const digestStarted = performance.now();
       const digested = await reader.digest(task.input, options);
+      const digestMs = performance.now() - digestStarted;
       const sealer = createSealStream({ ...options, digested });
       let added: Outcome['added'];
       await reader.seal(
@@ -131,7 +136,8 @@ async function run(task: PipelineTask, ipfs: IpfsPort, tracker: MemoryTracker) {
         tracker.passed,
       );
       const { plaintextSha256, publicBlockSize } = sealer.result;
-      return { added, plaintextSha256: plaintextSha256.toString('hex'), publicBlockSize };
+      const hex = plaintextSha256.toString('hex');
+      return { added, plaintextSha256: hex, publicBlockSize, digestMs };
     }
     case 'add': {
       let added: Outcome['added'];
@@ -170,11 +176,14 @@ try {
   const tracker = new MemoryTracker(expectedBytes(task));
   const started = performance.now();
   const cpuAtStart = process.cpuUsage();
+  const windowStart = monotonicUs();
   const outcome: Outcome = await run(task, ipfs, tracker);
+  const window = { startUs: windowStart, endUs: monotonicUs() };
   const ms = performance.now() - started;
   const cpu = process.cpuUsage(cpuAtStart);
   const cpuMs = (cpu.user + cpu.system) / 1000;
-  await send({ ok: true, result: { ...outcome, ms, cpuMs, memory: await tracker.finish() } });
+  const memory = await tracker.finish();
+  await send({ ok: true, result: { ...outcome, ms, cpuMs, window, memory } });
 } catch (err) {
   await send({ ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
   process.exitCode = 1;

@@ -77,11 +77,15 @@ export interface PipelineResult {
   readonly ms: number;
   /** CPU time (user + system) the pipeline process spent in that time. */
   readonly cpuMs: number;
+  /** The same span on the monotonic clock (µs), to cut start-up out of a CPU profile. */
+  readonly window: { readonly startUs: number; readonly endUs: number };
   /** add and seal: the CID and the byte count the adapter reported. */
   readonly added?: { readonly cid: string; readonly size: number };
   /** seal: what the private block would record. */
   readonly plaintextSha256?: string;
   readonly publicBlockSize?: number;
+  /** seal: how long of `ms` the first pass (read and digest, before any encryption) took. */
+  readonly digestMs?: number;
   readonly memory: MemoryReport;
 }
 

@@ -5,7 +5,7 @@ import {
   isSealedFormatError,
 } from '@media-vault/sealed';
 import { makeTempDir, type TempDir } from '@media-vault/test-harness';
-import { createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -16,6 +16,15 @@ import { MasterReader, masterReadSize } from '../src/master-reader.js';
 const SEGMENT = 65_536;
 const sourceUuid = '3f2b8c1e-5a4d-4e6f-9b7a-0c1d2e3f4a5b';
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest();
+/** The first pass's segment tag, from its definition: GMAC with the segment index as nonce. */
+const gmac = (key: Buffer, index: number, segment: Uint8Array) => {
+  const nonce = Buffer.alloc(12);
+  nonce.writeBigUInt64BE(BigInt(index), 4);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(segment);
+  cipher.final();
+  return cipher.getAuthTag();
+};
 
 /**
  * Both passes read into two buffers that they reuse: these tests fail if a buffer were read into
@@ -36,17 +45,19 @@ describe('reading a master in reused buffers', () => {
 
   const layout = { plaintextSize: bytes.length, segmentSize: SEGMENT };
 
-  it('digests the file as one sha256, with the running digest at every segment end', async () => {
+  it("digests the file as one sha256, with every segment's tag over that segment's bytes", async () => {
     const seen: number[] = [];
     const digest = await new MasterReader(SEGMENT).digest(path, layout, (total) =>
       seen.push(total),
     );
     expect(digest.plaintextSha256).toEqual(sha256(bytes));
     const count = Math.ceil(bytes.length / SEGMENT);
-    expect(digest.prefixSha256).toHaveLength(count * 32);
-    expect(digest.prefixSha256.subarray(5 * 32, 6 * 32)).toEqual(
-      sha256(bytes.subarray(0, 6 * SEGMENT)),
-    );
+    expect(digest.segmentTags).toHaveLength(count * 16);
+    for (const index of [0, 5, 64, count - 1]) {
+      expect(digest.segmentTags.subarray(index * 16, (index + 1) * 16)).toEqual(
+        gmac(digest.checkKey, index, bytes.subarray(index * SEGMENT, (index + 1) * SEGMENT)),
+      );
+    }
     expect(seen.at(-1)).toBe(bytes.length);
   });
 
