@@ -74,6 +74,7 @@ export const AudioAssetBindings = [
     tags,
     summary: 'Create',
     body: CreateAssetRequest,
+    idempotencyKey: true,
     errors: bodyErrors,
   }),
   bind({

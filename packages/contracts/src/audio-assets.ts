@@ -4,6 +4,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { AssetStatuses } from './asset-status.js';
+import { IdempotencyKeyField } from './idempotency.js';
 import { UserId } from './principal.js';
 
 const Int64 = (description: string) =>
@@ -80,6 +81,13 @@ export const CreateAssetRequest = Type.Object(
   { additionalProperties: false },
 );
 export type CreateAssetRequest = Static<typeof CreateAssetRequest>;
+
+/** The create command: the body, and the `Idempotency-Key` header when the client sent one. */
+export const CreateAssetCommand = Type.Object(
+  { ...CreateAssetRequest.properties, ...IdempotencyKeyField.properties },
+  { additionalProperties: false },
+);
+export type CreateAssetCommand = Static<typeof CreateAssetCommand>;
 
 export const CreateAssetResponse = Type.Object({
   id: AssetId,
@@ -237,7 +245,7 @@ export const AudioAssetCommandSubjects = {
 
 const S = AudioAssetCommandSubjects;
 export const AudioAssetCommands = {
-  [S.assetCreate]: { request: CreateAssetRequest, response: CreateAssetResponse },
+  [S.assetCreate]: { request: CreateAssetCommand, response: CreateAssetResponse },
   [S.assetChunks]: { request: ById, response: ChunksResponse },
   [S.assetChunkCommit]: { request: ChunkCommitRequest, response: ChunkCommitResponse },
   [S.assetMerge]: { request: MergeRequest, response: AssetReply },

@@ -46,6 +46,11 @@ export interface HttpBinding<S extends CommandSubject = CommandSubject> {
   readonly emptyMeansAbsent?: readonly string[];
   /** A GET whose fields may also come as a form or JSON body (seed 000 documents FormData). */
   readonly fieldsInGetBody?: boolean;
+  /**
+   * A create that takes the optional `Idempotency-Key` header; the gateway hands its value to the
+   * command as `idempotency_key`, which the command's request must declare.
+   */
+  readonly idempotencyKey?: boolean;
   /** Extra envelope member next to `data` and `message`, the same on every reply. */
   readonly meta?: { readonly schema: TSchema; readonly value: unknown };
 }

@@ -15,6 +15,7 @@ export * from './job-registry.js';
 export * from './http-binding.js';
 export * from './http-bindings.js';
 export * from './http-params.js';
+export * from './idempotency.js';
 export * from './jobs.js';
 export * from './master-jobs.js';
 export * from './master-task-bindings.js';

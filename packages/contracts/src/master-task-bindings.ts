@@ -85,6 +85,7 @@ export const MasterTaskBindings = [
       'With `path` (relative to the ingest root of the agent) and `agent` (one of your registered agents), the agent is asked to seal the master.',
     body: CreateUploadTaskBody,
     ignoreUnknownBodyFields: true,
+    idempotencyKey: true,
     errors: taskBodyErrors,
   }),
   bind({

@@ -6,6 +6,7 @@
 import { Type, type Static, type TProperties } from '@sinclair/typebox';
 import { AgentId } from './agents.js';
 import { StatusEvent } from './events.js';
+import { IdempotencyKeyField } from './idempotency.js';
 import { SignedGrant, SignedRevocation } from './grant-statements.js';
 import { UserId } from './principal.js';
 import { TaskStatus, TaskStatusNames } from './task-status.js';
@@ -189,6 +190,13 @@ export const CreateUploadTaskBody = Type.Object(
 );
 export type CreateUploadTaskBody = Static<typeof CreateUploadTaskBody>;
 
+/** The create command: the body, and the `Idempotency-Key` header when the client sent one. */
+export const CreateUploadTaskRequest = Type.Object(
+  { ...CreateUploadTaskBody.properties, ...IdempotencyKeyField.properties },
+  { additionalProperties: false },
+);
+export type CreateUploadTaskRequest = Static<typeof CreateUploadTaskRequest>;
+
 /** Not in the seed: why a task went to 9. Kept until the task moves on; shown in its events. */
 const Reason = Type.Optional(Text(1000, 'why the task failed; only with status 9'));
 
@@ -321,7 +329,7 @@ export const MasterTaskCommandSubjects = {
 
 const M = MasterTaskCommandSubjects;
 export const MasterTaskCommands = {
-  [M.uploadCreate]: { request: CreateUploadTaskBody, response: UploadTask },
+  [M.uploadCreate]: { request: CreateUploadTaskRequest, response: UploadTask },
   [M.uploadUpdate]: { request: UpdateUploadTaskRequest, response: UploadTask },
   [M.downloadCreate]: { request: CreateDownloadTaskQuery, response: DownloadTask },
   [M.downloadUpdate]: { request: UpdateDownloadTaskRequest, response: DownloadTask },

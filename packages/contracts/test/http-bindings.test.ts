@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CommandSubjects, HttpBindings, responseStyleOfPath } from '../src/index.js';
+import { Commands, CommandSubjects, HttpBindings, responseStyleOfPath } from '../src/index.js';
 
 describe('response style of a path no route answers', () => {
   it.each([
@@ -41,6 +41,15 @@ describe('HTTP bindings', () => {
         const names = [...path.matchAll(/:([A-Za-z_]+)/g)].map((m) => m[1]!);
         expect(Object.keys(binding.params?.properties ?? {}).sort(), path).toEqual(names.sort());
       }
+    }
+  });
+
+  it('take an Idempotency-Key on both creates, each command declaring the field it goes in', () => {
+    const keyed = HttpBindings.filter((b) => b.idempotencyKey).map((b) => b.subject);
+    expect(keyed.sort()).toEqual(['svc.assets.create', 'svc.tasks.upload.create']);
+    for (const subject of keyed) {
+      const request = Commands[subject].request as { properties: Record<string, unknown> };
+      expect(Object.keys(request.properties), subject).toContain('idempotency_key');
     }
   });
 

@@ -2,7 +2,7 @@ import { makeMp3 } from '@media-vault/test-harness';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { mkdir } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { checkEvents, checkState, readAllEvents, untilOrphanChunksSwept } from './checks.js';
 import { startSealedAgents, type SealedAgents } from './agents.js';
@@ -333,15 +333,23 @@ export function seededRandom(seed: number): () => number {
  */
 async function timeToRecover(platform: Platform, from: number, token: string): Promise<number> {
   const deadline = Date.now() + 180_000;
-  let n = 0;
+  // A probe that failed is sent again with its key, as any client would: one whose reply was
+  // lost after it committed answers its task then, which is closed like the others.
+  const pending = new Map<string, { key: string; uuid: string }>();
   for (;;) {
     let ok = true;
     for (const url of platform.gatewayUrls) {
+      const probe = pending.get(url) ?? { key: randomUUID(), uuid: `probe-${randomUUID()}` };
+      pending.set(url, probe);
       try {
         const created = await fetch(`${url}/api/v1/tasks/upload/pbulic/`, {
           method: 'POST',
-          headers: { Token: token, 'content-type': 'application/json' },
-          body: JSON.stringify({ series_id: 1, uuid: `probe-${n++}`, source_name: 'probe' }),
+          headers: {
+            Token: token,
+            'content-type': 'application/json',
+            'Idempotency-Key': probe.key,
+          },
+          body: JSON.stringify({ series_id: 1, uuid: probe.uuid, source_name: 'probe' }),
           signal: AbortSignal.timeout(5_000),
         });
         const id = ((await created.json()) as { data?: { id?: number } }).data?.id;
@@ -355,6 +363,7 @@ async function timeToRecover(platform: Platform, from: number, token: string): P
             signal: AbortSignal.timeout(5_000),
           });
           if (!closed.ok) ok = false;
+          else pending.delete(url);
         }
       } catch {
         ok = false;

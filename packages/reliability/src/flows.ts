@@ -1,6 +1,6 @@
 import type { Agent, Grant, MasterSource } from '@media-vault/contracts';
 import { grantStatementFor, loadOwnerKey, OWNER_KEY_FILE, signGrant } from '@media-vault/sealed';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -62,6 +62,7 @@ export async function taskFlow(
         await client.request('POST', '/tasks/upload/pbulic/', {
           token: studio,
           json: { series_id: 233, uuid: `uuid-${n}`, source_name: `episode ${n}` },
+          idempotencyKey: randomUUID(),
         })
       ).body,
     );
@@ -172,6 +173,7 @@ export async function audioFlow(
       await client.request('POST', '/assets/audio', {
         token: owner,
         json: { name: `song-${n}.mp3`, size: String(mp3.bytes.length), hash: mp3.hash },
+        idempotencyKey: randomUUID(),
       })
     ).body as AssetReply;
     ids.asset = plan.id;
@@ -277,6 +279,7 @@ export async function sealedFlow(
             path: master.path,
             agent: studio.id,
           },
+          idempotencyKey: randomUUID(),
         })
       ).body,
     );

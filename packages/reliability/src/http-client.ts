@@ -38,6 +38,11 @@ export interface RequestOptions {
   readonly bytes?: Uint8Array;
   /** Statuses the flow expects as an answer (besides 2xx), e.g. 409 for a report repeated. */
   readonly accept?: readonly number[];
+  /**
+   * Sent as `Idempotency-Key` with the request and every retry of it, so that a create whose
+   * reply was lost and that is sent again answers the task it made instead of making another.
+   */
+  readonly idempotencyKey?: string;
 }
 
 /**
@@ -68,6 +73,7 @@ export class GatewayClient {
           method,
           headers: {
             Token: opts.token,
+            ...(opts.idempotencyKey ? { 'Idempotency-Key': opts.idempotencyKey } : {}),
             ...(opts.json !== undefined ? { 'content-type': 'application/json' } : {}),
             ...(opts.bytes ? { 'content-type': 'application/octet-stream' } : {}),
           },

@@ -10,6 +10,7 @@ export * from './lifecycle.js';
 export * from './logger.js';
 export * from './metrics.js';
 export * from './nats.js';
+export * from './idempotency.js';
 export * from './outbox.js';
 export * from './streams.js';
 export * from './startup.js';

@@ -20,6 +20,8 @@ import type {
   UserDetail,
 } from '@media-vault/contracts';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { briefly, type BlockReport, type DownloadReport } from './reports.js';
 import { TaskApiError } from './task-api-error.js';
 
@@ -32,7 +34,12 @@ export interface TaskClientOptions {
   readonly signal?: AbortSignal | undefined;
   /** One request may take this long before it counts as a connection failure. */
   readonly requestTimeoutMs?: number;
+  /** The pause before a create is asked again, doubled each time (default 500 ms). */
+  readonly retryPauseMs?: number;
 }
+
+/** A create is sent at most this many times (the same key each time). */
+const CREATE_ATTEMPTS = 4;
 
 export interface PrivateTaskListReply {
   readonly data: PrivateUploadTaskList;
@@ -58,10 +65,12 @@ export interface GatewayEvent {
 export class TaskClient {
   private readonly base: string;
   private readonly requestTimeoutMs: number;
+  private readonly retryPauseMs: number;
 
   constructor(private readonly opts: TaskClientOptions) {
     this.base = opts.baseUrl.replace(/\/+$/, '').replace(/\/api\/v1$/, '');
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
+    this.retryPauseMs = opts.retryPauseMs ?? 500;
   }
 
   me(): Promise<UserDetail> {
@@ -85,8 +94,29 @@ export class TaskClient {
     return this.call('GET', `/sources/${sourceId}/`);
   }
 
-  createUploadTask(body: CreateUploadTaskBody): Promise<UploadTask> {
-    return this.call('POST', '/tasks/upload/pbulic/', { body });
+  /**
+   * Creates the task under an `Idempotency-Key` (a fresh one unless given) and asks again with
+   * the same key when the gateway was not reached, busy or failed: a create whose reply was lost
+   * answers the task it made instead of making a second one.
+   */
+  async createUploadTask(
+    body: CreateUploadTaskBody,
+    opts: { idempotencyKey?: string } = {},
+  ): Promise<UploadTask> {
+    const headers = { 'Idempotency-Key': opts.idempotencyKey ?? randomUUID() };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.call('POST', '/tasks/upload/pbulic/', { body, headers });
+      } catch (err) {
+        const retry = err instanceof TaskApiError && err.transient && attempt < CREATE_ATTEMPTS;
+        if (!retry || this.opts.signal?.aborted) throw err;
+        await sleep(this.retryPauseMs * 2 ** (attempt - 1), undefined, {
+          ...(this.opts.signal ? { signal: this.opts.signal } : {}),
+        }).catch(() => {
+          throw this.opts.signal?.reason;
+        });
+      }
+    }
   }
 
   /** The sealing agent's progress on the public block (the seed's route name, typo included). */
@@ -209,7 +239,7 @@ export class TaskClient {
   private async call<R>(
     method: string,
     path: string,
-    opts: { body?: object; query?: Query; whole?: boolean } = {},
+    opts: { body?: object; query?: Query; whole?: boolean; headers?: Record<string, string> } = {},
   ): Promise<R> {
     const url = new URL(`${this.base}/api/v1${path}`);
     for (const [key, value] of Object.entries(opts.query ?? {})) {
@@ -224,6 +254,7 @@ export class TaskClient {
         headers: {
           Token: this.opts.token,
           accept: 'application/json',
+          ...opts.headers,
           ...(opts.body ? { 'content-type': 'application/json' } : {}),
         },
         ...(opts.body ? { body: JSON.stringify(opts.body) } : {}),

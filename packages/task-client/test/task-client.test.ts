@@ -13,11 +13,14 @@ interface Seen {
 /** Answers each request with the next scripted reply and keeps what it was asked. */
 function scriptedServer() {
   const seen: Seen[] = [];
+  /** The Idempotency-Key of each request, in the order of `seen`. */
+  const keys: (string | undefined)[] = [];
   const replies: { status: number; body: string }[] = [];
   const server: Server = createServer((req: IncomingMessage, res) => {
     let text = '';
     req.on('data', (chunk: Buffer) => (text += chunk.toString()));
     req.on('end', () => {
+      keys.push(req.headers['idempotency-key'] as string | undefined);
       seen.push({
         method: req.method ?? '',
         url: req.url ?? '',
@@ -28,11 +31,11 @@ function scriptedServer() {
       res.writeHead(reply.status, { 'content-type': 'application/json' }).end(reply.body);
     });
   });
-  return { server, seen, replies };
+  return { server, seen, keys, replies };
 }
 
 describe('TaskClient against an HTTP server', () => {
-  const { server, seen, replies } = scriptedServer();
+  const { server, seen, keys, replies } = scriptedServer();
   let baseUrl = '';
   const client = () => new TaskClient({ baseUrl: `${baseUrl}/api/v1/`, token: 'tok' });
 
@@ -52,6 +55,46 @@ describe('TaskClient against an HTTP server', () => {
       token: 'tok',
       body: { status: 4, percent: 12 },
     });
+  });
+
+  it('creates an upload task under an Idempotency-Key and asks again with it when the gateway fails', async () => {
+    const retrying = new TaskClient({ baseUrl, token: 'tok', retryPauseMs: 1 });
+    replies.push(
+      {
+        status: 504,
+        body: '{"data":null,"message":"svc.tasks.upload.create did not answer in time"}',
+      },
+      { status: 503, body: '{"data":null,"message":"no service is answering"}' },
+      { status: 200, body: '{"data":{"id":9},"message":""}' },
+    );
+    const from = seen.length;
+    const body = { series_id: 1, uuid: 'u', source_name: 's' };
+    expect(await retrying.createUploadTask(body)).toEqual({ id: 9 });
+    expect(seen.slice(from).map((s) => [s.method, s.url, s.body])).toEqual(
+      Array.from({ length: 3 }, () => ['POST', '/api/v1/tasks/upload/pbulic/', body]),
+    );
+    const sent = keys.slice(from);
+    expect(sent[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Set(sent)).toEqual(new Set([sent[0]]));
+
+    // A new create is a new key; a refusal is not asked again.
+    replies.push({ status: 400, body: '{"data":null,"message":"uuid: must not be empty"}' });
+    const next = seen.length;
+    await expect(retrying.createUploadTask(body, { idempotencyKey: 'k-2' })).rejects.toThrow(
+      /uuid: must not be empty/,
+    );
+    expect(keys.slice(next)).toEqual(['k-2']);
+  });
+
+  it('gives up on a create after four tries, the last failure its error', async () => {
+    const retrying = new TaskClient({ baseUrl, token: 'tok', retryPauseMs: 1 });
+    for (let i = 0; i < 4; i++)
+      replies.push({ status: 503, body: '{"data":null,"message":"busy"}' });
+    const from = seen.length;
+    await expect(
+      retrying.createUploadTask({ series_id: 1, uuid: 'u', source_name: 's' }),
+    ).rejects.toMatchObject({ status: 503 });
+    expect(seen.length - from).toBe(4);
   });
 
   it('puts a download query in the query string and leaves out what is unset', async () => {

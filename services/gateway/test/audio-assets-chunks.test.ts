@@ -367,6 +367,42 @@ describe.each(STAGING_KINDS)(title, (staging) => {
       }
     });
 
+    it('Create with an Idempotency-Key: a retry gets the same plan, not a second draft', async () => {
+      const key = randomBytes(16).toString('hex');
+      const body = { name: 'idem.mp3', size: 12_345, hash: sha256(randomBytes(8)) };
+      const send = (json: object, token = alice, sentKey = key) =>
+        stack.http<{ id: string }>('POST', '/api/v1/assets/audio', {
+          token,
+          json,
+          headers: { 'Idempotency-Key': sentKey },
+        });
+      const before = Number(await drafts());
+      const first = await send(body);
+      expect(first.status).toBe(200);
+      // The size as a string is the same request.
+      const again = await send({ ...body, size: '12345' });
+      expect([again.status, again.body]).toEqual([200, first.body]);
+      expect(Number(await drafts())).toBe(before + 1);
+
+      expectGrpcError(
+        await send({ ...body, name: 'other.mp3' }),
+        409,
+        Grpc.aborted,
+        /Idempotency-Key: this key was already used for a different request/,
+      );
+      expectGrpcError(
+        await send(body, alice, 'a key'),
+        400,
+        Grpc.invalidArgument,
+        /idempotency-key/,
+      );
+      expect(Number(await drafts())).toBe(before + 1);
+      // Bob's same key is his own: he gets a draft of his, not alice's plan.
+      const bobs = await send(body, bob);
+      expect(bobs.status).toBe(200);
+      expect(bobs.body.id).not.toBe(first.body.id);
+    });
+
     it('Merge of an unknown, a foreign or a malformed id', async () => {
       expectGrpcError(await stack.merge(alice, '987654321'), 404, Grpc.notFound);
       expectGrpcError(await stack.merge(bob, draft.id), 404, Grpc.notFound);

@@ -632,6 +632,88 @@ describe('film master task API (seed 000) over HTTP', () => {
     });
   });
 
+  describe('Idempotency-Key on the create: a retry gets the first reply, not a second task', () => {
+    const create = (token: string, key: string | undefined, uuid: string, name = 'ep1') =>
+      stack.call<Envelope<UploadTask>>('POST', '/api/v1/tasks/upload/pbulic/', {
+        token,
+        fields: { series_id: 7, uuid, source_name: name },
+        ...(key === undefined ? {} : { headers: { 'Idempotency-Key': key } }),
+      });
+    const sourcesOf = async (uuid: string) =>
+      (await stack.db!.query('select id from sources where uuid = $1', [uuid])).rows;
+
+    it('the same key and request: the same task, one source, one event', async () => {
+      const key = randomBytes(16).toString('hex');
+      const uuid = `idem-${randomBytes(4).toString('hex')}`;
+      const first = ok<UploadTask>(await create(owner, key, uuid));
+      // The task moves on; the retry still answers what the create answered.
+      ok(
+        await stack.call('PATCH', `/api/v1/tasks/upload/pbulic/${first.id}/`, {
+          token: owner,
+          fields: { status: 1, percent: 5 },
+        }),
+      );
+      const again = ok<UploadTask>(await create(owner, key, uuid));
+      expect(again).toEqual(first);
+      expect(await sourcesOf(uuid)).toHaveLength(1);
+      expect(await totalCount(stack.nc, EventSubjects.uploadTask(first.id))).toBe(2);
+    });
+
+    it('retries racing each other make one task', async () => {
+      const key = randomBytes(16).toString('hex');
+      const uuid = `idem-${randomBytes(4).toString('hex')}`;
+      const replies = await Promise.all(Array.from({ length: 5 }, () => create(owner, key, uuid)));
+      const tasks = replies.map((r) => ok<UploadTask>(r));
+      expect(new Set(tasks.map((t) => t.id)).size).toBe(1);
+      expect(await sourcesOf(uuid)).toHaveLength(1);
+    });
+
+    it('without a key, two creates make two tasks (the seed API as it was)', async () => {
+      const uuid = `idem-${randomBytes(4).toString('hex')}`;
+      ok(await create(owner, undefined, uuid));
+      ok(await create(owner, undefined, uuid));
+      expect(await sourcesOf(uuid)).toHaveLength(2);
+    });
+
+    it('the same key with another request: 409 naming the key, nothing created', async () => {
+      const key = randomBytes(16).toString('hex');
+      const uuid = `idem-${randomBytes(4).toString('hex')}`;
+      ok(await create(owner, key, uuid, 'ep1'));
+      const before = await snapshot();
+      const res = await create(owner, key, uuid, 'ep2');
+      expect(res).toEqual({
+        status: 409,
+        body: {
+          data: null,
+          message: 'Idempotency-Key: this key was already used for a different request',
+        },
+      });
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it("another user's key is not yours: same key, own task, no reply of theirs", async () => {
+      const key = randomBytes(16).toString('hex');
+      const uuid = `idem-${randomBytes(4).toString('hex')}`;
+      const mine = ok<UploadTask>(await create(owner, key, uuid));
+      const theirs = ok<UploadTask>(await create(intruder, key, uuid));
+      expect(theirs.id).not.toBe(mine.id);
+      expect(await sourcesOf(uuid)).toHaveLength(2);
+    });
+
+    it.each([
+      ['empty', ''],
+      ['with a space', 'a b'],
+      ['longer than 255', 'k'.repeat(256)],
+      ['not ASCII', 'clé'],
+    ])('a key %s: 400 naming the header, nothing created', async (_label, key) => {
+      const before = await snapshot();
+      const res = await create(owner, key, `idem-${randomBytes(4).toString('hex')}`);
+      expect(res.status).toBe(400);
+      expect((res.body as unknown as Envelope<null>).message).toMatch(/idempotency-key/);
+      expect(await snapshot()).toEqual(before);
+    });
+  });
+
   describe("GET /api/v1/tasks/: the caller's own tasks, newest first", () => {
     it('lists uploads and downloads with their current status, each only to its own user', async () => {
       const studio = await stack.token(userId('studio'));

@@ -90,6 +90,7 @@ describe('tasks and assets on one Postgres database', () => {
       'audit_entries',
       'download_tasks',
       'grants',
+      'idempotency_keys',
       'outbox',
       'private_tasks',
       'sources',
@@ -100,6 +101,7 @@ describe('tasks and assets on one Postgres database', () => {
       'audio_assets',
       'audio_chunks',
       'audio_reviews',
+      'idempotency_keys',
       'outbox',
     ]);
     expect(tables.filter((t) => t.schema !== 'tasks' && t.schema !== 'assets')).toEqual([]);

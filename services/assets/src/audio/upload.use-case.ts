@@ -1,10 +1,12 @@
 import {
+  AudioAssetCommandSubjects,
   VaultError,
   type AudioAsset,
+  type CreateAssetCommand,
   type Principal,
   type StoredChunk,
 } from '@media-vault/contracts';
-import { enqueueEvents } from '@media-vault/service-kit';
+import { enqueueEvents, runOnce } from '@media-vault/service-kit';
 import type { AssetsDatabase } from '../db/index.js';
 import type { AudioAssetRow, AudioChunkRow } from '../db/schema.js';
 import { writableOrNotFound } from './access.rules.js';
@@ -38,46 +40,56 @@ export class UploadUseCase {
     private readonly limits: AssetLimits,
   ) {}
 
+  /**
+   * With an idempotency key the caller used before for the same request, answers what that create
+   * answered and creates nothing.
+   */
   async create(
     p: Principal,
-    req: { name: string; size: string | number; hash: string },
+    command: CreateAssetCommand,
   ): Promise<{ asset: AudioAsset; exists: boolean }> {
+    const { idempotency_key: key, ...req } = command;
     const size = BigInt(req.size);
     checkUploadSize(size, this.limits.maxSize);
     const hash = req.hash.toLowerCase();
-    return this.db.transaction(async (tx) => {
-      // Only the caller's own assets are read: another user's must not even shape the reply.
-      const own = await lockOwnAssetsByHash(tx, p.id, hash, DEDUPE_SOURCES);
-      const decision = decideDedupe(p, { size }, own);
-      const source = decision.kind === 'copy' ? decision.source : undefined;
-      const created = await insertAsset(
-        tx,
-        source
-          ? {
-              userId: p.id,
-              name: req.name,
-              size,
-              hash,
-              status: 'SUBMIT',
-              chunkSize: source.chunkSize,
-              chunkCount: source.chunkCount,
-              merged: true,
-              probe: source.probe,
-              files: source.files,
-            }
-          : {
-              userId: p.id,
-              name: req.name,
-              size,
-              hash,
-              status: 'DRAFT',
-              chunkSize: this.limits.chunkSize,
-              chunkCount: chunkCount(size, this.limits.chunkSize),
-            },
-      );
-      await enqueueEvents(tx, [assetStatusEvent(created, null)]);
-      return { asset: toAudioAsset(created), exists: Boolean(source) };
-    });
+    // The request as it means, so that `"size": 5` and `"size": "5"` are the same request.
+    const request = { name: req.name, size: size.toString(), hash };
+    const call = { userId: p.id, key, subject: AudioAssetCommandSubjects.assetCreate, request };
+    return this.db.transaction(async (tx) =>
+      runOnce(tx, call, async () => {
+        // Only the caller's own assets are read: another user's must not even shape the reply.
+        const own = await lockOwnAssetsByHash(tx, p.id, hash, DEDUPE_SOURCES);
+        const decision = decideDedupe(p, { size }, own);
+        const source = decision.kind === 'copy' ? decision.source : undefined;
+        const created = await insertAsset(
+          tx,
+          source
+            ? {
+                userId: p.id,
+                name: req.name,
+                size,
+                hash,
+                status: 'SUBMIT',
+                chunkSize: source.chunkSize,
+                chunkCount: source.chunkCount,
+                merged: true,
+                probe: source.probe,
+                files: source.files,
+              }
+            : {
+                userId: p.id,
+                name: req.name,
+                size,
+                hash,
+                status: 'DRAFT',
+                chunkSize: this.limits.chunkSize,
+                chunkCount: chunkCount(size, this.limits.chunkSize),
+              },
+        );
+        await enqueueEvents(tx, [assetStatusEvent(created, null)]);
+        return { asset: toAudioAsset(created), exists: Boolean(source) };
+      }),
+    );
   }
 
   async chunks(p: Principal, id: bigint): Promise<{ asset: AudioAssetRow; chunks: StoredChunk[] }> {

@@ -1,5 +1,5 @@
 import type { AssetFile, AssetStatus, AudioProbe } from '@media-vault/contracts';
-import { outboxTable } from '@media-vault/service-kit';
+import { idempotencyKeysTable, outboxTable } from '@media-vault/service-kit';
 import {
   bigint,
   bigserial,
@@ -20,6 +20,7 @@ import {
 export const assetsSchema = pgSchema('assets');
 
 export const outbox = outboxTable(assetsSchema);
+export const idempotencyKeys = idempotencyKeysTable(assetsSchema);
 
 export const audioAssets = assetsSchema.table(
   'audio_assets',

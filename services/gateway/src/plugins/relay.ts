@@ -3,6 +3,8 @@ import {
   ErrorEnvelope,
   GrpcError,
   Commands,
+  IdempotencyHeaders,
+  IdempotencyKeyHeader,
   type HttpBinding,
   type ResponseStyle,
 } from '@media-vault/contracts';
@@ -83,12 +85,19 @@ function preValidationOf(app: FastifyInstance, binding: HttpBinding) {
   return hooks;
 }
 
-/** The command a request asks for: its declared parts merged, body over query, path over both. */
-const commandOf = (binding: HttpBinding, request: FastifyRequest): Fields => ({
-  ...(binding.query ? (request.query as Fields) : {}),
-  ...(binding.body ? (request.body as Fields) : {}),
-  ...(binding.params ? (request.params as Fields) : {}),
-});
+/**
+ * The command a request asks for: its declared parts merged, body over query, path over both, and
+ * the `Idempotency-Key` header where the route takes one.
+ */
+function commandOf(binding: HttpBinding, request: FastifyRequest): Fields {
+  const key = binding.idempotencyKey ? request.headers[IdempotencyKeyHeader] : undefined;
+  return {
+    ...(binding.query ? (request.query as Fields) : {}),
+    ...(binding.body ? (request.body as Fields) : {}),
+    ...(binding.params ? (request.params as Fields) : {}),
+    ...(typeof key === 'string' ? { idempotency_key: key } : {}),
+  };
+}
 
 function schemaOf(binding: HttpBinding) {
   const errors = errorSchemaOf(binding.style);
@@ -99,6 +108,7 @@ function schemaOf(binding: HttpBinding) {
     ...(binding.params ? { params: binding.params } : {}),
     ...(binding.query ? { querystring: binding.query } : {}),
     ...(binding.body ? { body: binding.body } : {}),
+    ...(binding.idempotencyKey ? { headers: IdempotencyHeaders } : {}),
     ...(binding.bodyOptional ? { [BODY_OPTIONAL]: true } : {}),
     response: {
       200: replySchemaOf(binding),

@@ -1,5 +1,5 @@
 import type { SignedGrant, SignedRevocation } from '@media-vault/contracts';
-import { outboxTable } from '@media-vault/service-kit';
+import { idempotencyKeysTable, outboxTable } from '@media-vault/service-kit';
 import { sql } from 'drizzle-orm';
 import {
   check,
@@ -22,6 +22,7 @@ import {
 export const tasksSchema = pgSchema('tasks');
 
 export const outbox = outboxTable(tasksSchema);
+export const idempotencyKeys = idempotencyKeysTable(tasksSchema);
 
 /** ipfs-worker instances registered by their user; the keys are what sealing and release use. */
 export const agents = tasksSchema.table(
