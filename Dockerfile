@@ -6,14 +6,16 @@
 # the workspace that is built and the system packages it needs.
 ARG NODE_IMAGE=node:24-bookworm-slim
 
-# The package manifests and the lockfile alone. A source edit re-runs this stage, but its output
-# stays byte-identical, so the dependency layers below are rebuilt only when a manifest changes.
+# The package manifests, the lockfile and the dependency patches alone. A source edit re-runs this
+# stage, but its output stays byte-identical, so the dependency layers below are rebuilt only when
+# a manifest or a patch changes.
 FROM ${NODE_IMAGE} AS manifests
 WORKDIR /src
 COPY . .
 RUN mkdir /manifests \
     && find . -name node_modules -prune -o -name package.json -exec cp --parents -t /manifests {} + \
-    && cp package-lock.json /manifests/
+    && cp package-lock.json /manifests/ \
+    && cp -r patches /manifests/
 
 # Bundles the service into dist/main.js (workspace packages inlined) with the dev toolchain, and
 # gathers what the runtime copies: dist/ and, for a service that owns tables, its migrations,
@@ -54,9 +56,11 @@ WORKDIR /app
 # Only this workspace's production dependencies. --omit=dev also leaves out the root
 # devDependencies, the `node` package among them: the base image brings Node 24 itself. The
 # workspace packages are bundled into dist/main.js; npm links them, but they hold only package.json.
+# No install scripts run: none of these packages needs one, and the root's postinstall applies
+# patches/ with patch-package, a dev tool; the patched packages are bundled, patched, in the build.
 COPY --from=manifests /manifests/ ./
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --omit=dev --workspace "@media-vault/${SERVICE}" --no-audit --no-fund
+    npm ci --omit=dev --ignore-scripts --workspace "@media-vault/${SERVICE}" --no-audit --no-fund
 COPY --from=build /out/ ./
 # One entry point whatever the service: Node resolves the link, so the bundle finds its
 # dependencies and migrations from where it really lies. No --enable-source-maps: main.js turns

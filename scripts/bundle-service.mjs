@@ -1,9 +1,21 @@
 // Bundles a service's entry point the way its container image carries it. Workspace packages are
-// TypeScript sources, so they are bundled in; every other dependency stays external and comes from
-// `npm ci --omit=dev` in the image (or the repository's node_modules when run in place).
+// TypeScript sources, so they are bundled in; so is every dependency `patches/` changes, as
+// patch-package applies it where the repository's dependencies are installed with their dev tools,
+// and the image installs its own without either. Every other dependency stays external and comes
+// from `npm ci --omit=dev` in the image (or the repository's node_modules when run in place).
 import { build } from 'esbuild';
+import { readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
+
+/** Packages patched by `patches/<name>+<version>.patch` (scoped names as `@scope+name+...`). */
+const patched = new Set(
+  readdirSync(new URL('../patches/', import.meta.url))
+    .filter((file) => file.endsWith('.patch'))
+    .map((file) => file.replace(/\+[^+]+\.patch$/, '').replace('+', '/')),
+);
+const packageOf = (path) =>
+  path.startsWith('@') ? path.split('/').slice(0, 2).join('/') : path.split('/')[0];
 
 /**
  * Writes `outfile`, a small entry point, and beside it `<name>.bundle.js` (with its source map),
@@ -30,7 +42,9 @@ export async function bundleService(serviceDir, outfile, logLevel = 'info') {
         name: 'external-dependencies',
         setup(b) {
           b.onResolve({ filter: /^[^./]/ }, (args) =>
-            args.path.startsWith('@media-vault/') ? undefined : { path: args.path, external: true },
+            args.path.startsWith('@media-vault/') || patched.has(packageOf(args.path))
+              ? undefined
+              : { path: args.path, external: true },
           );
         },
       },
