@@ -12,9 +12,8 @@ import { sourceBinding } from './source-binding.js';
 /** What both directions need to know about a source's segments. */
 export interface SegmentStreamOptions {
   /**
-   * 32 bytes that never seal two different plaintexts: random for every source (see
-   * generateContentKey), or derived from the plaintext's digest (SealStreamOptions.digested).
-   * The stream keeps a copy, so the caller may wipe its own once the stream is built.
+   * 32 bytes that never seal two different plaintexts: random for every seal (see
+   * generateContentKey). The stream keeps a copy, so the caller may wipe its own once the stream is built.
    */
   readonly contentKey: Uint8Array;
   readonly sourceUuid: string;
