@@ -24,7 +24,11 @@ export class SealStream extends SegmentTransform {
   private sealed: SealResult | undefined;
 
   constructor(options: SealStreamOptions) {
-    super(options, 'plaintext');
+    // Out, each buffer is read as it was pushed: a byte-mode reader (`for await`, as the IPFS
+    // add reads) would join every segment's ciphertext and tag into a new buffer, a copy of the
+    // whole public block. One buffered buffer is the high-water mark, so the next segment is
+    // still sealed only once the reader has taken the previous one.
+    super(options, 'plaintext', { readableObjectMode: true, readableHighWaterMark: 1 });
   }
 
   /** Available once the stream has ended; reading it earlier is a bug. */

@@ -1,4 +1,4 @@
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback, type TransformOptions } from 'node:stream';
 import { SegmentFramer, type Frame } from './segment-framer.js';
 import { segmentContext, type SegmentContext } from './segment-cipher.js';
 import {
@@ -36,8 +36,12 @@ export abstract class SegmentTransform extends Transform {
   private readonly framer: SegmentFramer;
 
   /** `input` says which side comes in: plaintext segments, or sealed ones that carry a tag. */
-  constructor(options: SegmentStreamOptions, input: 'plaintext' | 'public block') {
-    super();
+  constructor(
+    options: SegmentStreamOptions,
+    input: 'plaintext' | 'public block',
+    streamOptions: TransformOptions = {},
+  ) {
+    super(streamOptions);
     const layout = sealedLayout(options.plaintextSize, options.segmentSize);
     const tagLength = input === 'public block' ? SEGMENT_TAG_LENGTH : 0;
     this.layout = layout;

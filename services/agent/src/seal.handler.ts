@@ -53,7 +53,9 @@ async function pinRecordedSeal(
   for (const cid of await agent.vault.cidsOf(uuid)) {
     const envelope = await agent.vault.read(uuid, cid);
     if (!envelope) continue;
+    // Opened rather than trusted by its name: the copy must be this agent's, for this source.
     const recorded = await openVaultCopy(envelope, agent.secrets.identity, uuid);
+    recorded.contentKey.fill(0);
     if (recorded.publicBlockCid !== cid) {
       throw new Error(`the vault copy of ${uuid} under ${cid} names ${recorded.publicBlockCid}`);
     }
@@ -63,8 +65,6 @@ async function pinRecordedSeal(
     } catch (err) {
       if (err instanceof IpfsNotFoundError) continue;
       throw err;
-    } finally {
-      recorded.contentKey.fill(0);
     }
     const { publicBlockSize } = sealedLayout(recorded.plaintextSize, recorded.segmentSize);
     return { cid, size: publicBlockSize };
