@@ -11,7 +11,6 @@ export const SealedFormatReasons = {
   truncated: 'the data ends before the layout says it should',
   'trailing-data': 'there are bytes after the end the layout declares',
   'digest-mismatch': 'the opened plaintext does not have the sha256 recorded at seal time',
-  'plaintext-changed': 'a segment being sealed differs from the plaintext digested before sealing',
   'wrong-source': 'the envelope or private block belongs to another source',
   'wrong-recipient': 'the envelope is addressed to another agent or key',
   'outside-window': 'the envelope is opened before not_before or after not_after',

@@ -33,11 +33,6 @@ export {
 } from './seal-stream.js';
 export { OpenStream, createOpenStream, type OpenStreamOptions } from './open-stream.js';
 export {
-  digestPlaintext,
-  type PlaintextDigest,
-  type PlaintextDigestOptions,
-} from './plaintext-digest.js';
-export {
   decodePrivateBlock,
   encodePrivateBlock,
   privateBlockOf,

@@ -1,21 +1,10 @@
 import { createHash, type Hash } from 'node:crypto';
-import { SegmentCheck, type PlaintextDigest } from './plaintext-digest.js';
 import type { Frame } from './segment-framer.js';
 import { sealSegment } from './segment-cipher.js';
 import type { SealedLayout } from './segment-layout.js';
 import { SegmentTransform, type SegmentStreamOptions } from './segment-transform.js';
 
-export interface SealStreamOptions extends SegmentStreamOptions {
-  /**
-   * A first pass's digest of the same plaintext (digestPlaintext). Each segment is then checked
-   * against it before it is encrypted, and the first one that differs fails the stream with
-   * `plaintext-changed` before any of its ciphertext exists. A content key derived from the
-   * digest thereby never seals other bytes than those it was derived from, even when the file
-   * changes between the two passes or during the seal. Since every segment is then the digested
-   * one, the result's sha256 is the digest's, and the stream does not compute it a second time.
-   */
-  readonly digested?: PlaintextDigest;
-}
+export type SealStreamOptions = SegmentStreamOptions;
 
 /** What the private block needs to record once sealing has finished. */
 export interface SealResult extends SealedLayout {
@@ -23,27 +12,23 @@ export interface SealResult extends SealedLayout {
 }
 
 /**
- * Plaintext in, public block out (each sealed segment as its ciphertext, then its tag). Fails with `truncated` or
- * `trailing-data` when the input is not exactly `plaintextSize` bytes, so a file that changed
- * while being read cannot produce a public block that disagrees with its private block. No input
- * chunk is kept once its write callback has run, so a writer may then read into its buffer again.
+ * Plaintext in, public block out (each sealed segment as its ciphertext, then its tag), and the
+ * plaintext's sha256 from the same pass: what the private block records is exactly what was
+ * encrypted. Fails with `truncated` or `trailing-data` when the input is not exactly
+ * `plaintextSize` bytes, so a file that changed while being read cannot produce a public block
+ * that disagrees with its private block. No input chunk is kept once its write callback has run,
+ * so a writer may then read into its buffer again.
  */
 export class SealStream extends SegmentTransform {
-  /** Without a first pass, the stream's own sha256; with one, the check against it. */
-  private readonly hash: Hash | undefined;
-  private readonly segmentCheck: SegmentCheck | undefined;
-  private readonly digestedSha256: Buffer | undefined;
+  private readonly hash: Hash = createHash('sha256');
   private sealed: SealResult | undefined;
 
   constructor(options: SealStreamOptions) {
-    super(options, 'plaintext');
-    const { digested } = options;
-    if (digested) {
-      this.segmentCheck = SegmentCheck.for(digested, this.layout);
-      this.digestedSha256 = Buffer.from(digested.plaintextSha256);
-    } else {
-      this.hash = createHash('sha256');
-    }
+    // Out, each buffer is read as it was pushed: a byte-mode reader (`for await`, as the IPFS
+    // add reads) would join every segment's ciphertext and tag into a new buffer, a copy of the
+    // whole public block. One buffered buffer is the high-water mark, so the next segment is
+    // still sealed only once the reader has taken the previous one.
+    super(options, 'plaintext', { readableObjectMode: true, readableHighWaterMark: 1 });
   }
 
   /** Available once the stream has ended; reading it earlier is a bug. */
@@ -53,14 +38,12 @@ export class SealStream extends SegmentTransform {
   }
 
   protected override transformFrame(frame: Frame): readonly Buffer[] {
-    this.segmentCheck?.check(frame.index, frame.bytes, this.layout.segmentCount);
-    this.hash?.update(frame.bytes);
+    this.hash.update(frame.bytes);
     return sealSegment(this.context, frame.index, frame.bytes);
   }
 
   protected override finish(): void {
-    const plaintextSha256 = this.digestedSha256 ?? this.hash!.digest();
-    this.sealed = { ...this.layout, plaintextSha256 };
+    this.sealed = { ...this.layout, plaintextSha256: this.hash.digest() };
   }
 }
 

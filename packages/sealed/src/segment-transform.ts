@@ -1,4 +1,4 @@
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback, type TransformOptions } from 'node:stream';
 import { SegmentFramer, type Frame } from './segment-framer.js';
 import { segmentContext, type SegmentContext } from './segment-cipher.js';
 import {
@@ -12,9 +12,8 @@ import { sourceBinding } from './source-binding.js';
 /** What both directions need to know about a source's segments. */
 export interface SegmentStreamOptions {
   /**
-   * 32 bytes that never seal two different plaintexts: random for every source (see
-   * generateContentKey), or derived from the plaintext's digest (SealStreamOptions.digested).
-   * The stream keeps a copy, so the caller may wipe its own once the stream is built.
+   * 32 bytes that never seal two different plaintexts: random for every seal (see
+   * generateContentKey). The stream keeps a copy, so the caller may wipe its own once the stream is built.
    */
   readonly contentKey: Uint8Array;
   readonly sourceUuid: string;
@@ -37,8 +36,12 @@ export abstract class SegmentTransform extends Transform {
   private readonly framer: SegmentFramer;
 
   /** `input` says which side comes in: plaintext segments, or sealed ones that carry a tag. */
-  constructor(options: SegmentStreamOptions, input: 'plaintext' | 'public block') {
-    super();
+  constructor(
+    options: SegmentStreamOptions,
+    input: 'plaintext' | 'public block',
+    streamOptions: TransformOptions = {},
+  ) {
+    super(streamOptions);
     const layout = sealedLayout(options.plaintextSize, options.segmentSize);
     const tagLength = input === 'public block' ? SEGMENT_TAG_LENGTH : 0;
     this.layout = layout;

@@ -113,15 +113,11 @@ async function run(task: PipelineTask, ipfs: IpfsPort, tracker: MemoryTracker) {
   const { counter } = tracker;
   switch (task.kind) {
     case 'seal': {
-      // Both of the agent's passes, timed together: the file's digest, which the agent derives
-      // the key from (here the key comes ready, its HKDF costs microseconds), then the seal,
-      // checked against the digest segment by segment. The memory checkpoints are the seal's.
+      // The agent's one pass: its key is drawn at random, as here, so nothing reads the file
+      // before the seal does; the seal stream hashes what it encrypts.
       const options = sealOptions(task.seal);
       const reader = new MasterReader(options.segmentSize);
-      const digestStarted = performance.now();
-      const digested = await reader.digest(task.input, options);
-      const digestMs = performance.now() - digestStarted;
-      const sealer = createSealStream({ ...options, digested });
+      const sealer = createSealStream(options);
       let added: Outcome['added'];
       await reader.seal(
         task.input,
@@ -137,7 +133,7 @@ async function run(task: PipelineTask, ipfs: IpfsPort, tracker: MemoryTracker) {
       );
       const { plaintextSha256, publicBlockSize } = sealer.result;
       const hex = plaintextSha256.toString('hex');
-      return { added, plaintextSha256: hex, publicBlockSize, digestMs };
+      return { added, plaintextSha256: hex, publicBlockSize };
     }
     case 'add': {
       let added: Outcome['added'];

@@ -17,8 +17,8 @@ export interface SealParams {
 
 export type PipelineTask =
   /**
-   * As the agent's seal handler does: the master file's digest (a first read), then master file →
-   * createSealStream checked against the digest → ipfs.add.
+   * As the agent's seal handler does, in one read: master file → createSealStream (which also
+   * hashes the file) → ipfs.add.
    */
   | (KuboTask & {
       readonly kind: 'seal';
@@ -84,8 +84,6 @@ export interface PipelineResult {
   /** seal: what the private block would record. */
   readonly plaintextSha256?: string;
   readonly publicBlockSize?: number;
-  /** seal: how long of `ms` the first pass (read and digest, before any encryption) took. */
-  readonly digestMs?: number;
   readonly memory: MemoryReport;
 }
 

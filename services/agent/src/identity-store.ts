@@ -10,10 +10,14 @@ import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writePrivateFile } from './private-file.js';
 
-/** The agent's secrets: its key pairs and the secret its content keys derive from. */
+/** The agent's secrets: its key pairs and the content-key secret of its identity file. */
 export interface AgentSecrets {
   readonly identity: AgentIdentity;
-  /** 32 random bytes; content keys derive from it, so a re-sealed master gets the same CID. */
+  /**
+   * 32 random bytes. Content keys no longer derive from it (each seal draws its own), but the
+   * identity file keeps it: identity files already written and backed up hold it, and the CLI's
+   * identity backup and restore check it, so an install keeps starting and restoring as it did.
+   */
   readonly contentKeySecret: Buffer;
 }
 

@@ -1,4 +1,4 @@
-import { digestPlaintext, type PlaintextDigest, type SealStream } from '@media-vault/sealed';
+import type { SealStream } from '@media-vault/sealed';
 import { open, type FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 
@@ -15,12 +15,11 @@ const settled = (work: Promise<unknown>) =>
   );
 
 /**
- * Reads a master twice, for a seal: once to digest it, once to seal it. Both passes read whole
- * segments (at least 4 MiB) into the same two buffers, taken in turn, the next piece read while
- * the current one is hashed or sealed. The seal stream then takes every segment straight from a
- * read buffer instead of assembling it from 64 KiB pieces, a piece costs one trip through the
- * stream machinery instead of 64, and nothing is allocated per read: that pays for reading the
- * file twice (services/agent/bench). One reader serves one seal at a time.
+ * Reads a master once, for a seal: whole segments (at least 4 MiB) into two buffers taken in
+ * turn, the next piece read while the current one is sealed. The seal stream then takes every
+ * segment straight from a read buffer instead of assembling it from 64 KiB pieces, a piece costs
+ * one trip through the stream machinery instead of 64, and nothing is allocated per read
+ * (services/agent/bench). One reader serves one seal at a time.
  */
 export class MasterReader {
   readonly pieceSize: number;
@@ -32,44 +31,11 @@ export class MasterReader {
   }
 
   /**
-   * The first pass: the file's sha256 and its running digest at every segment boundary, which
-   * the content key derives from and the seal pass is checked against. digestPlaintext is done
-   * with each piece before it asks for the next, so a buffer is read into again only then. Fails
-   * with `truncated` or `trailing-data` when the file is not `plaintextSize` bytes long any more.
-   */
-  async digest(
-    path: string,
-    layout: { readonly plaintextSize: number; readonly segmentSize: number },
-    onBytes: (total: number) => void = () => {},
-  ): Promise<PlaintextDigest> {
-    const file = await open(path, 'r');
-    const next = this.pieces(file);
-    let reading = next(0);
-    async function* pieces(): AsyncGenerator<Buffer> {
-      let total = 0;
-      for (let turn: 0 | 1 = 0; ; turn = turn === 0 ? 1 : 0) {
-        const piece = await reading;
-        if (piece.length === 0) return;
-        reading = next(turn === 0 ? 1 : 0);
-        total += piece.length;
-        onBytes(total);
-        yield piece;
-      }
-    }
-    try {
-      return await digestPlaintext(pieces(), layout);
-    } finally {
-      await settled(reading);
-      await file.close();
-    }
-  }
-
-  /**
-   * The seal pass: the file written into `sealer` piece by piece, and the sealed segments handed
+   * The file written into `sealer` piece by piece, and the sealed segments handed
    * to `consume` (the IPFS add). A buffer is read into again only once the sealer has called back
    * for the piece it held: the seal stream keeps no input past that, and its callback waits for
    * the consumer to take the segments, which is the back-pressure. Rejects with the first
-   * failure, the sealer's (such as `plaintext-changed`) or the consumer's, once both have stopped.
+   * failure, the sealer's (such as `trailing-data`) or the consumer's, once both have stopped.
    */
   async seal(
     path: string,

@@ -7,6 +7,9 @@ import { writePrivateFile } from './private-file.js';
 /** File-name safe: letters, digits, `_` and `-` (uuids and CIDs are). */
 const SAFE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
 
+const fileNameOf = (uuid: string): string =>
+  SAFE_NAME.test(uuid) ? uuid : createHash('sha256').update(uuid).digest('hex');
+
 /**
  * The agent's vault: one key envelope per source it sealed, sealed to itself (the seed's
  * "exported private block file"), each written whole and readable by the agent's user only.
@@ -20,7 +23,7 @@ export class Vault {
    * same ids again and would overwrite the only copy of a key.
    */
   pathOf(uuid: string, publicBlockCid: string): string {
-    const name = SAFE_NAME.test(uuid) ? uuid : createHash('sha256').update(uuid).digest('hex');
+    const name = fileNameOf(uuid);
     if (!SAFE_NAME.test(publicBlockCid)) throw new Error(`"${publicBlockCid}" is not a CID`);
     return join(this.dir, `${name}.${publicBlockCid}.mvke`);
   }
@@ -63,6 +66,24 @@ export class Vault {
           "the agent's identity.json (its keys were replaced or lost) rather than start without them",
       );
     }
+  }
+
+  /**
+   * The public block CIDs of every copy written for `uuid`, sorted; none when this agent never
+   * finished sealing it. A seal writes its copy before it pins, so a redelivered seal asks here
+   * whether an earlier attempt got that far. Half-written copies (temporary names) are not listed.
+   */
+  async cidsOf(uuid: string): Promise<string[]> {
+    const prefix = `${fileNameOf(uuid)}.`;
+    const names = await readdir(this.dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [] as string[];
+      throw err;
+    });
+    return names
+      .filter((name) => name.startsWith(prefix) && name.endsWith('.mvke'))
+      .map((name) => name.slice(prefix.length, -'.mvke'.length))
+      .filter((cid) => SAFE_NAME.test(cid))
+      .sort();
   }
 
   /** The envelope, or undefined when this agent never sealed the source. */

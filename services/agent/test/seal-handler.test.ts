@@ -1,12 +1,12 @@
 import { TaskStatus, type SealJob } from '@media-vault/contracts';
 import { createKuboIpfs, type IpfsPort } from '@media-vault/ipfs';
 import { FfmpegRunner } from '@media-vault/media-tools';
-import { openVaultCopy, SEGMENT_TAG_LENGTH } from '@media-vault/sealed';
+import { createOpenStream, openVaultCopy, SEGMENT_TAG_LENGTH } from '@media-vault/sealed';
 import { createLogger, PermanentJobError, type JobContext } from '@media-vault/service-kit';
 import type { TaskClient } from '@media-vault/task-client';
 import { makeTempDir, type TempDir } from '@media-vault/test-harness';
-import { randomUUID } from 'node:crypto';
-import { appendFile, open, readdir, readFile, stat, utimes } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { appendFile, open, readdir, readFile, truncate, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AgentContext } from '../src/agent-context.js';
@@ -54,15 +54,27 @@ async function rewriteInPlace(path: string, edit: (bytes: Buffer) => void): Prom
   await utimes(path, FORCED_TIME, FORCED_TIME);
 }
 
-const identityOf = async (path: string) => {
-  const s = await stat(path, { bigint: true });
-  return [s.dev, s.ino, s.size, s.mtimeNs];
-};
+async function openAll(sealed: Buffer, contentKey: Buffer, sourceUuid: string, size: number) {
+  const opener = createOpenStream({
+    contentKey,
+    sourceUuid,
+    plaintextSize: size,
+    segmentSize: SEGMENT,
+  });
+  const parts: Buffer[] = [];
+  opener.on('data', (chunk: Buffer) => parts.push(chunk));
+  await new Promise((resolve, reject) => {
+    opener.once('end', resolve).once('error', reject);
+    opener.end(sealed);
+  });
+  return Buffer.concat(parts);
+}
 
 /**
  * The seal handler on real Kubo, ffprobe and files, with the platform's task API played by the
  * test: every delivery finds the upload task still owed, as a seal redelivered after a crash
- * between adding and reporting does.
+ * before its last report does. Crashes are played by an IPFS port that fails where the process
+ * would have died.
  */
 describe('seal handler', () => {
   let dir: TempDir;
@@ -108,6 +120,7 @@ describe('seal handler', () => {
   async function deliver(
     job: SealJob,
     onReport: (report: Report) => Promise<void> = async () => {},
+    through: IpfsPort = ipfs,
   ) {
     const reports: Report[] = [];
     const api = {
@@ -130,7 +143,7 @@ describe('seal handler', () => {
       media,
       peerId: '12D3KooWstudio',
     };
-    const outcome = await sealHandler(agent, ipfs)(job, ctx).then(
+    const outcome = await sealHandler(agent, through)(job, ctx).then(
       () => undefined,
       (err: unknown) => err,
     );
@@ -148,80 +161,160 @@ describe('seal handler', () => {
     return Buffer.from((await openVaultCopy(envelope!, secrets.identity, uuid)).contentKey);
   };
 
-  it('seals a redelivered, unchanged master to the same CID: one pin, one vault copy', async () => {
+  const newPinsSince = async (before: Set<string>) =>
+    [...(await recursivePins())].filter((cid) => !before.has(cid));
+
+  /** The agent's IPFS port with one call replaced, to die where a crash would. */
+  const failing = (calls: Partial<IpfsPort>): IpfsPort =>
+    Object.assign(Object.create(ipfs) as IpfsPort, calls);
+
+  const diesBeforeThePin = () =>
+    failing({
+      pin: async () => {
+        throw new Error('killed before the pin');
+      },
+    });
+
+  it('reports the recorded CID for a seal redelivered after it completed, pinning once', async () => {
     const file = await master('unchanged.mp4');
     const job = jobFor('unchanged.mp4');
     const pinsBefore = await recursivePins();
     const first = await deliver(job);
+    // The master changes before the job comes back: the redelivery reads none of it.
+    await appendFile(file.path, Buffer.alloc(10));
     const second = await deliver(job);
     expect(first.outcome).toBeUndefined();
     expect(second.outcome).toBeUndefined();
     expect(first.cid).toMatch(/^bafy/);
     expect(second.cid).toBe(first.cid);
-    const newPins = [...(await recursivePins())].filter((cid) => !pinsBefore.has(cid));
-    expect(newPins).toEqual([first.cid]);
+    expect(await newPinsSince(pinsBefore)).toEqual([first.cid]);
     expect(await vaultCopiesOf(job.uuid)).toHaveLength(1);
-    // The pass that hashes the file reports its percent in status 1, before encrypting starts.
+    // One read of the file: it is hashed while it is encrypted, in status 2.
     const statuses = first.reports.map((r) => `${r.status}@${r.percent}`);
-    expect(statuses.slice(0, 3)).toEqual(['1@0', '1@100', '2@0']);
+    expect(statuses.slice(0, 2)).toEqual(['1@0', '2@0']);
+    expect(statuses).not.toContain('1@100');
     expect(statuses.at(-1)).toBe('8@100');
-    expect((await stat(file.path)).size).toBe(file.size);
+    // The redelivery sealed nothing: it went straight to the pin and the last reports.
+    expect(second.reports.map((r) => r.status)).toEqual([TaskStatus.uploading, TaskStatus.done]);
+    expect(second.reports.at(-1)).toEqual(first.reports.at(-1));
   }, 120_000);
 
-  it('gives a master rewritten in place with its mtime forced back a key of its own', async () => {
-    const file = await master('rewritten.mp4');
-    await utimes(file.path, FORCED_TIME, FORCED_TIME);
-    const job = jobFor('rewritten.mp4');
-    const first = await deliver(job);
-    const firstPlain = await readFile(file.path);
-    const before = await identityOf(file.path);
+  it('pins the recorded CID when the seal died after writing the vault copy, before the pin', async () => {
+    await master('unpinned.mp4');
+    const job = jobFor('unpinned.mp4');
+    const pinsBefore = await recursivePins();
+    const first = await deliver(job, async () => {}, diesBeforeThePin());
+    expect((first.outcome as Error).message).toBe('killed before the pin');
+    // The key is safe before anything is pinned: the copy names the CID that was added.
+    const copies = await vaultCopiesOf(job.uuid);
+    expect(copies).toHaveLength(1);
+    const addedCid = copies[0]!.split('.')[1]!;
+    expect(await ipfs.isPinned(addedCid)).toBe(false);
 
-    // Another cut of the same length, written over the old one: device, inode, size and mtime
-    // are all as they were, which is everything a derivation from the file's metadata sees.
-    await rewriteInPlace(file.path, (bytes) => {
-      for (let at = SEGMENT; at < SEGMENT + 4096; at++) bytes[at]! ^= 0x5a;
-    });
-    expect(await identityOf(file.path)).toEqual(before);
     const second = await deliver(job);
+    expect(second.outcome).toBeUndefined();
+    expect(second.cid).toBe(addedCid);
+    expect(await newPinsSince(pinsBefore)).toEqual([addedCid]);
+    expect(await vaultCopiesOf(job.uuid)).toEqual(copies);
+    expect(await contentKeyOf(job.uuid, addedCid)).toHaveLength(32);
+  }, 120_000);
+
+  it('seals afresh when the recorded public block was collected before it was pinned', async () => {
+    await master('collected.mp4');
+    const job = jobFor('collected.mp4');
+    await deliver(job, async () => {}, diesBeforeThePin());
+    const [stale] = await vaultCopiesOf(job.uuid);
+    const staleCid = stale!.split('.')[1]!;
+    const gc = await fetch(`${kuboApiUrl}/api/v0/repo/gc`, { method: 'POST' });
+    await gc.text();
+    await expect(ipfs.stat(staleCid)).rejects.toThrow();
+
+    const pinsBefore = await recursivePins();
+    const second = await deliver(job);
+    expect(second.outcome).toBeUndefined();
+    expect(second.cid).toMatch(/^bafy/);
+    expect(second.cid).not.toBe(staleCid);
+    expect(await newPinsSince(pinsBefore)).toEqual([second.cid]);
+    expect((await vaultCopiesOf(job.uuid)).sort()).toEqual(
+      [stale, `${job.uuid}.${second.cid}.mvke`].sort(),
+    );
+  }, 120_000);
+
+  it('seals again under a new key when the seal was killed in the middle of the add', async () => {
+    const file = await master('killed.mp4');
+    const job = jobFor('killed.mp4');
+    const pinsBefore = await recursivePins();
+    let killedStart: Buffer | undefined;
+    const killedMidAdd = failing({
+      add: async (source: AsyncIterable<Uint8Array>) => {
+        const taken: Buffer[] = [];
+        for await (const chunk of source) {
+          taken.push(Buffer.from(chunk));
+          if (Buffer.concat(taken).length >= 3 * SEGMENT) break;
+        }
+        killedStart = Buffer.concat(taken).subarray(0, SEGMENT);
+        throw new Error('killed in the middle of the add');
+      },
+    });
+    const first = await deliver(job, async () => {}, killedMidAdd);
+    expect((first.outcome as Error).message).toBe('killed in the middle of the add');
+    expect(await vaultCopiesOf(job.uuid)).toEqual([]);
+
+    const second = await deliver(job);
+    expect(second.outcome).toBeUndefined();
+    expect(second.cid).toMatch(/^bafy/);
+    expect(await newPinsSince(pinsBefore)).toEqual([second.cid]);
+    expect(await vaultCopiesOf(job.uuid)).toEqual([`${job.uuid}.${second.cid}.mvke`]);
+    // The same first segment, encrypted again: under the same key it would be the same bytes.
+    const sealed = await catAll(ipfs, second.cid!);
+    expect(killedStart).toHaveLength(SEGMENT);
+    expect(sealed.subarray(0, SEGMENT).equals(killedStart!)).toBe(false);
+    // And the public block opens to the master with the key the vault holds.
+    const key = await contentKeyOf(job.uuid, second.cid!);
+    const opened = await openAll(sealed, key, job.uuid, file.size);
+    expect(createHash('sha256').update(opened).digest('hex')).toBe(file.sha256);
+  }, 120_000);
+
+  it('seals the same bytes for two sources under two keys, to two CIDs', async () => {
+    await master('shared.mp4');
+    const [one, two] = [jobFor('shared.mp4'), jobFor('shared.mp4')];
+    const first = await deliver(one);
+    const second = await deliver(two);
     expect([first.outcome, second.outcome]).toEqual([undefined, undefined]);
     expect(second.cid).not.toBe(first.cid);
-
-    const firstKey = await contentKeyOf(job.uuid, first.cid!);
-    const secondKey = await contentKeyOf(job.uuid, second.cid!);
+    const [firstKey, secondKey] = await Promise.all([
+      contentKeyOf(one.uuid, first.cid!),
+      contentKeyOf(two.uuid, second.cid!),
+    ]);
     expect(secondKey.equals(firstKey)).toBe(false);
-    // What one key would have given away: the segment's ciphertexts XOR to its plaintexts' XOR.
-    const secondPlain = await readFile(file.path);
-    const segment1 = (bytes: Buffer, stride: number) => bytes.subarray(stride, stride + SEGMENT);
-    const xor = (a: Buffer, b: Buffer) => Buffer.from(a.map((byte, i) => byte ^ b[i]!));
-    const stride = SEGMENT + SEGMENT_TAG_LENGTH;
+    // What one key would give away: equal plaintext segments would seal to equal bytes.
     const [firstBlock, secondBlock] = await Promise.all(
       [first.cid!, second.cid!].map((cid) => catAll(ipfs, cid)),
     );
-    expect(
-      xor(segment1(firstBlock!, stride), segment1(secondBlock!, stride)).equals(
-        xor(segment1(firstPlain, SEGMENT), segment1(secondPlain, SEGMENT)),
-      ),
-    ).toBe(false);
+    const stride = SEGMENT + SEGMENT_TAG_LENGTH;
+    const segment1 = (bytes: Buffer) => bytes.subarray(stride, stride + SEGMENT);
+    expect(segment1(firstBlock!).equals(segment1(secondBlock!))).toBe(false);
   }, 120_000);
 
   it.each([
     [
-      'rewritten in place with its mtime forced back',
+      'written to in place',
       (path: string) =>
         rewriteInPlace(path, (bytes) => {
           bytes[bytes.length - 2 * SEGMENT]! ^= 0x01;
-        }),
+        }).then(() => utimes(path, new Date(), new Date())),
     ],
     ['appended to', (path: string) => appendFile(path, Buffer.alloc(10))],
+    ['cut short', (path: string) => truncate(path, SEGMENT + 5)],
   ])(
-    'ends the seal of a master %s after it was hashed, keeping nothing and telling no digest',
+    'ends the seal of a master %s after it was looked at, keeping nothing and telling no digest',
     async (_what, change) => {
       const name = `changed-${randomUUID().slice(0, 8)}.mp4`;
       const file = await master(name);
       await utimes(file.path, FORCED_TIME, FORCED_TIME);
       const job = jobFor(name);
       const pinsBefore = await recursivePins();
-      // Reported once the first pass is done and before the seal pass reads a byte.
+      // Reported once the file was stat'ed and probed, before its one read begins.
       const { reports, outcome } = await deliver(job, async (report) => {
         if (report.status === TaskStatus.encrypting && report.percent === 0) {
           await change(file.path);

@@ -763,15 +763,14 @@ describe('sealed master pipeline on Kubo, ffmpeg, Postgres and NATS', () => {
       const upload = await createUpload('changed/ep23.mp4', studio);
       const subject = EventSubjects.uploadTask(upload.id);
       await untilEncrypting(platform, subject);
-      // The file was hashed; its last segment is rewritten before the seal reaches it, with the
-      // size and mtime it had, so only its bytes tell.
+      // Its last segment is rewritten while the seal reads it, with the size it had: only the
+      // mtime tells, and a seal of bytes from before and after the write is not the master.
       const handle = await open(changed.path, 'r+');
       try {
         await handle.write(Buffer.from('changed'), 0, 7, changed.size - SEGMENT / 2);
       } finally {
         await handle.close();
       }
-      await utimes(changed.path, forced, forced);
 
       const source = await platform.waitForStatus(tokens.studio, `/sources/${upload.source_id}/`, [
         TaskStatus.done,
