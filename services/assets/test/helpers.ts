@@ -17,6 +17,8 @@ export const sha256 = (bytes: Uint8Array): string =>
 
 export interface TestDatabase {
   readonly db: AssetsDatabase;
+  /** The database's URL on Postgres; undefined on PGlite. */
+  readonly url: string | undefined;
   close(): Promise<void>;
 }
 
@@ -32,6 +34,7 @@ export const openTestDatabase = async (backend: DatabaseBackend): Promise<TestDa
   });
   return {
     db: opened.db,
+    url: place.url,
     close: async () => {
       await opened.close();
       await place.remove();

@@ -2,8 +2,9 @@
  * The chunk-ingest comparison both ingest benches run, the staging store and the tus peer being
  * theirs to choose: the same bytes through the gateway (POST chunk_file, one command per chunk)
  * and through a tus server, in 5 MiB chunks.
- * 1. `rounds` sequential uploads of `size` bytes, the peers alternating which goes first; medians
- *    and their ratio.
+ * 1. `rounds` sequential uploads of `size` bytes, the peers taking turns at going first; medians
+ *    and their ratios. An optional second tus peer (`durableTus`) makes each PATCH durable before
+ *    its reply, as the gateway does; the plain tus peer stays the headline.
  * 2. The gateway's peak RSS once ready, after a small upload and after the full-size rounds (flat
  *    in size).
  * 3. `concurrent` uploads of `concurrentSize` at once: aggregate MB/s and the p99 latency of one
@@ -46,9 +47,17 @@ export interface IngestComparison {
   readonly workDir: string;
   /** OBJECT_STORE and its settings, shared by the gateway, the assets service and the worker. */
   readonly staging: Record<string, string>;
-  readonly tus: { entry: string; env?: Record<string, string>; args?: string[] };
+  readonly tus: TusProcess;
   /** Empties the tus peer's storage between rounds. */
   clearTus(): Promise<void>;
+  /** A tus peer whose writes are flushed before each reply, printed beside the plain one. */
+  readonly durableTus?: TusProcess & { readonly path: string; clear(): Promise<void> };
+}
+
+interface TusProcess {
+  readonly entry: string;
+  readonly env?: Record<string, string>;
+  readonly args?: string[];
 }
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -120,9 +129,18 @@ export async function runIngestComparison(opts: IngestComparison): Promise<void>
         ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
         : [],
     );
-    const tus = startTs(opts.tus.entry, opts.tus.env ?? {}, opts.tus.args ?? []);
-    processes.push(gateway, tus);
-    const tusPort = Number((await waitForLine(tus.child, /listening (\d+)/))[1]);
+    processes.push(gateway);
+    const startTus = async (peer: TusProcess) => {
+      const started = startTs(peer.entry, peer.env ?? {}, peer.args ?? []);
+      processes.push(started);
+      const tusPort = Number((await waitForLine(started.child, /listening (\d+)/))[1]);
+      return { process: started, base: `http://127.0.0.1:${tusPort}` };
+    };
+    const tusPeers = [{ ...(await startTus(opts.tus)), path: opts.tusPath, clear: opts.clearTus }];
+    if (opts.durableTus) {
+      const { path, clear } = opts.durableTus;
+      tusPeers.push({ ...(await startTus(opts.durableTus)), path, clear });
+    }
 
     const base = `http://127.0.0.1:${port}`;
     const token = await new SignJWT({ roles: [100] })
@@ -173,8 +191,7 @@ export async function runIngestComparison(opts: IngestComparison): Promise<void>
       return { id, latencies };
     };
 
-    const tusBase = `http://127.0.0.1:${tusPort}`;
-    const viaTus = async (size: number) => {
+    const viaTus = async (tusBase: string, size: number) => {
       const latencies: number[] = [];
       const created = await fetch(`${tusBase}/files`, {
         method: 'POST',
@@ -214,9 +231,9 @@ export async function runIngestComparison(opts: IngestComparison): Promise<void>
     await clearGateway(small.id);
     const rssSmall = await gateway.peakRssMiB();
 
-    // 1. Sequential rounds, alternating which peer goes first.
+    // 1. Sequential rounds, the peers taking turns at going first.
     const gatewayMs: number[] = [];
-    const tusMs: number[] = [];
+    const tusMs = tusPeers.map(() => [] as number[]);
     let mergeId = '';
     for (let round = 0; round < ROUNDS; round++) {
       const runGateway = async () => {
@@ -225,20 +242,21 @@ export async function runIngestComparison(opts: IngestComparison): Promise<void>
         if (round === ROUNDS - 1) mergeId = result.id;
         else await clearGateway(result.id);
       };
-      const runTus = async () => {
-        tusMs.push((await timed(() => viaTus(SIZE))).ms);
-        await opts.clearTus();
-      };
-      if (round % 2 === 0) {
-        await runGateway();
-        await runTus();
-      } else {
-        await runTus();
-        await runGateway();
+      const runs = [
+        runGateway,
+        ...tusPeers.map((peer, i) => async () => {
+          tusMs[i]!.push((await timed(() => viaTus(peer.base, SIZE))).ms);
+          await peer.clear();
+        }),
+      ];
+      for (let turn = 0; turn < runs.length; turn++) {
+        await runs[(round + turn) % runs.length]!();
       }
       console.error(
         `round ${round + 1}: gateway ${mbps(SIZE, gatewayMs.at(-1)!).toFixed(1)} MB/s, ` +
-          `tus ${mbps(SIZE, tusMs.at(-1)!).toFixed(1)} MB/s`,
+          tusPeers
+            .map((peer, i) => `${peer.path} ${mbps(SIZE, tusMs[i]!.at(-1)!).toFixed(1)} MB/s`)
+            .join(', '),
       );
     }
     const rssFull = await gateway.peakRssMiB();
@@ -262,7 +280,7 @@ export async function runIngestComparison(opts: IngestComparison): Promise<void>
     const mergeMs = performance.now() - started;
     await clearGateway(mergeId);
 
-    // 3. Many uploads at once, gateway then tus.
+    // 3. Many uploads at once, gateway then each tus peer.
     const concurrently = async <R extends { latencies: number[] }>(
       one: (size: number) => Promise<R>,
     ) => {
@@ -275,17 +293,20 @@ export async function runIngestComparison(opts: IngestComparison): Promise<void>
     };
     const manyGateway = await concurrently(viaGateway);
     for (const r of manyGateway.results) await clearGateway(r.id);
-    const manyTus = await concurrently(viaTus);
-    await opts.clearTus();
+    const manyTus: { ms: number; latencies: number[] }[] = [];
+    for (const peer of tusPeers) {
+      manyTus.push(await concurrently((size) => viaTus(peer.base, size)));
+      await peer.clear();
+    }
     const rssMany = await gateway.peakRssMiB();
-    const tusRss = await tus.peakRssMiB();
+    const tusRss = await Promise.all(tusPeers.map((peer) => peer.process.peakRssMiB()));
 
     const sizeMiB = (SIZE / 2 ** 20).toFixed(0);
     const all = CONCURRENT * CONCURRENT_SIZE;
     const manyColumn = `${CONCURRENT}×${CONCURRENT_SIZE / 2 ** 20} MiB MB/s`;
     console.log(
       `\n${opts.title}: ${sizeMiB} MiB in ${CHUNK / 2 ** 20} MiB chunks, ` +
-        `${ROUNDS} alternating rounds (medians)\n`,
+        `${ROUNDS} rounds, each peer first in turn (medians)\n`,
     );
     const row = (
       path: string,
@@ -302,12 +323,14 @@ export async function runIngestComparison(opts: IngestComparison): Promise<void>
     });
     console.table([
       row(opts.gatewayPath, gatewayMs, manyGateway, rssMany),
-      row(opts.tusPath, tusMs, manyTus, tusRss),
+      ...tusPeers.map((peer, i) => row(peer.path, tusMs[i]!, manyTus[i]!, tusRss[i]!)),
     ]);
-    console.log(
-      `gateway/tus: sequential ${(median(tusMs) / median(gatewayMs)).toFixed(2)}×, ` +
-        `${CONCURRENT} at once ${(manyTus.ms / manyGateway.ms).toFixed(2)}×`,
-    );
+    tusPeers.forEach((peer, i) => {
+      console.log(
+        `gateway vs ${peer.path}: sequential ${(median(tusMs[i]!) / median(gatewayMs)).toFixed(2)}×, ` +
+          `${CONCURRENT} at once ${(manyTus[i]!.ms / manyGateway.ms).toFixed(2)}×`,
+      );
+    });
     console.log(
       `gateway peak RSS: ${rssReady.toFixed(0)} MiB once ready, ` +
         `${rssSmall.toFixed(0)} MiB after ${SMALL / 2 ** 20} MiB, ` +

@@ -7,9 +7,12 @@ export const isReviewer = (p: Principal): boolean => hasRole(p, Roles.root, Role
 export const canSee = (p: Principal, row: AudioAssetRow): boolean =>
   row.status !== 'DELETE' && (row.status === 'POST' || row.userId === p.id || isReviewer(p));
 
+/** Root may act upload-side on anyone's assets. */
+export const writesAnyAsset = (p: Principal): boolean => hasRole(p, Roles.root);
+
 /** Upload-side operations act on the caller's own assets (root may act on any). */
-export const canWrite = (p: Principal, row: AudioAssetRow): boolean =>
-  row.userId === p.id || hasRole(p, Roles.root);
+export const canWrite = (p: Principal, row: Pick<AudioAssetRow, 'userId'>): boolean =>
+  row.userId === p.id || writesAnyAsset(p);
 
 /** Other users' assets are "not found", never "forbidden": existence is not revealed. */
 export const notFound = (id: bigint | string): VaultError =>
@@ -26,11 +29,11 @@ export const parseAssetId = (id: string | number): bigint => {
 };
 
 /** An upload-side target: a live asset the caller may write, else "not found". */
-export function writableOrNotFound(
+export function writableOrNotFound<R extends Pick<AudioAssetRow, 'userId' | 'status'>>(
   p: Principal,
   id: bigint,
-  row: AudioAssetRow | undefined,
-): AudioAssetRow {
+  row: R | undefined,
+): R {
   if (!row || row.status === 'DELETE' || !canWrite(p, row)) throw notFound(id);
   return row;
 }

@@ -31,23 +31,6 @@ export async function lockAsset(tx: AssetsTx, id: bigint): Promise<AudioAssetRow
 }
 
 /**
- * Locks the asset as lockAsset does and marks it modified now, in one statement: for a write that
- * touches the asset anyway, it saves a round trip to the database. A caller that refuses after
- * looking at the row rolls its transaction back, and the mark with it.
- */
-export async function lockAndTouchAsset(
-  tx: AssetsTx,
-  id: bigint,
-): Promise<AudioAssetRow | undefined> {
-  const [row] = await tx
-    .update(audioAssets)
-    .set({ updatedAt: new Date() })
-    .where(byId(id))
-    .returning();
-  return row;
-}
-
-/**
  * The user's oldest asset of this hash in one of `statuses`, FOR SHARE: a delete of it waits
  * until the copy that shares its files is committed.
  */

@@ -9,23 +9,18 @@ import {
 import { enqueueEvents, runOnce } from '@media-vault/service-kit';
 import type { AssetsDatabase } from '../db/index.js';
 import type { AudioAssetRow, AudioChunkRow } from '../db/schema.js';
-import { writableOrNotFound } from './access.rules.js';
+import { writableOrNotFound, writesAnyAsset } from './access.rules.js';
 import { checkUploadable } from './asset-state.rules.js';
 import { assetStatusEvent } from './asset.events.js';
 import { toAudioAsset } from './asset.mapper.js';
-import {
-  findAsset,
-  insertAsset,
-  lockAndTouchAsset,
-  lockOwnAssetsByHash,
-} from './asset.repository.js';
+import { findAsset, insertAsset, lockOwnAssetsByHash } from './asset.repository.js';
 import {
   checkUploadSize,
   chunkCount,
   expectedChunkSize,
   objectBelongsToChunk,
 } from './chunk-plan.rules.js';
-import { findChunk, insertChunkUnlessStored, listChunks } from './chunk.repository.js';
+import { commitChunkRow, listChunks } from './chunk.repository.js';
 import { decideDedupe, DEDUPE_SOURCES } from './dedupe.rules.js';
 
 export interface AssetLimits {
@@ -113,11 +108,21 @@ export class UploadUseCase {
     if (!objectBelongsToChunk(c.object, c.id, c.index)) {
       throw new VaultError('badRequest', 'object: does not belong to this chunk');
     }
-    return this.db.transaction(async (tx) => {
-      // A chunk arriving keeps the draft from expiring; a refused one rolls the mark back.
-      const asset = writableOrNotFound(p, c.id, await lockAndTouchAsset(tx, c.id));
-      checkUploadable(asset);
-      const expected = expectedChunkSize(asset, c.index);
+    for (let attempt = 1; ; attempt++) {
+      // One statement decides and writes (see commitChunkRow); the rules below give a refusal its
+      // words, and a refused chunk was not recorded, nor the draft's expiry put off.
+      const { asset, accepted, inserted, stored } = await commitChunkRow(this.db, {
+        assetId: c.id,
+        index: c.index,
+        object: c.object,
+        size: c.size,
+        hash: c.hash,
+        userId: p.id,
+        anyUser: writesAnyAsset(p),
+      });
+      const target = writableOrNotFound(p, c.id, asset);
+      checkUploadable(target);
+      const expected = expectedChunkSize(target, c.index);
       if (c.size > expected) {
         throw new VaultError('badRequest', `chunk ${c.index} is larger than its ${expected} bytes`);
       }
@@ -127,15 +132,17 @@ export class UploadUseCase {
           `chunk ${c.index} has ${c.size} bytes; expected ${expected}`,
         );
       }
-      const inserted = await insertChunkUnlessStored(tx, {
-        assetId: c.id,
-        index: c.index,
-        object: c.object,
-        size: c.size,
-        hash: c.hash,
-      });
+      if (!accepted) {
+        // The statement and the rules above disagree about this asset: a bug, not the client's.
+        throw new Error(`chunk commit: asset ${c.id} passed the rules but the statement refused`);
+      }
       if (inserted) return { chunk: inserted, duplicate: false };
-      return { chunk: (await findChunk(tx, c.id, c.index)) as AudioChunkRow, duplicate: true };
-    });
+      if (stored) return { chunk: stored, duplicate: true };
+      // A commit of the same index held the asset first and stored its row after this
+      // statement's snapshot was taken: the next statement sees it, the asset checked afresh.
+      if (attempt === 3) {
+        throw new VaultError('conflict', `chunk ${c.index} kept changing; send it again`);
+      }
+    }
   }
 }
