@@ -61,6 +61,15 @@ export class MasterReader {
     const file = await open(path, 'r');
     const next = this.pieces(file);
     const taken: [Promise<void>, Promise<void>] = [Promise.resolve(), Promise.resolve()];
+    // A seal stream destroyed while a piece waits for its reader (the consumer gave up) never calls
+    // that piece's write back, so each wait also ends when the stream closes.
+    const closed = new Promise<never>((_resolve, reject) => {
+      sealer.once('close', () =>
+        reject(sealer.errored ?? new Error('the seal stream closed before the master was read')),
+      );
+    });
+    closed.catch(() => undefined);
+    const whileOpen = (work: Promise<void>) => Promise.race([work, closed]);
     let reading = next(0);
     try {
       let total = 0;
@@ -68,7 +77,7 @@ export class MasterReader {
         const piece = await reading;
         if (piece.length === 0) break;
         const other = turn === 0 ? 1 : 0;
-        await taken[other];
+        await whileOpen(taken[other]);
         reading = next(other);
         total += piece.length;
         onBytes(total);
@@ -78,10 +87,12 @@ export class MasterReader {
         // Awaited before the buffer is reused or at the end; a failure meanwhile is not unhandled.
         taken[turn].catch(() => undefined);
       }
-      await Promise.all(taken);
-      await new Promise<void>((resolve, reject) => {
-        sealer.end((err?: Error | null) => (err ? reject(err) : resolve()));
-      });
+      await whileOpen(Promise.all(taken).then(() => undefined));
+      await whileOpen(
+        new Promise<void>((resolve, reject) => {
+          sealer.end((err?: Error | null) => (err ? reject(err) : resolve()));
+        }),
+      );
     } finally {
       await settled(reading);
       await file.close();
