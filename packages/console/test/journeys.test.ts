@@ -171,6 +171,46 @@ describe('console journeys in a real browser', () => {
     expect(await row.textContent()).not.toContain('connection lost');
   });
 
+  it('contributor: a create whose answer is lost is sent again and makes one asset', async () => {
+    const file = await makeMp3(platform.dir, `tide-${run}.mp3`, 1100 + (Date.now() % 200));
+    const keys: string[] = [];
+    const ids: string[] = [];
+    // The first create reaches the gateway and is made; its answer never reaches the page.
+    await contributor.route(
+      (url) => url.pathname === '/api/v1/assets/audio',
+      async (route) => {
+        if (route.request().method() !== 'POST') return route.fallback();
+        keys.push((await route.request().headerValue('idempotency-key')) ?? '');
+        const response = await route.fetch();
+        ids.push(((await response.json()) as { id: string }).id);
+        if (keys.length === 1) await route.abort('internetdisconnected');
+        else await route.fulfill({ response });
+      },
+    );
+    await dropFiles(contributor, '[data-testid=dropzone]', [file]);
+    const row = contributor.locator(`[data-upload="${file.name}"]`);
+    await row.and(contributor.locator('[data-state=done]')).waitFor({ timeout: 60_000 });
+    await contributor.unrouteAll({ behavior: 'ignoreErrors' });
+
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).not.toBe('');
+    expect(keys[1]).toBe(keys[0]);
+    expect(ids[1]).toBe(ids[0]);
+    // No second draft was left behind: the user has one asset of this name, merged.
+    const user = `contrib-${run}`;
+    const token = await platform.token(user, [100]);
+    const named = async (path: string) => {
+      const reply = await fetch(`${platform.url}${path}`, { headers: { Token: token } });
+      const { items } = (await reply.json()) as { items: { id: string; name: string }[] };
+      return items.filter((a) => a.name === file.name).map((a) => a.id);
+    };
+    const mine = [
+      ...(await named(`/api/v1/assets/audio?owner=${user}&limit=100`)),
+      ...(await named(`/api/v1/assets/audio/drafts/${user}?limit=100`)),
+    ];
+    expect(mine).toEqual([ids[0]]);
+  });
+
   it('reviewer: plays one with seeking, rejects the other; the contributor sees why, live', async () => {
     const reviewer = await newPage();
     await signIn(reviewer, platform.url, await platform.token(`reviewer-${run}`, [120]));

@@ -61,10 +61,10 @@ const onlineOrAfter = (ms: number) =>
  * gone), so a dropped Wi-Fi or a restarted proxy does not end the upload; the file is still in
  * the page. An answer, even an error, is returned at once.
  */
-async function withRetries(
-  send: () => Promise<Response>,
+async function withRetries<T>(
+  send: () => Promise<T>,
   waiting: (notice: string | undefined) => void,
-): Promise<Response> {
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       const response = await send();
@@ -120,10 +120,18 @@ export async function uploadFile(
       : undefined;
     let id = known?.id;
     if (!plan?.data) {
+      // One key for this create, sent again with every retry: a create whose answer was lost
+      // answers the draft it made instead of making a second one.
+      const idempotencyKey = `console-${crypto.randomUUID()}`;
       const created = must(
-        await api.POST('/api/v1/assets/audio', {
-          body: { name: file.name, size: String(file.size), hash },
-        }),
+        await withRetries(
+          () =>
+            api.POST('/api/v1/assets/audio', {
+              body: { name: file.name, size: String(file.size), hash },
+              headers: { 'Idempotency-Key': idempotencyKey },
+            }),
+          (notice) => update({ notice }),
+        ),
       );
       if (created.exists) {
         return update({
